@@ -1,0 +1,42 @@
+//! The [`Endpoint`] trait: one implementation per Zoho operation.
+
+use crate::error::{BuildError, Error};
+use crate::request::RequestParts;
+
+/// One Zoho operation, as a plain value holding its parameters.
+///
+/// `parts` describes the request as data (validated before any IO); `parse` turns the response
+/// into `Output`. Neither sees a token or a socket: the [`Exchange`](crate::exchange::Exchange)
+/// adds authentication, and a transport moves the bytes.
+pub trait Endpoint {
+    /// A stable id such as `"territories.get_territories"`, shared by fixtures, snapshots and logs.
+    const ID: &'static str;
+    /// What a successful response is parsed into.
+    type Output;
+
+    /// The request, as data. Fails with [`BuildError`] on invalid parameters, before any IO.
+    fn parts(&self) -> Result<RequestParts, BuildError>;
+
+    /// Parses a response (any status) into the output or a typed error.
+    fn parse(&self, response: http::Response<&[u8]>) -> Result<Self::Output, Error>;
+}
+
+/// An endpoint whose results come in pages.
+pub trait Paginated: Endpoint + Sized {
+    /// The request for the page after `output`, or `None` when there is none. Pure: it never
+    /// returns a request equal to `self` (a cursor that does not move ends the iteration).
+    fn next_page(&self, output: &Self::Output) -> Option<Self>;
+}
+
+impl<E: Endpoint> Endpoint for &E {
+    const ID: &'static str = E::ID;
+    type Output = E::Output;
+
+    fn parts(&self) -> Result<RequestParts, BuildError> {
+        (**self).parts()
+    }
+
+    fn parse(&self, response: http::Response<&[u8]>) -> Result<Self::Output, Error> {
+        (**self).parse(response)
+    }
+}

@@ -1,0 +1,66 @@
+//! Sans-IO core of the Zoho CRM v8 SDK.
+//!
+//! This crate turns typed requests into [`http::Request`] values and parses [`http::Response`]
+//! bytes into models and typed errors. It opens no sockets, runs no async runtime and reads no
+//! clock: time, randomness and IO come from the caller. Transports (`zohocrm-hyper`,
+//! `zohocrm-ureq`) execute the requests.
+//!
+//! # The driver-loop contract
+//!
+//! An [`Exchange`](exchange::Exchange) performs one call of an [`Endpoint`]: authentication,
+//! single-flight token refresh, one refresh-and-replay on `401 INVALID_TOKEN`, retries with
+//! backoff, and parsing. A driver loops over it:
+//!
+//! ```
+//! use std::time::{Duration, SystemTime};
+//! use zohocrm_core::{Context, Credentials, DataCenter, Environment, Session, Step, Exchange};
+//! use zohocrm_core::features::GetUserLicences;
+//!
+//! let session = Session::new(
+//!     Context::new(DataCenter::Eu, Environment::Production),
+//!     Credentials::refresh_token("client-id", "client-secret", "refresh-token"),
+//! );
+//! let mut exchange = Exchange::new(&session, &GetUserLicences, 42);
+//! let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+//! // No token yet: the first step is the refresh request to the accounts server.
+//! match exchange.poll(now) {
+//!     Step::Send(request) => assert_eq!(request.uri().host(), Some("accounts.zoho.eu")),
+//!     other => panic!("unexpected {other:?}"),
+//! }
+//! ```
+//!
+//! The ready-made loops are [`driver::send_blocking`] and [`driver::send`].
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use http;
+
+pub mod context;
+pub mod driver;
+pub mod endpoint;
+pub mod error;
+pub mod exchange;
+pub mod features;
+pub mod models;
+pub mod oauth;
+pub mod request;
+pub mod response;
+pub mod retry;
+pub mod secret;
+pub mod session;
+pub mod token_store;
+
+pub use context::{Context, DataCenter, Environment, Host};
+pub use driver::{send, send_blocking, AsyncTransport, BlockingTransport};
+pub use endpoint::{Endpoint, Paginated};
+pub use error::{
+    ApiError, ApiErrorCode, AuthError, AuthErrorKind, BuildError, DecodeError, Error,
+    TransportError, TransportErrorKind,
+};
+pub use exchange::{Exchange, Step};
+pub use request::{assemble, Body, RequestParts};
+pub use response::{ActionResults, ActionSuccess, ItemOutcome, PageInfo};
+pub use retry::RetryPolicy;
+pub use secret::{AccessToken, ClientSecret, GrantCode, RefreshToken};
+pub use session::{Credentials, Session};
+pub use token_store::{FileTokenStore, MemoryTokenStore, StoredToken, TokenStore};

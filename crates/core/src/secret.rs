@@ -1,0 +1,81 @@
+//! Secret newtypes whose `Debug` and `Display` never show the value.
+//!
+//! The only way to read a secret is [`expose`](ClientSecret::expose), so a secret cannot reach a
+//! log line, an error message or a snapshot by accident.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! secret_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps a secret value.
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(value.into())
+            }
+
+            /// The secret value itself. Call this only where the value must leave the process.
+            pub fn expose(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, concat!(stringify!($name), "(<redacted>)"))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("<redacted>")
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(value: String) -> Self {
+                Self(value)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                Self(value.to_owned())
+            }
+        }
+    };
+}
+
+secret_type!(
+    /// The OAuth client secret issued by the Zoho API console.
+    ClientSecret
+);
+secret_type!(
+    /// A long-lived OAuth refresh token.
+    RefreshToken
+);
+secret_type!(
+    /// A short-lived OAuth access token, sent as `Authorization: Zoho-oauthtoken …`.
+    AccessToken
+);
+secret_type!(
+    /// A one-time authorisation (grant) code, e.g. from the self-client console.
+    GrantCode
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_display_hide_the_value() {
+        let s = AccessToken::new("1000.abcdef.123456");
+        assert_eq!(format!("{s:?}"), "AccessToken(<redacted>)");
+        assert_eq!(format!("{s}"), "<redacted>");
+        assert_eq!(s.expose(), "1000.abcdef.123456");
+    }
+}

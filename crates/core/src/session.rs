@@ -1,0 +1,367 @@
+//! A [`Session`]: the hosts, the credentials and the shared token state of one CRM user.
+//!
+//! Many exchanges run against one session at once. Only one of them refreshes the token at a
+//! time (single-flight, through a lease that expires if its holder disappears); the others wait
+//! and then use the new token. Zoho allows 10 token mints per refresh token per 10 minutes, so
+//! this matters.
+
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
+use std::time::{Duration, SystemTime};
+
+use crate::context::Context;
+use crate::endpoint::Endpoint;
+use crate::error::{AuthError, AuthErrorKind, Error};
+use crate::oauth::{parse_token_response, ClientCredentialsGrant, RefreshAccessToken};
+use crate::request::assemble;
+use crate::retry::RetryPolicy;
+use crate::secret::{AccessToken, ClientSecret, RefreshToken};
+use crate::token_store::{MemoryTokenStore, StoredToken, TokenStore};
+
+/// How a session obtains access tokens.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Credentials {
+    /// Refresh-token grant. With `refresh_token: None` the refresh token is read from the token
+    /// store (saved there by a grant-code exchange, e.g. `zcrm auth login`).
+    RefreshToken {
+        /// The client id.
+        client_id: String,
+        /// The client secret.
+        client_secret: ClientSecret,
+        /// The refresh token, or `None` to read it from the store.
+        refresh_token: Option<RefreshToken>,
+    },
+    /// Client-credentials grant for self clients (`soid=ZohoCRM.{org_id}`).
+    ClientCredentials {
+        /// The client id.
+        client_id: String,
+        /// The client secret.
+        client_secret: ClientSecret,
+        /// The CRM organisation id.
+        org_id: String,
+        /// Comma-separated scopes.
+        scope: String,
+    },
+    /// A fixed access token, never refreshed (short scripts, tests).
+    AccessToken(AccessToken),
+}
+
+impl Credentials {
+    /// Refresh-token credentials.
+    pub fn refresh_token(
+        client_id: impl Into<String>,
+        client_secret: impl Into<ClientSecret>,
+        refresh_token: impl Into<RefreshToken>,
+    ) -> Self {
+        Credentials::RefreshToken {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            refresh_token: Some(refresh_token.into()),
+        }
+    }
+
+    /// Whether a new access token can be minted.
+    pub fn can_refresh(&self) -> bool {
+        !matches!(self, Credentials::AccessToken(_))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct CachedToken {
+    access: AccessToken,
+    expires_at: SystemTime,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Lease {
+    id: u64,
+    until: SystemTime,
+}
+
+#[derive(Debug, Default)]
+struct TokenState {
+    token: Option<CachedToken>,
+    rejected: Option<AccessToken>,
+    stored_refresh: Option<RefreshToken>,
+    lease: Option<Lease>,
+    next_lease: u64,
+    mints: u64,
+    last_store_error: Option<String>,
+}
+
+/// What an exchange should do to get a token.
+#[derive(Debug)]
+pub(crate) enum Acquire {
+    /// Use this token.
+    Ready(AccessToken),
+    /// Send this token request, holding the lease.
+    Refresh {
+        lease: u64,
+        request: http::Request<Vec<u8>>,
+    },
+    /// Another exchange is refreshing; poll again after this delay.
+    Wait(Duration),
+    /// No token can be had.
+    Fail(Error),
+}
+
+/// The hosts, credentials, token state and policies shared by all calls of one CRM user.
+pub struct Session {
+    context: RwLock<Context>,
+    credentials: Credentials,
+    store: Arc<dyn TokenStore>,
+    state: Mutex<TokenState>,
+    retry: RetryPolicy,
+    refresh_margin: Duration,
+    lease_timeout: Duration,
+    wait_interval: Duration,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("context", &*self.context())
+            .field("credentials", &self.credentials)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A session with an in-memory token store and the default retry policy.
+    pub fn new(context: Context, credentials: Credentials) -> Self {
+        Session {
+            context: RwLock::new(context),
+            credentials,
+            store: Arc::new(MemoryTokenStore::new()),
+            state: Mutex::new(TokenState::default()),
+            retry: RetryPolicy::default(),
+            refresh_margin: Duration::from_secs(60),
+            lease_timeout: Duration::from_secs(60),
+            wait_interval: Duration::from_millis(20),
+        }
+    }
+
+    /// Uses `store` to keep tokens between runs.
+    #[must_use]
+    pub fn with_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.store = store;
+        self
+    }
+
+    /// Replaces the retry policy.
+    #[must_use]
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Refreshes this long before the token expires (default 60 s).
+    #[must_use]
+    pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = margin;
+        self
+    }
+
+    /// The current hosts (the API domain may have been adopted from a token response).
+    pub fn context(&self) -> RwLockReadGuard<'_, Context> {
+        self.context.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The credentials.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// The token store.
+    pub fn store(&self) -> &Arc<dyn TokenStore> {
+        &self.store
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// How many tokens this session has minted.
+    pub fn mint_count(&self) -> u64 {
+        self.state().mints
+    }
+
+    /// The last token-store failure (saving is best effort and never fails a call).
+    pub fn last_store_error(&self) -> Option<String> {
+        self.state().last_store_error.clone()
+    }
+
+    /// When the cached access token expires, if one is cached.
+    pub fn token_expires_at(&self) -> Option<SystemTime> {
+        self.state().token.as_ref().map(|t| t.expires_at)
+    }
+
+    /// Forgets the cached access token (the next call refreshes first).
+    pub fn forget_token(&self) {
+        self.state().token = None;
+    }
+
+    fn state(&self) -> MutexGuard<'_, TokenState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn fresh(&self, token: &CachedToken, now: SystemTime) -> bool {
+        token.expires_at > now + self.refresh_margin
+    }
+
+    pub(crate) fn acquire(&self, now: SystemTime) -> Acquire {
+        if let Credentials::AccessToken(t) = &self.credentials {
+            return Acquire::Ready(t.clone());
+        }
+        let mut st = self.state();
+        if let Some(t) = st.token.as_ref().filter(|t| self.fresh(t, now)) {
+            return Acquire::Ready(t.access.clone());
+        }
+        if let Some(lease) = st.lease {
+            if lease.until > now {
+                return Acquire::Wait(self.wait_interval);
+            }
+            st.lease = None;
+        }
+        // Another process or session sharing the store may have refreshed already.
+        match self.store.load() {
+            Ok(Some(stored)) => {
+                if stored.refresh_token.is_some() {
+                    st.stored_refresh = stored.refresh_token.clone();
+                }
+                if let Some(access) = stored.access_token.clone() {
+                    let cached = CachedToken {
+                        access,
+                        expires_at: stored.expires_at(),
+                    };
+                    if self.fresh(&cached, now) && st.rejected.as_ref() != Some(&cached.access) {
+                        if let Some(domain) = &stored.api_domain {
+                            self.adopt_api_domain(domain);
+                        }
+                        let access = cached.access.clone();
+                        st.token = Some(cached);
+                        return Acquire::Ready(access);
+                    }
+                }
+            }
+            Ok(None) => {}
+            Err(e) => st.last_store_error = Some(e.to_string()),
+        }
+        let parts = match &self.credentials {
+            Credentials::RefreshToken {
+                client_id,
+                client_secret,
+                refresh_token,
+            } => {
+                let Some(rt) = refresh_token.clone().or_else(|| st.stored_refresh.clone()) else {
+                    return Acquire::Fail(
+                        AuthError::new(
+                            AuthErrorKind::NoCredentials,
+                            None,
+                            "no refresh token: configure one, or log in with a grant code first",
+                        )
+                        .into(),
+                    );
+                };
+                RefreshAccessToken {
+                    client_id: client_id.clone(),
+                    client_secret: client_secret.clone(),
+                    refresh_token: rt,
+                }
+                .parts()
+            }
+            Credentials::ClientCredentials {
+                client_id,
+                client_secret,
+                org_id,
+                scope,
+            } => ClientCredentialsGrant {
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+                org_id: org_id.clone(),
+                scope: scope.clone(),
+            }
+            .parts(),
+            Credentials::AccessToken(_) => unreachable!("handled above"),
+        };
+        let request = match parts.and_then(|p| assemble(&self.context(), &p)) {
+            Ok(r) => r,
+            Err(e) => return Acquire::Fail(e.into()),
+        };
+        st.next_lease += 1;
+        let id = st.next_lease;
+        st.lease = Some(Lease {
+            id,
+            until: now + self.lease_timeout,
+        });
+        Acquire::Refresh { lease: id, request }
+    }
+
+    fn release(st: &mut TokenState, lease: u64) {
+        if st.lease.is_some_and(|l| l.id == lease) {
+            st.lease = None;
+        }
+    }
+
+    /// Ends a refresh with the token endpoint's response.
+    pub(crate) fn complete_refresh(
+        &self,
+        lease: u64,
+        now: SystemTime,
+        response: &http::Response<&[u8]>,
+    ) -> Result<(), Error> {
+        let parsed = parse_token_response(response);
+        let mut st = self.state();
+        Self::release(&mut st, lease);
+        let token = parsed?;
+        if let Some(domain) = &token.api_domain {
+            self.adopt_api_domain(domain);
+        }
+        let cached = CachedToken {
+            access: token.access_token.clone(),
+            expires_at: now + token.expires_in,
+        };
+        st.mints += 1;
+        st.rejected = None;
+        let mut stored = StoredToken {
+            access_token: Some(cached.access.clone()),
+            expires_at_unix: 0,
+            // Only a refresh token that came from the store (or with this response) is written back.
+            refresh_token: token
+                .refresh_token
+                .clone()
+                .or_else(|| st.stored_refresh.clone()),
+            api_domain: Some(self.context().api_domain().to_owned()),
+        };
+        stored.set_expires_at(cached.expires_at);
+        st.token = Some(cached);
+        if let Err(e) = self.store.save(&stored) {
+            st.last_store_error = Some(e.to_string());
+        }
+        Ok(())
+    }
+
+    /// Gives up a lease without a token (transport failure, cancelled exchange).
+    pub(crate) fn abort_refresh(&self, lease: u64) {
+        Self::release(&mut self.state(), lease);
+    }
+
+    /// Marks `token` as rejected by the API (401 INVALID_TOKEN) so the next call refreshes.
+    pub(crate) fn invalidate(&self, token: &AccessToken) {
+        let mut st = self.state();
+        if st.token.as_ref().is_some_and(|t| &t.access == token) {
+            st.token = None;
+        }
+        st.rejected = Some(token.clone());
+    }
+
+    fn adopt_api_domain(&self, domain: &str) {
+        let mut ctx = self.context.write().unwrap_or_else(|p| p.into_inner());
+        if ctx.api_domain() != domain.trim_end_matches('/') {
+            // A domain outside the data centre is ignored: tokens are never sent to it.
+            ctx.adopt_api_domain(domain);
+        }
+    }
+}
