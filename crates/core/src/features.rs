@@ -89,7 +89,7 @@ pub struct UserLicences {
 
 /// `GET /crm/v8/__features/user_licenses`: the purchased, used and available user licences.
 /// Scope `ZohoCRM.features.READ`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GetUserLicences;
 
 impl Endpoint for GetUserLicences {
@@ -140,7 +140,8 @@ impl Endpoint for GetUserLicences {
 }
 
 /// `GET /crm/v8/__features`: details of features, optionally for a module or by API names.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[must_use]
 pub struct GetFeatures {
     module: Option<String>,
@@ -233,10 +234,11 @@ impl Paginated for GetFeatures {
 }
 
 /// `GET /crm/v8/__features/{feature_api_name}`: one feature.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
 pub struct GetFeature {
     feature_api_name: String,
+    #[serde(default)]
     module: Option<String>,
 }
 

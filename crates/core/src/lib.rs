@@ -43,11 +43,13 @@ pub mod exchange;
 pub mod features;
 pub mod models;
 pub mod oauth;
+pub mod registry;
 pub mod request;
 pub mod response;
 pub mod retry;
 pub mod secret;
 pub mod session;
+pub mod territories;
 pub mod token_store;
 
 pub use context::{Context, DataCenter, Environment, Host};

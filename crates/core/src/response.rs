@@ -282,6 +282,35 @@ pub struct ActionResults {
     pub items: Vec<ItemOutcome>,
 }
 
+impl Serialize for ActionResults {
+    // `{"status": 207, "items": [{"ok": {...}} | {"error": {...}}]}`: stable for snapshots and bindings.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "lowercase")]
+        enum Item<'a> {
+            Ok(&'a ActionSuccess),
+            Error(&'a ApiError),
+        }
+        #[derive(Serialize)]
+        struct Out<'a> {
+            status: u16,
+            items: Vec<Item<'a>>,
+        }
+        Out {
+            status: self.status,
+            items: self
+                .items
+                .iter()
+                .map(|i| match i {
+                    Ok(s) => Item::Ok(s),
+                    Err(e) => Item::Error(e),
+                })
+                .collect(),
+        }
+        .serialize(serializer)
+    }
+}
+
 impl ActionResults {
     /// Whether every item succeeded.
     pub fn all_succeeded(&self) -> bool {

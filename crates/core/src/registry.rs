@@ -1,0 +1,95 @@
+//! Operations by id, driven with JSON: build a request from a JSON input and parse a response
+//! into JSON output.
+//!
+//! Every endpoint type deserialises from its parameters named exactly as the API names them, so
+//! fixtures, the command-line tool and other language bindings can call any operation by its id
+//! without knowing its Rust type.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::endpoint::Endpoint;
+use crate::error::{BuildError, Error};
+use crate::request::RequestParts;
+use crate::response::decode_error;
+
+/// One operation that can be driven with JSON.
+#[derive(Clone, Copy)]
+pub struct Operation {
+    /// The endpoint id, e.g. `features.get_user_licences_count`.
+    pub id: &'static str,
+    /// Builds the request from a JSON input (`null` or `{}` for none).
+    pub build: fn(&Value) -> Result<RequestParts, BuildError>,
+    /// Parses a response of a request built from the same input, into JSON.
+    pub parse: fn(&Value, http::Response<&[u8]>) -> Result<Value, Error>,
+}
+
+impl std::fmt::Debug for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Operation").field("id", &self.id).finish()
+    }
+}
+
+/// Deserialises an endpoint from a JSON input; `null` means "no parameters".
+pub fn endpoint_from_input<E: DeserializeOwned>(input: &Value) -> Result<E, BuildError> {
+    let attempt = serde_json::from_value::<E>(input.clone());
+    match (attempt, input) {
+        (Ok(e), _) => Ok(e),
+        (Err(_), Value::Null) => serde_json::from_value::<E>(Value::Object(Default::default()))
+            .map_err(|e| BuildError::InvalidConfig(format!("invalid input: {e}"))),
+        (Err(e), Value::Object(o)) if o.is_empty() => serde_json::from_value::<E>(Value::Null)
+            .map_err(|_| BuildError::InvalidConfig(format!("invalid input: {e}"))),
+        (Err(e), _) => Err(BuildError::InvalidConfig(format!("invalid input: {e}"))),
+    }
+}
+
+fn build<E: Endpoint + DeserializeOwned>(input: &Value) -> Result<RequestParts, BuildError> {
+    endpoint_from_input::<E>(input)?.parts()
+}
+
+fn parse<E>(input: &Value, response: http::Response<&[u8]>) -> Result<Value, Error>
+where
+    E: Endpoint + DeserializeOwned,
+    E::Output: Serialize,
+{
+    let status = response.status().as_u16();
+    let endpoint = endpoint_from_input::<E>(input)?;
+    let output = endpoint.parse(response)?;
+    serde_json::to_value(output).map_err(|e| decode_error(E::ID, status, &[], ".".into(), e))
+}
+
+/// The [`Operation`] of an endpoint type.
+pub const fn operation<E>() -> Operation
+where
+    E: Endpoint + DeserializeOwned,
+    E::Output: Serialize,
+{
+    Operation {
+        id: E::ID,
+        build: build::<E>,
+        parse: parse::<E>,
+    }
+}
+
+/// Every hand-written operation (OAuth, features, territories).
+pub fn hand_written() -> Vec<Operation> {
+    use crate::features::*;
+    let mut ops = vec![
+        operation::<GetUserLicences>(),
+        operation::<GetFeatures>(),
+        operation::<GetFeature>(),
+    ];
+    ops.extend(crate::territories::operations());
+    ops
+}
+
+/// Every operation the SDK knows, hand-written first.
+pub fn all() -> Vec<Operation> {
+    hand_written()
+}
+
+/// The operation with this id.
+pub fn find(id: &str) -> Option<Operation> {
+    all().into_iter().find(|op| op.id == id)
+}
