@@ -1,0 +1,6 @@
+//! The core's one integration-test binary: fixture snapshots (request built == request recorded,
+//! parsed output) and Exchange scenarios driven by a replay transport with a manual clock.
+
+mod fixtures;
+mod harness;
+mod scenarios;
