@@ -4,3 +4,4 @@
 mod fixtures;
 mod harness;
 mod scenarios;
+mod session;

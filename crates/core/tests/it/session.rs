@@ -1,0 +1,146 @@
+//! Session behaviour across exchanges: single-flight refresh, cancelled refreshes, stores.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use zohocrm_core::features::GetUserLicences;
+use zohocrm_core::{
+    AuthErrorKind, Context, Credentials, DataCenter, Environment, Error, Exchange, FileTokenStore,
+    Session, Step, TokenStore,
+};
+
+fn t0() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+}
+
+fn session() -> Session {
+    Session::new(
+        Context::new(DataCenter::Eu, Environment::Production),
+        Credentials::refresh_token("fake-client-id", "fake-client-secret", "fake-refresh-token"),
+    )
+}
+
+fn token_response(api_domain: &str) -> http::Response<Vec<u8>> {
+    let body = format!(
+        r#"{{"access_token":"fake-access-1","api_domain":"{api_domain}","token_type":"Bearer","expires_in":3600}}"#
+    );
+    http::Response::builder().status(200).body(body.into_bytes()).unwrap()
+}
+
+fn is_token_request(step: &Step<impl std::fmt::Debug>) -> bool {
+    matches!(step, Step::Send(r) if r.uri().path() == "/oauth/v2/token")
+}
+
+#[test]
+fn only_one_exchange_refreshes_at_a_time() {
+    let s = session();
+    let ep = GetUserLicences;
+    let mut a = Exchange::new(&s, &ep, 1);
+    let mut b = Exchange::new(&s, &ep, 2);
+    let step_a = a.poll(t0());
+    assert!(is_token_request(&step_a), "{step_a:?}");
+    // b must wait for a's refresh instead of minting a second token.
+    let step_b = b.poll(t0());
+    assert!(matches!(step_b, Step::Sleep(_)), "{step_b:?}");
+    a.on_response(t0(), token_response("https://www.zohoapis.eu"));
+    let later = t0() + Duration::from_millis(20);
+    for ex in [&mut a, &mut b] {
+        match ex.poll(later) {
+            Step::Send(r) => {
+                assert_eq!(r.uri().host(), Some("www.zohoapis.eu"));
+                assert_eq!(
+                    r.headers()["authorization"].to_str().unwrap(),
+                    "Zoho-oauthtoken fake-access-1"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(s.mint_count(), 1);
+}
+
+#[test]
+fn a_dropped_refresh_releases_the_lease() {
+    let s = session();
+    let ep = GetUserLicences;
+    {
+        let mut a = Exchange::new(&s, &ep, 1);
+        assert!(is_token_request(&a.poll(t0())));
+        // a is cancelled (e.g. its future dropped) while the token request is in flight.
+    }
+    let mut b = Exchange::new(&s, &ep, 2);
+    assert!(is_token_request(&b.poll(t0())));
+}
+
+#[test]
+fn a_stuck_refresh_is_taken_over_after_the_lease_expires() {
+    let s = session();
+    let ep = GetUserLicences;
+    let mut a = Exchange::new(&s, &ep, 1);
+    assert!(is_token_request(&a.poll(t0())));
+    let mut b = Exchange::new(&s, &ep, 2);
+    assert!(matches!(b.poll(t0()), Step::Sleep(_)));
+    assert!(is_token_request(&b.poll(t0() + Duration::from_secs(61))));
+}
+
+#[test]
+fn a_foreign_api_domain_is_never_adopted() {
+    let s = session();
+    let ep = GetUserLicences;
+    let mut a = Exchange::new(&s, &ep, 1);
+    assert!(is_token_request(&a.poll(t0())));
+    a.on_response(t0(), token_response("https://www.zohoapis.com"));
+    match a.poll(t0()) {
+        Step::Send(r) => assert_eq!(r.uri().host(), Some("www.zohoapis.eu")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_file_store_shares_tokens_between_sessions() {
+    let dir = std::env::temp_dir().join(format!("zohocrm-it-{}", std::process::id()));
+    let path = dir.join("token.json");
+    let store: Arc<dyn TokenStore> = Arc::new(FileTokenStore::new(&path));
+    let first = session().with_store(store.clone());
+    let ep = GetUserLicences;
+    let mut a = Exchange::new(&first, &ep, 1);
+    assert!(is_token_request(&a.poll(t0())));
+    a.on_response(t0(), token_response("https://sandbox.zohoapis.eu"));
+    // A second session (another process, say) finds the token in the file: no new mint.
+    let second = session().with_store(Arc::new(FileTokenStore::new(&path)));
+    let mut b = Exchange::new(&second, &ep, 2);
+    match b.poll(t0() + Duration::from_secs(5)) {
+        Step::Send(r) => assert_eq!(r.uri().host(), Some("sandbox.zohoapis.eu")),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(second.mint_count(), 0);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("fake-client-secret"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn no_refresh_token_is_a_clear_auth_error() {
+    let s = Session::new(
+        Context::new(DataCenter::Us, Environment::Production),
+        Credentials::RefreshToken {
+            client_id: "fake-client-id".into(),
+            client_secret: "fake-client-secret".into(),
+            refresh_token: None,
+        },
+    );
+    let ep = GetUserLicences;
+    let mut a = Exchange::new(&s, &ep, 1);
+    match a.poll(t0()) {
+        Step::Done(Err(Error::Auth(e))) => assert_eq!(e.kind, AuthErrorKind::NoCredentials),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn secrets_never_show_in_debug() {
+    let s = session();
+    let text = format!("{s:?}");
+    assert!(!text.contains("fake-client-secret"), "{text}");
+    assert!(!text.contains("fake-refresh-token"), "{text}");
+}
