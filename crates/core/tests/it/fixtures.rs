@@ -21,11 +21,17 @@ fn fixtures_build_the_recorded_request_and_parse() {
         let request = assemble(&ctx, &parts).unwrap();
         let recorded = &fixture.exchanges[0];
         if let Some(diff) = recorded.request.mismatch(&request) {
-            panic!("{}: built request differs from the recording: {diff}", path.display());
+            panic!(
+                "{}: built request differs from the recording: {diff}",
+                path.display()
+            );
         }
         let response = recorded.response.to_http().unwrap();
         let (head, body) = response.into_parts();
-        let result = (op.parse)(&fixture.input, http::Response::from_parts(head, body.as_slice()));
+        let result = (op.parse)(
+            &fixture.input,
+            http::Response::from_parts(head, body.as_slice()),
+        );
         insta::assert_json_snapshot!(json!({
             "operation": fixture.operation,
             "request": render_request(&request),

@@ -69,7 +69,10 @@ pub fn render_request(req: &http::Request<Vec<u8>>) -> Value {
         let v = if value.is_sensitive() {
             // Scenario tokens are fakes, but keep the rule visible: only the prefix is shown.
             let s = value.to_str().unwrap_or("");
-            format!("{}…", &s[..s.len().min("Zoho-oauthtoken fake-access".len())])
+            format!(
+                "{}…",
+                &s[..s.len().min("Zoho-oauthtoken fake-access".len())]
+            )
         } else {
             value.to_str().unwrap_or("<binary>").to_owned()
         };
@@ -83,13 +86,19 @@ pub fn render_request(req: &http::Request<Vec<u8>>) -> Value {
     } else if req
         .headers()
         .get(http::header::CONTENT_TYPE)
-        .is_some_and(|c| c.as_bytes().starts_with(b"application/x-www-form-urlencoded"))
+        .is_some_and(|c| {
+            c.as_bytes()
+                .starts_with(b"application/x-www-form-urlencoded")
+        })
     {
         let pairs = zohocrm_fixtures::form_pairs(body);
         let mut form = serde_json::Map::new();
         for (k, v) in pairs {
             let secret = matches!(k.as_str(), "client_secret" | "refresh_token" | "code");
-            form.insert(k, Value::String(if secret { "<redacted>".into() } else { v }));
+            form.insert(
+                k,
+                Value::String(if secret { "<redacted>".into() } else { v }),
+            );
         }
         json!({ "form": form })
     } else {

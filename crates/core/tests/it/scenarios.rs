@@ -27,7 +27,9 @@ fn session_for(fixture: &zohocrm_fixtures::Fixture) -> Session {
             org_id: "fake-org-1".into(),
             scope: "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL".into(),
         },
-        _ => Credentials::refresh_token("fake-client-id", "fake-client-secret", "fake-refresh-token"),
+        _ => {
+            Credentials::refresh_token("fake-client-id", "fake-client-secret", "fake-refresh-token")
+        }
     };
     let store = Arc::new(MemoryTokenStore::new());
     if let Some(cached) = preset.and_then(|p| p.cached_token) {
@@ -45,7 +47,11 @@ fn session_for(fixture: &zohocrm_fixtures::Fixture) -> Session {
         });
         store.save(&token).unwrap();
     }
-    Session::new(Context::new(DataCenter::Us, Environment::Production), credentials).with_store(store)
+    Session::new(
+        Context::new(DataCenter::Us, Environment::Production),
+        credentials,
+    )
+    .with_store(store)
 }
 
 fn transport_error(kind: &str) -> TransportError {
@@ -72,10 +78,17 @@ fn run(fixture: &zohocrm_fixtures::Fixture, path: &std::path::Path) -> Value {
         match exchange.poll(now) {
             Step::Send(request) => {
                 let recorded = replies.next().unwrap_or_else(|| {
-                    panic!("{}: unexpected extra request {}", path.display(), request.uri())
+                    panic!(
+                        "{}: unexpected extra request {}",
+                        path.display(),
+                        request.uri()
+                    )
                 });
                 if let Some(diff) = recorded.request.mismatch(&request) {
-                    panic!("{}: request differs from the recording: {diff}", path.display());
+                    panic!(
+                        "{}: request differs from the recording: {diff}",
+                        path.display()
+                    );
                 }
                 let mut step = json!({ "send": render_request(&request) });
                 match &recorded.response.transport_error {
@@ -111,7 +124,10 @@ fn run(fixture: &zohocrm_fixtures::Fixture, path: &std::path::Path) -> Value {
             }
         }
     }
-    panic!("{}: the exchange did not finish in 64 steps", path.display());
+    panic!(
+        "{}: the exchange did not finish in 64 steps",
+        path.display()
+    );
 }
 
 #[test]

@@ -24,7 +24,10 @@ fn token_response(api_domain: &str) -> http::Response<Vec<u8>> {
     let body = format!(
         r#"{{"access_token":"fake-access-1","api_domain":"{api_domain}","token_type":"Bearer","expires_in":3600}}"#
     );
-    http::Response::builder().status(200).body(body.into_bytes()).unwrap()
+    http::Response::builder()
+        .status(200)
+        .body(body.into_bytes())
+        .unwrap()
 }
 
 fn is_token_request(step: &Step<impl std::fmt::Debug>) -> bool {
