@@ -1,1 +1,3 @@
+//! Maintainer tasks (codegen, fixture checks, benchmarks); see `cargo xtask --help`.
+
 fn main() {}

@@ -93,3 +93,44 @@ pub fn all() -> Vec<Operation> {
 pub fn find(id: &str) -> Option<Operation> {
     all().into_iter().find(|op| op.id == id)
 }
+
+/// Any registry [`Operation`] as an [`Endpoint`], driven with JSON: the generic way to call an
+/// operation by id (command-line tool, bindings, fixtures).
+///
+/// ```
+/// use zohocrm_core::registry::Call;
+/// use zohocrm_core::Endpoint;
+///
+/// let call = Call::new("features.get_user_licences_count", serde_json::Value::Null).unwrap();
+/// assert_eq!(call.parts().unwrap().path, "/crm/v8/__features/user_licenses");
+/// assert!(Call::new("no.such_operation", serde_json::Value::Null).is_err());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The operation.
+    pub op: Operation,
+    /// Its input, parameters named as the API names them (`null` for none).
+    pub input: Value,
+}
+
+impl Call {
+    /// The operation with id `op_id`, with `input`. Fails when no operation has that id.
+    pub fn new(op_id: &str, input: Value) -> Result<Self, BuildError> {
+        let op = find(op_id)
+            .ok_or_else(|| BuildError::InvalidConfig(format!("unknown operation `{op_id}`")))?;
+        Ok(Call { op, input })
+    }
+}
+
+impl Endpoint for Call {
+    const ID: &'static str = "registry.call";
+    type Output = Value;
+
+    fn parts(&self) -> Result<RequestParts, BuildError> {
+        (self.op.build)(&self.input)
+    }
+
+    fn parse(&self, response: http::Response<&[u8]>) -> Result<Value, Error> {
+        (self.op.parse)(&self.input, response)
+    }
+}

@@ -1,1 +1,444 @@
-//! placeholder
+//! A fake Zoho CRM v8 server on 127.0.0.1, for tests, demos and users' own tests.
+//!
+//! It is an independent implementation (it shares no code with `zohocrm-core`), so a test that
+//! drives the SDK against it compares two readings of Zoho's documentation. It serves:
+//!
+//! - **OAuth** on `/oauth/v2/token` (refresh token, grant code, client credentials) and
+//!   `/oauth/v2/token/revoke`, with Zoho's throttle (10 access tokens per refresh token per
+//!   10 minutes) and Zoho's error bodies;
+//! - **user licences** (`/crm/v8/__features[/user_licenses]`);
+//! - **territories**, statefully: the 27 territory operations (settings, users of a territory,
+//!   territories of a user, assigning territories to Accounts, Contacts and Deals);
+//! - **fixture replay**: any other request equal to a recorded fixture gets the recorded answer;
+//! - **faults** on demand: Zoho error envelopes, dropped connections, slow or truncated answers,
+//!   HTML error pages, expired tokens.
+//!
+//! Every `/crm/` request needs `Authorization: Zoho-oauthtoken <token>` with a token this server
+//! minted. The accounts, API and content domains are all [`MockZoho::base_url`].
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! let mock = zohocrm_mock::MockZoho::start().await?;
+//! let url = mock.base_url(); // "http://127.0.0.1:PORT": accounts URL and API domain at once
+//! assert!(url.starts_with("http://127.0.0.1:"));
+//! mock.inject(zohocrm_mock::Fault::once(zohocrm_mock::too_many_requests()));
+//! assert_eq!(mock.stats().api_requests, 0);
+//! mock.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Demo data (on by default, see [`MockConfig::demo_data`]): the territory tree
+//! Global → {Americas → {US East, US West}, EMEA → DACH}, seven active users and one inactive
+//! user (`user1@example.test` … `user8@example.test`, user 1 being the caller), and a few
+//! Accounts, Contacts and Deals with territories assigned. Without demo data the org holds only
+//! the root territory "Global" and the caller.
+//!
+//! Where Zoho's documentation is silent the mock chooses, and says so here:
+//! - messages of some errors are its own (`NOT_ALLOWED` on deleting the root or a parent
+//!   territory, `LIMIT_EXCEEDED`, removing a territory from a user); codes, statuses and
+//!   `details` keys follow the documented envelopes. An unparsable body is
+//!   `INVALID_DATA` with message `body`;
+//! - `GET /settings/territories/{id}` and `GET /{module}/{id}` of an unknown id answer 204 (as the
+//!   OpenAPI files declare); the other by-id operations answer 400 `INVALID_DATA` with
+//!   `resource_path_index`;
+//! - assigning or removing territories for more than 50 records in one call answers `SCHEDULED`
+//!   with a `job_id` and HTTP 202 (207 when some records fail), and the change is applied at once;
+//! - a territory's manager is one of its users; `deleted_associated_territories` lists every
+//!   deleted territory; date-times are UTC (`+00:00`).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+mod http1;
+mod oauth;
+mod org;
+mod replay;
+mod server;
+mod territories;
+mod util;
+
+use server::Shared;
+
+/// How the mock behaves. Build it with struct update syntax:
+/// `MockConfig { token_ttl: Duration::from_secs(1), ..MockConfig::default() }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MockConfig {
+    /// Lifetime of the access tokens it mints (default 3600 s; `expires_in` says the same).
+    pub token_ttl: Duration,
+    /// Access tokens allowed per refresh token (or per client, for client credentials) within
+    /// [`mint_window`](Self::mint_window) before the token endpoint answers `Access Denied`
+    /// (default 10).
+    pub mint_limit: u32,
+    /// The throttle's sliding window (default 600 s).
+    pub mint_window: Duration,
+    /// The accepted client id (default `mock-client-id`).
+    pub client_id: String,
+    /// The accepted client secret (default `mock-client-secret`).
+    pub client_secret: String,
+    /// The refresh token that is valid from the start, and the one a grant-code exchange
+    /// returns (default `mock-refresh-token`).
+    pub refresh_token: String,
+    /// The one-time grant code (default `mock-grant-code`).
+    pub grant_code: String,
+    /// The org id the client-credentials grant expects in `soid=ZohoCRM.{org_id}`
+    /// (default `mock-org-1`).
+    pub org_id: String,
+    /// A fixture directory to replay (every `*.json` under it, recursively; see the
+    /// `zohocrm-fixtures` crate). `None` (default) replays nothing.
+    pub fixtures_dir: Option<PathBuf>,
+    /// Whether to load the demo territories, users and records (default `true`).
+    pub demo_data: bool,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        MockConfig {
+            token_ttl: Duration::from_secs(3600),
+            mint_limit: 10,
+            mint_window: Duration::from_secs(600),
+            client_id: "mock-client-id".into(),
+            client_secret: "mock-client-secret".into(),
+            refresh_token: "mock-refresh-token".into(),
+            grant_code: "mock-grant-code".into(),
+            org_id: "mock-org-1".into(),
+            fixtures_dir: None,
+            demo_data: true,
+        }
+    }
+}
+
+/// Counters, as a snapshot (see [`MockZoho::stats`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Requests received on `/oauth/v2/token`, whatever their outcome (faulted ones included;
+    /// revokes are not counted here).
+    pub token_requests: u64,
+    /// Access tokens issued.
+    pub mints: u64,
+    /// Requests received under `/crm/`, whatever their outcome (faulted and refused ones
+    /// included).
+    pub api_requests: u64,
+    /// Non-GET requests under `/crm/` that were authenticated and reached a handler (a stateful
+    /// one or fixture replay), even if the handler then refused the input.
+    pub writes: u64,
+    /// Refresh tokens revoked.
+    pub revoked: u64,
+}
+
+/// One request as received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedRequest {
+    /// The method, e.g. `GET`.
+    pub method: String,
+    /// The path and query, e.g. `/crm/v8/settings/territories?page=2` (as sent, not decoded).
+    pub uri: String,
+    /// The headers in order, names lowercased.
+    pub headers: Vec<(String, String)>,
+    /// The body (decoded from chunked transfer encoding if it was chunked).
+    pub body: Vec<u8>,
+}
+
+impl LoggedRequest {
+    /// The first header of that name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The path, without the query.
+    pub fn path(&self) -> &str {
+        self.uri.split('?').next().unwrap_or("")
+    }
+
+    /// The query string, if any (without `?`).
+    pub fn query(&self) -> Option<&str> {
+        self.uri.split_once('?').map(|(_, q)| q)
+    }
+}
+
+/// A fault to inject: it fires on the next `times` requests whose path starts with
+/// `path_prefix` (any request when `None`), before routing and authentication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    /// Only requests whose path starts with this (e.g. `/crm/v8/settings/territories` or
+    /// `/oauth/v2/token`); a prefix containing `?` is matched against path and query.
+    /// `None` matches every request.
+    pub path_prefix: Option<String>,
+    /// How many requests it fires on (0: none).
+    pub times: u32,
+    /// What happens.
+    pub kind: FaultKind,
+}
+
+impl Fault {
+    /// A fault firing once on any request.
+    pub fn once(kind: FaultKind) -> Self {
+        Fault {
+            path_prefix: None,
+            times: 1,
+            kind,
+        }
+    }
+
+    /// A fault firing `times` times on any request.
+    pub fn times(kind: FaultKind, times: u32) -> Self {
+        Fault {
+            path_prefix: None,
+            times,
+            kind,
+        }
+    }
+
+    /// Restricts the fault to paths starting with `prefix`.
+    #[must_use]
+    pub fn on(mut self, prefix: impl Into<String>) -> Self {
+        self.path_prefix = Some(prefix.into());
+        self
+    }
+}
+
+/// What a [`Fault`] does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultKind {
+    /// Answer with this status and body (sent as `application/json`), plus `Retry-After`
+    /// when set. See [`too_many_requests`] and [`internal_error`].
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The body.
+        body: String,
+        /// The `Retry-After` header, in seconds.
+        retry_after: Option<u64>,
+    },
+    /// Read the request, then close the connection without answering.
+    CloseConnection,
+    /// Wait this long, then answer normally.
+    Delay(Duration),
+    /// Handle the request normally, but send a `Content-Length` larger than the part of the
+    /// body that is sent, then close the connection.
+    TruncatedBody,
+    /// Answer with an HTML error page (as a proxy or load balancer would) and this status.
+    Html {
+        /// The HTTP status.
+        status: u16,
+    },
+}
+
+/// HTTP 429 with Zoho's `TOO_MANY_REQUESTS` envelope and `Retry-After: 1`.
+pub fn too_many_requests() -> FaultKind {
+    FaultKind::Status {
+        status: 429,
+        body: r#"{"code":"TOO_MANY_REQUESTS","details":{},"message":"API call limit has been exceeded. Please try again after some time.","status":"error"}"#.into(),
+        retry_after: Some(1),
+    }
+}
+
+/// HTTP 500 with Zoho's `INTERNAL_ERROR` envelope.
+pub fn internal_error() -> FaultKind {
+    FaultKind::Status {
+        status: 500,
+        body: r#"{"code":"INTERNAL_ERROR","details":{},"message":"Internal Server Error","status":"error"}"#.into(),
+        retry_after: None,
+    }
+}
+
+/// The mock server, running on the caller's tokio runtime. Dropping it stops the server too.
+#[derive(Debug)]
+pub struct MockZoho {
+    shared: Arc<Shared>,
+    stop: tokio::sync::watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl MockZoho {
+    /// Starts with the default configuration on `127.0.0.1:0`.
+    pub async fn start() -> std::io::Result<MockZoho> {
+        Self::start_with(MockConfig::default()).await
+    }
+
+    /// Starts with `config` on `127.0.0.1:0`. Fails if the fixture directory cannot be loaded.
+    pub async fn start_with(config: MockConfig) -> std::io::Result<MockZoho> {
+        Self::start_at(SocketAddr::from(([127, 0, 0, 1], 0)), config).await
+    }
+
+    /// Starts with `config` on `addr`, which must be a loopback address.
+    pub async fn start_at(addr: SocketAddr, config: MockConfig) -> std::io::Result<MockZoho> {
+        if !addr.ip().is_loopback() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("the mock only listens on loopback addresses, not {addr}"),
+            ));
+        }
+        let replay = match &config.fixtures_dir {
+            Some(dir) => replay::Replay::load(dir)?,
+            None => replay::Replay::default(),
+        };
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let shared = Arc::new(Shared::new(config, format!("http://{local}"), replay));
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(server::accept_loop(listener, shared.clone(), stop_rx));
+        Ok(MockZoho {
+            shared,
+            stop,
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, no trailing slash: the accounts URL, API domain and content
+    /// domain at once.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> Stats {
+        self.shared.stats()
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.shared.requests()
+    }
+
+    /// Forgets the requests received so far.
+    pub fn clear_requests(&self) {
+        self.shared.clear_requests()
+    }
+
+    /// Queues a fault; the first queued fault that matches a request fires.
+    pub fn inject(&self, fault: Fault) {
+        self.shared.inject(fault)
+    }
+
+    /// Invalidates every access token issued so far (refresh tokens stay valid).
+    pub fn expire_tokens(&self) {
+        self.shared.expire_tokens()
+    }
+
+    /// Stops accepting connections and closes the open ones.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockZoho {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// The same server for blocking tests: it runs on its own thread with its own tokio runtime
+/// and stops when dropped.
+#[derive(Debug)]
+pub struct BlockingMock {
+    shared: Arc<Shared>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BlockingMock {
+    /// Starts with the default configuration on `127.0.0.1:0`.
+    pub fn start() -> std::io::Result<Self> {
+        Self::start_with(MockConfig::default())
+    }
+
+    /// Starts with `config` on `127.0.0.1:0`.
+    pub fn start_with(config: MockConfig) -> std::io::Result<Self> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("zohocrm-mock".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    match MockZoho::start_with(config).await {
+                        Ok(mock) => {
+                            let _ = ready_tx.send(Ok(mock.shared.clone()));
+                            let _ = stop_rx.await;
+                            mock.shutdown().await;
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                        }
+                    }
+                });
+            })?;
+        match ready_rx.recv() {
+            Ok(Ok(shared)) => Ok(BlockingMock {
+                shared,
+                stop: Some(stop_tx),
+                thread: Some(thread),
+            }),
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                Err(e)
+            }
+            Err(_) => {
+                let _ = thread.join();
+                Err(std::io::Error::other("the mock server thread stopped"))
+            }
+        }
+    }
+
+    /// See [`MockZoho::base_url`].
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// See [`MockZoho::stats`].
+    pub fn stats(&self) -> Stats {
+        self.shared.stats()
+    }
+
+    /// See [`MockZoho::requests`].
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.shared.requests()
+    }
+
+    /// See [`MockZoho::clear_requests`].
+    pub fn clear_requests(&self) {
+        self.shared.clear_requests()
+    }
+
+    /// See [`MockZoho::inject`].
+    pub fn inject(&self, fault: Fault) {
+        self.shared.inject(fault)
+    }
+
+    /// See [`MockZoho::expire_tokens`].
+    pub fn expire_tokens(&self) {
+        self.shared.expire_tokens()
+    }
+}
+
+impl Drop for BlockingMock {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,468 @@
+//! The org's state: users, territories, records and deleted territories, the demo data, and the
+//! read-only features endpoints. The territory operations live in `territories.rs`.
+
+use serde_json::{json, Map, Value};
+
+use crate::util::{api_error, invalid_module, invalid_url, page_of, paging, Request, Response};
+
+/// Every id the mock makes up starts with this (19 digits in all, like Zoho's).
+const ID_PREFIX: &str = "5725767000000";
+
+pub(crate) fn make_id(n: u64) -> String {
+    format!("{ID_PREFIX}{n:06}")
+}
+
+const DEMO_TIME: &str = "2025-01-15T10:00:00+00:00";
+
+#[derive(Debug, Clone)]
+pub(crate) struct User {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub role: (&'static str, String),
+    pub profile: (&'static str, String),
+    pub active: bool,
+}
+
+impl User {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+
+    /// The full user object of the users APIs.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "full_name": self.full_name(),
+            "email": self.email,
+            "role": {"name": self.role.0, "id": self.role.1},
+            "profile": {"name": self.profile.0, "id": self.profile.1},
+            "status": if self.active { "active" } else { "inactive" },
+            "zuid": format!("90{}", &self.id[self.id.len() - 6..]),
+            "confirm": true,
+            "time_zone": "Etc/UTC",
+            "locale": "en_US",
+            "country_locale": "en_US",
+            "language": "en_US",
+            "date_format": "MMM d, yyyy",
+            "time_format": "HH:mm",
+            "created_time": DEMO_TIME,
+            "Modified_Time": DEMO_TIME,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Territory {
+    pub id: String,
+    pub name: String,
+    pub api_name: String,
+    pub description: Value,
+    pub permission_type: String,
+    pub manager: Option<String>,
+    pub reporting_to: Option<String>,
+    pub account_rule_criteria: Value,
+    pub deal_rule_criteria: Value,
+    pub lead_rule_criteria: Value,
+    pub created_time: String,
+    pub created_by: String,
+    pub modified_time: String,
+    pub modified_by: String,
+    /// Associated users, in association order (the manager is one of them).
+    pub users: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Assignment {
+    pub territory: String,
+    pub by: Option<String>,
+    pub time: String,
+    pub manual: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Record {
+    pub module: &'static str,
+    pub id: String,
+    pub fields: Map<String, Value>,
+    pub territories: Vec<Assignment>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Deleted {
+    pub id: String,
+    pub name: String,
+    pub time: String,
+    pub by: String,
+}
+
+/// Outcome of routing a `/crm/v8/...` request.
+#[derive(Debug)]
+pub(crate) enum Routed {
+    /// A handler answered (counts as a write when the method is not GET).
+    Handled(Response),
+    /// Refused before reaching a handler (wrong method).
+    Rejected(Response),
+    /// No stateful handler for it: replay a fixture if one matches, else send this.
+    Unserved(Response),
+}
+
+/// The org.
+#[derive(Debug)]
+pub(crate) struct Org {
+    pub users: Vec<User>,
+    pub territories: Vec<Territory>,
+    pub records: Vec<Record>,
+    pub deleted: Vec<Deleted>,
+    /// The caller (the user the tokens belong to).
+    pub current_user: String,
+    pub licence_limit: usize,
+    next_id: u64,
+}
+
+/// Modules whose records carry territories.
+pub(crate) const TERRITORY_MODULES: [&str; 3] = ["Accounts", "Contacts", "Deals"];
+
+/// The canonical spelling of a record module the mock knows (case-insensitive).
+pub(crate) fn module_name(s: &str) -> Option<&'static str> {
+    ["Accounts", "Contacts", "Deals", "Leads"]
+        .into_iter()
+        .find(|m| m.eq_ignore_ascii_case(s))
+}
+
+impl Org {
+    pub fn new(demo: bool) -> Self {
+        let role_ceo = ("CEO", make_id(100_001));
+        let role_manager = ("Manager", make_id(100_002));
+        let role_rep = ("Sales Rep", make_id(100_003));
+        let admin = ("Administrator", make_id(110_001));
+        let standard = ("Standard", make_id(110_002));
+        let people = [
+            ("Avery", "Admin", role_ceo, admin, true),
+            (
+                "Blake",
+                "Morgan",
+                role_manager.clone(),
+                standard.clone(),
+                true,
+            ),
+            (
+                "Casey",
+                "Nguyen",
+                role_manager.clone(),
+                standard.clone(),
+                true,
+            ),
+            ("Devon", "Okafor", role_rep.clone(), standard.clone(), true),
+            ("Emery", "Park", role_rep.clone(), standard.clone(), true),
+            ("Finley", "Quinn", role_manager, standard.clone(), true),
+            ("Harper", "Rossi", role_rep.clone(), standard.clone(), true),
+            ("Jordan", "Silva", role_rep, standard, false),
+        ];
+        let count = if demo { people.len() } else { 1 };
+        let users: Vec<User> = people
+            .into_iter()
+            .take(count)
+            .enumerate()
+            .map(|(i, (first, last, role, profile, active))| User {
+                id: make_id(300_001 + i as u64),
+                first_name: first.into(),
+                last_name: last.into(),
+                email: format!("user{}@example.test", i + 1),
+                role: (role.0, role.1),
+                profile: (profile.0, profile.1),
+                active,
+            })
+            .collect();
+        let u = |n: u64| make_id(300_000 + n);
+        let current_user = u(1);
+        let territory =
+            |n: u64, name: &str, parent: Option<u64>, manager: Option<u64>, users: &[u64]| {
+                Territory {
+                    id: make_id(411_000 + n),
+                    name: name.into(),
+                    api_name: api_name_of(name),
+                    description: Value::Null,
+                    permission_type: "read_write_delete".into(),
+                    manager: manager.map(u),
+                    reporting_to: parent.map(|p| make_id(411_000 + p)),
+                    account_rule_criteria: Value::Null,
+                    deal_rule_criteria: Value::Null,
+                    lead_rule_criteria: Value::Null,
+                    created_time: DEMO_TIME.into(),
+                    created_by: u(1),
+                    modified_time: DEMO_TIME.into(),
+                    modified_by: u(1),
+                    users: users.iter().map(|n| u(*n)).collect(),
+                }
+            };
+        let mut territories = vec![territory(1, "Global", None, Some(1), &[1])];
+        let mut records = Vec::new();
+        if demo {
+            let mut us_east = territory(3, "US East", Some(2), Some(3), &[3, 4]);
+            us_east.description = json!("East coast accounts");
+            us_east.account_rule_criteria = json!({
+                "comparator": "equal",
+                "field": {"api_name": "Billing_State", "id": make_id(621)},
+                "value": "NY"
+            });
+            let mut us_west = territory(4, "US West", Some(2), None, &[5]);
+            us_west.permission_type = "read_only".into();
+            territories.extend([
+                territory(2, "Americas", Some(1), Some(2), &[2, 3]),
+                us_east,
+                us_west,
+                territory(5, "EMEA", Some(1), Some(6), &[6]),
+                territory(6, "DACH", Some(5), None, &[]),
+            ]);
+            let t = |n: u64| make_id(411_000 + n);
+            let manual = |n: u64| Assignment {
+                territory: t(n),
+                by: Some(u(1)),
+                time: DEMO_TIME.into(),
+                manual: true,
+            };
+            let auto = |n: u64| Assignment {
+                territory: t(n),
+                by: None,
+                time: DEMO_TIME.into(),
+                manual: false,
+            };
+            let owner = json!({"name": "Avery Admin", "id": u(1), "email": "user1@example.test"});
+            let record =
+                |module: &'static str, n: u64, fields: Value, territories: Vec<Assignment>| {
+                    let mut fields = fields.as_object().cloned().unwrap_or_default();
+                    fields.insert("id".into(), json!(make_id(n)));
+                    fields.insert("Owner".into(), owner.clone());
+                    fields.insert("Created_Time".into(), json!(DEMO_TIME));
+                    fields.insert("Modified_Time".into(), json!(DEMO_TIME));
+                    Record {
+                        module,
+                        id: make_id(n),
+                        fields,
+                        territories,
+                    }
+                };
+            records = vec![
+                record(
+                    "Accounts",
+                    500_001,
+                    json!({"Account_Name": "Acme Test Corp", "Billing_State": "NY"}),
+                    vec![manual(3)],
+                ),
+                record(
+                    "Accounts",
+                    500_002,
+                    json!({"Account_Name": "Globex Example GmbH", "Billing_State": "BE"}),
+                    vec![auto(6)],
+                ),
+                record(
+                    "Accounts",
+                    500_003,
+                    json!({"Account_Name": "Initech Sample LLC", "Billing_State": "TX"}),
+                    vec![],
+                ),
+                record(
+                    "Contacts",
+                    510_001,
+                    json!({"First_Name": "Sam", "Last_Name": "Sample", "Email": "sam.sample@example.test"}),
+                    vec![manual(4)],
+                ),
+                record(
+                    "Contacts",
+                    510_002,
+                    json!({"First_Name": "Robin", "Last_Name": "Example", "Email": "robin.example@example.test"}),
+                    vec![],
+                ),
+                record(
+                    "Deals",
+                    520_001,
+                    json!({"Deal_Name": "Acme renewal", "Stage": "Negotiation/Review", "Amount": 12000}),
+                    vec![manual(3)],
+                ),
+                record(
+                    "Deals",
+                    520_002,
+                    json!({"Deal_Name": "Globex expansion", "Stage": "Qualification", "Amount": 48000}),
+                    vec![],
+                ),
+            ];
+        }
+        Org {
+            users,
+            territories,
+            records,
+            deleted: Vec::new(),
+            current_user,
+            licence_limit: 10,
+            next_id: 600_001,
+        }
+    }
+
+    pub fn new_id(&mut self) -> String {
+        let id = make_id(self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    pub fn user(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    pub fn territory(&self, id: &str) -> Option<&Territory> {
+        self.territories.iter().find(|t| t.id == id)
+    }
+
+    pub fn territory_mut(&mut self, id: &str) -> Option<&mut Territory> {
+        self.territories.iter_mut().find(|t| t.id == id)
+    }
+
+    /// `{"name","id"}` of a user, or `null`.
+    pub fn user_ref(&self, id: Option<&str>) -> Value {
+        match id.and_then(|id| self.user(id)) {
+            Some(u) => json!({"name": u.full_name(), "id": u.id}),
+            None => Value::Null,
+        }
+    }
+
+    /// `{"name","id","email"}` of a user (the `created_by` shape).
+    pub fn user_min(&self, id: &str) -> Value {
+        match self.user(id) {
+            Some(u) => json!({"name": u.full_name(), "id": u.id, "email": u.email}),
+            None => json!({"name": Value::Null, "id": id}),
+        }
+    }
+
+    pub fn active_users(&self) -> usize {
+        self.users.iter().filter(|u| u.active).count()
+    }
+
+    /// The dispatcher for `/crm/v8/...` (`tail` is what follows `v8`).
+    pub fn route(&mut self, req: &Request, tail: &[&str]) -> Routed {
+        let get = req.is_get();
+        match tail {
+            ["__features"] if get => Routed::Handled(self.features(req)),
+            ["__features", name] if get => Routed::Handled(self.feature(name)),
+            ["__features", ..] => Routed::Rejected(crate::util::invalid_method()),
+            ["settings", "territories", ..] => self.route_territories(req, &tail[2..]),
+            [users, user, "territories", rest @ ..] if users.eq_ignore_ascii_case("users") => {
+                self.route_user_territories(req, user, rest)
+            }
+            [module, "actions", action] | [module, _, "actions", action]
+                if matches!(*action, "assign_territories" | "remove_territories") =>
+            {
+                let record_id = if tail.len() == 4 { Some(tail[1]) } else { None };
+                match module_name(module) {
+                    Some(_) if req.method != "POST" => {
+                        Routed::Rejected(crate::util::invalid_method())
+                    }
+                    Some(m) => Routed::Handled(self.record_territories(
+                        req,
+                        m,
+                        record_id,
+                        *action == "assign_territories",
+                    )),
+                    None => Routed::Unserved(invalid_module()),
+                }
+            }
+            [module, id] if get => match module_name(module) {
+                Some(m) if TERRITORY_MODULES.contains(&m) => match self.record_json(m, id) {
+                    Some(v) => Routed::Handled(Response::json(200, &json!({"data": [v]}))),
+                    // Unknown record: a fixture may know it; else Zoho's empty answer.
+                    None => Routed::Unserved(Response::no_content()),
+                },
+                _ => Routed::Unserved(invalid_url()),
+            },
+            _ => Routed::Unserved(invalid_url()),
+        }
+    }
+
+    fn licences(&self) -> Value {
+        let used = self.active_users();
+        json!({
+            "components": null,
+            "api_name": "user_licenses",
+            "parent_feature": null,
+            "module_supported": false,
+            "details": {
+                "available_count": {"total": self.licence_limit.saturating_sub(used)},
+                "used_count": {"total": used},
+                "limits": {"total": self.licence_limit}
+            },
+            "feature_label": "UserLicenses"
+        })
+    }
+
+    /// `GET /__features`.
+    fn features(&self, req: &Request) -> Response {
+        if let Some(m) = req.param("module") {
+            return match module_name(m) {
+                // No module-specific features are modelled.
+                Some(_) => Response::no_content(),
+                None => invalid_module(),
+            };
+        }
+        let mut all = vec![self.licences()];
+        if let Some(names) = req.param("api_names") {
+            let names = crate::util::id_list(names);
+            all.retain(|f| names.iter().any(|n| f["api_name"] == n.as_str()));
+        }
+        let (page, per_page) = match paging(req, 200, 200) {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
+        match page_of(&all, page, per_page) {
+            Some((items, info)) => Response::json(200, &json!({"__features": items, "info": info})),
+            None => Response::no_content(),
+        }
+    }
+
+    /// `GET /__features/{name}`: the seed page's exact shape for `user_licenses`.
+    fn feature(&self, name: &str) -> Response {
+        if name == "user_licenses" {
+            Response::json(200, &json!({"__features": [self.licences()]}))
+        } else {
+            api_error(
+                400,
+                "INVALID_DATA",
+                "the feature api name given seems to be invalid",
+                json!({"api_name": "feature_api_name", "resource_path_index": 1}),
+            )
+        }
+    }
+
+    /// `GET /{module}/{id}` for a record with territories.
+    fn record_json(&self, module: &str, id: &str) -> Option<Value> {
+        let rec = self
+            .records
+            .iter()
+            .find(|r| r.module == module && r.id == id)?;
+        let mut v = rec.fields.clone();
+        let territories: Vec<Value> = rec
+            .territories
+            .iter()
+            .map(|a| {
+                json!({
+                    "Name": self.territory(&a.territory).map(|t| t.name.clone()),
+                    "id": a.territory,
+                    "$assigned_by": self.user_ref(a.by.as_deref()),
+                    "$assigned_time": a.time,
+                    "$assigned": if a.manual { "manually" } else { "automatically" },
+                })
+            })
+            .collect();
+        v.insert("Territories".into(), Value::Array(territories));
+        Some(Value::Object(v))
+    }
+}
+
+/// A territory's `api_name`, derived from its name like Zoho does for other names.
+pub(crate) fn api_name_of(name: &str) -> String {
+    name.trim()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '_' })
+        .collect()
+}

@@ -1,0 +1,145 @@
+//! The `Client` façade: builder validation, redacted Debug, and calls against the mock.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use zohocrm_core::features::GetFeatures;
+use zohocrm_mock::{BlockingMock, MockConfig};
+use zohocrm_ureq::{Client, DataCenter, Environment, Error, MemoryTokenStore, RetryPolicy};
+
+fn client_for(mock: &BlockingMock) -> Client {
+    let base = mock.base_url();
+    let cfg = MockConfig::default();
+    Client::builder()
+        .hosts(&base, &base, &base)
+        .refresh_token(cfg.client_id, cfg.client_secret, cfg.refresh_token)
+        .retry_policy(zohocrm_conformance::fast_retry())
+        .build()
+        .expect("client")
+}
+
+#[test]
+fn builder_requires_hosts_and_credentials() {
+    let no_dc = Client::builder()
+        .refresh_token("id", "secret", "rt")
+        .build();
+    assert!(matches!(no_dc, Err(Error::Build(_))), "{no_dc:?}");
+    let no_credentials = Client::builder().data_center(DataCenter::Eu).build();
+    assert!(matches!(no_credentials, Err(Error::Build(_))));
+    let remote_http = Client::builder()
+        .hosts(
+            "http://example.com",
+            "http://example.com",
+            "http://example.com",
+        )
+        .refresh_token("id", "secret", "rt")
+        .build();
+    assert!(matches!(remote_http, Err(Error::Build(_))));
+    let ok = Client::builder()
+        .data_center(DataCenter::Eu)
+        .environment(Environment::Sandbox)
+        .refresh_token("id", "secret", "rt")
+        .user_agent("my-app/1.0")
+        .build()
+        .unwrap();
+    let ctx = ok.session().context();
+    assert_eq!(ctx.api_domain(), "https://sandbox.zohoapis.eu");
+    assert_eq!(ctx.accounts_url(), "https://accounts.zoho.eu");
+    assert_eq!(ctx.user_agent(), "my-app/1.0");
+}
+
+#[test]
+fn debug_never_prints_secrets() {
+    let builder = Client::builder()
+        .data_center(DataCenter::Us)
+        .refresh_token("client-id-1", "very-secret-value", "refresh-token-value")
+        .token_store(Arc::new(MemoryTokenStore::new()));
+    let shown = format!("{builder:?}");
+    let client = builder.build().unwrap();
+    let shown_client = format!("{client:?}");
+    for text in [shown, shown_client] {
+        assert!(!text.contains("very-secret-value"), "{text}");
+        assert!(!text.contains("refresh-token-value"), "{text}");
+    }
+}
+
+#[test]
+fn convenience_and_dynamic_calls() {
+    let mock = BlockingMock::start().unwrap();
+    let client = client_for(&mock);
+    let licences = client.user_licences().unwrap();
+    assert_eq!(
+        (licences.available, licences.used, licences.limit),
+        zohocrm_conformance::MOCK_LICENCES
+    );
+    let value = client
+        .call("features.get_user_licences_count", json!(null))
+        .unwrap();
+    assert_eq!(value["limit"], zohocrm_conformance::MOCK_LICENCES.2);
+    let unknown = client.call("no.such_operation", json!({}));
+    assert!(matches!(unknown, Err(Error::Build(_))));
+    // Clones share the session: one token for all.
+    let clone = client.clone();
+    clone.user_licences().unwrap();
+    assert_eq!(mock.stats().mints, 1);
+}
+
+#[test]
+fn pages_iterate_until_the_last_page() {
+    let mock = BlockingMock::start().unwrap();
+    let client = client_for(&mock);
+    let pages: Vec<_> = client
+        .pages(GetFeatures::new().per_page(1))
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!pages.is_empty());
+    let names: Vec<_> = pages
+        .iter()
+        .flat_map(|p| p.features.iter().map(|f| f.api_name.clone()))
+        .collect();
+    assert!(names.iter().any(|n| n == "user_licenses"), "{names:?}");
+}
+
+#[test]
+fn pages_stop_after_an_error() {
+    let mock = BlockingMock::start().unwrap();
+    let base = mock.base_url();
+    let client = Client::builder()
+        .hosts(&base, &base, &base)
+        .refresh_token("mock-client-id", "wrong-secret", "mock-refresh-token")
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let mut pages = client.pages(GetFeatures::new());
+    assert!(matches!(pages.next(), Some(Err(Error::Auth(_)))));
+    assert!(pages.next().is_none());
+}
+
+#[test]
+fn territory_conveniences() {
+    use zohocrm_core::territories::{PermissionType, TerritoryInput};
+    let mock = BlockingMock::start().unwrap();
+    let client = client_for(&mock);
+    let all = client.territories().unwrap();
+    let root = all
+        .iter()
+        .find(|t| t.reporting_to.is_none())
+        .expect("a root territory");
+    let one = client.territory(&root.id).unwrap().expect("the root");
+    assert_eq!(one.name, root.name);
+    let children = client.child_territories(&root.id).unwrap();
+    assert!(!children.is_empty());
+    assert!(children
+        .iter()
+        .all(|c| c.reporting_to.as_ref().and_then(|r| r.id.as_deref()) == Some(root.id.as_str())));
+    let _users = client.territory_users(&root.id).unwrap();
+    let created = client
+        .create_territories([TerritoryInput::create(
+            "Conformance",
+            root.id.clone(),
+            PermissionType::ReadOnly,
+        )])
+        .unwrap();
+    assert!(created.all_succeeded(), "{created:?}");
+    assert_eq!(client.territories().unwrap().len(), all.len() + 1);
+}

@@ -1,0 +1,41 @@
+//! Integration tests of the ureq transport and client, against the mock server on 127.0.0.1.
+
+mod client;
+
+use zohocrm_conformance::{Harness, Settings};
+use zohocrm_core::{Endpoint, Error, Session};
+use zohocrm_ureq::{TransportConfig, UreqTransport};
+
+/// The conformance harness: the core's blocking driver over a [`UreqTransport`].
+pub struct UreqHarness(UreqTransport);
+
+impl Harness for UreqHarness {
+    fn call<E: Endpoint + Sync>(&self, session: &Session, endpoint: &E) -> Result<E::Output, Error>
+    where
+        E::Output: Send,
+    {
+        zohocrm_core::send_blocking(&self.0, session, endpoint)
+    }
+
+    fn transport_name(&self) -> &'static str {
+        "ureq"
+    }
+
+    fn with_settings(&self, s: Settings) -> Self {
+        UreqHarness(UreqTransport::new(
+            TransportConfig::default()
+                .timeout(s.timeout)
+                .connect_timeout(s.connect_timeout)
+                .max_body_bytes(s.max_body_bytes),
+        ))
+    }
+}
+
+/// A harness with the default test settings.
+pub fn harness() -> UreqHarness {
+    UreqHarness(UreqTransport::default()).with_settings(Settings::default())
+}
+
+mod conformance {
+    zohocrm_conformance::conformance_tests!(crate::harness());
+}
