@@ -35,6 +35,7 @@
 
 pub use http;
 
+pub mod config;
 pub mod context;
 pub mod driver;
 pub mod endpoint;

@@ -29,7 +29,8 @@ mod client;
 mod transport;
 
 pub use client::{Client, ClientBuilder, Pager};
-pub use transport::{HyperTransport, TransportConfig, DEFAULT_MAX_BODY_BYTES};
+pub use transport::HyperTransport;
+pub use zohocrm_core::config::{TransportConfig, DEFAULT_MAX_BODY_BYTES};
 
 pub use zohocrm_core;
 pub use zohocrm_core::{

@@ -13,55 +13,8 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use zohocrm_core::config::TransportConfig;
 use zohocrm_core::{AsyncTransport, TransportError, TransportErrorKind};
-
-/// The largest response body read by default: 64 MiB.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
-
-/// Timeouts and limits of a transport.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct TransportConfig {
-    /// The whole request, from connecting to the last body byte (default 60 s).
-    pub timeout: Duration,
-    /// Establishing the TCP connection (default 10 s).
-    pub connect_timeout: Duration,
-    /// The largest response body accepted; a larger one fails with `BodyTooLarge` (default 64 MiB).
-    pub max_body_bytes: usize,
-}
-
-impl Default for TransportConfig {
-    fn default() -> Self {
-        TransportConfig {
-            timeout: Duration::from_secs(60),
-            connect_timeout: Duration::from_secs(10),
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-        }
-    }
-}
-
-impl TransportConfig {
-    /// Sets the timeout of the whole request.
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Sets the connect timeout.
-    #[must_use]
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Sets the largest response body accepted.
-    #[must_use]
-    pub fn max_body_bytes(mut self, max: usize) -> Self {
-        self.max_body_bytes = max;
-        self
-    }
-}
 
 type Inner = hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 

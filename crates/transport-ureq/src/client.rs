@@ -3,7 +3,6 @@
 
 use std::iter::FusedIterator;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::Value;
 use zohocrm_core::features::{GetUserLicences, UserLicences};
@@ -13,12 +12,10 @@ use zohocrm_core::territories::{
     Territory, TerritoryInput, TerritoryUser,
 };
 use zohocrm_core::ActionResults;
-use zohocrm_core::{
-    BuildError, Context, Credentials, DataCenter, Endpoint, Environment, Error, Paginated,
-    RetryPolicy, Session, TokenStore,
-};
+use zohocrm_core::{Endpoint, Error, Paginated, Session};
 
-use crate::transport::{TransportConfig, UreqTransport};
+use crate::transport::UreqTransport;
+use zohocrm_core::config::{BuildClient, TransportConfig};
 
 /// A blocking Zoho CRM client: one session (hosts, credentials, token) and one connection pool.
 ///
@@ -140,150 +137,13 @@ impl<E: Paginated> Iterator for Pages<E> {
 
 impl<E: Paginated> FusedIterator for Pages<E> {}
 
-/// Builds a [`Client`]. A data centre (or custom hosts) and credentials are required.
-#[derive(Default)]
-#[must_use]
-pub struct ClientBuilder {
-    data_center: Option<DataCenter>,
-    environment: Environment,
-    hosts: Option<(String, String, String)>,
-    credentials: Option<Credentials>,
-    token_store: Option<Arc<dyn TokenStore>>,
-    transport: TransportConfig,
-    retry: Option<RetryPolicy>,
-    user_agent: Option<String>,
-}
+/// Builds a [`Client`]: see [`zohocrm_core::config::ClientBuilder`].
+pub type ClientBuilder = zohocrm_core::config::ClientBuilder<Client>;
 
-impl std::fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Credentials print redacted; the token store is opaque.
-        f.debug_struct("ClientBuilder")
-            .field("data_center", &self.data_center)
-            .field("environment", &self.environment)
-            .field("hosts", &self.hosts)
-            .field("credentials", &self.credentials)
-            .field("token_store", &self.token_store.as_ref().map(|_| ".."))
-            .field("transport", &self.transport)
-            .field("retry", &self.retry)
-            .field("user_agent", &self.user_agent)
-            .finish()
-    }
-}
-
-impl ClientBuilder {
-    /// The data centre of the organisation (accounts server, API and upload hosts).
-    pub fn data_center(mut self, data_center: DataCenter) -> Self {
-        self.data_center = Some(data_center);
-        self
-    }
-
-    /// The environment: production (default), sandbox or developer.
-    pub fn environment(mut self, environment: Environment) -> Self {
-        self.environment = environment;
-        self
-    }
-
-    /// Custom hosts instead of a data centre (mock servers, proxies). `https://` is required except
-    /// for loopback hosts.
-    pub fn hosts(
-        mut self,
-        accounts_url: impl Into<String>,
-        api_domain: impl Into<String>,
-        content_domain: impl Into<String>,
-    ) -> Self {
-        self.hosts = Some((
-            accounts_url.into(),
-            api_domain.into(),
-            content_domain.into(),
-        ));
-        self
-    }
-
-    /// How to obtain access tokens.
-    pub fn credentials(mut self, credentials: Credentials) -> Self {
-        self.credentials = Some(credentials);
-        self
-    }
-
-    /// Refresh-token credentials (the usual server-side setup).
-    pub fn refresh_token(
-        self,
-        client_id: impl Into<String>,
-        client_secret: impl Into<String>,
-        refresh_token: impl Into<String>,
-    ) -> Self {
-        self.credentials(Credentials::refresh_token(
-            client_id.into(),
-            client_secret.into(),
-            refresh_token.into(),
-        ))
-    }
-
-    /// Where tokens are kept between calls and runs (default: in memory).
-    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
-        self.token_store = Some(store);
-        self
-    }
-
-    /// The timeout of one whole HTTP request (default 60 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.transport.timeout = timeout;
-        self
-    }
-
-    /// The connect timeout, TLS handshake included (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.transport.connect_timeout = timeout;
-        self
-    }
-
-    /// The retry policy (default: [`RetryPolicy::default`]).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
-    /// Replaces the User-Agent header value.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
-        self
-    }
-
-    /// The largest response body accepted (default 64 MiB).
-    pub fn max_body_bytes(mut self, max: usize) -> Self {
-        self.transport.max_body_bytes = max;
-        self
-    }
-
-    /// Builds the client. Fails when the hosts are invalid or a data centre or credentials are missing.
-    pub fn build(self) -> Result<Client, Error> {
-        let mut context = match (&self.hosts, self.data_center) {
-            (Some((accounts, api, content)), _) => Context::custom(accounts, api, content)?,
-            (None, Some(dc)) => Context::new(dc, self.environment),
-            (None, None) => {
-                return Err(BuildError::InvalidConfig(
-                    "no data centre: call `data_center(..)` or `hosts(..)`".into(),
-                )
-                .into())
-            }
-        };
-        if let Some(ua) = self.user_agent {
-            context = context.with_user_agent(ua);
-        }
-        let credentials = self.credentials.ok_or_else(|| {
-            BuildError::InvalidConfig(
-                "no credentials: call `credentials(..)` or `refresh_token(..)`".into(),
-            )
-        })?;
-        let mut session = Session::new(context, credentials);
-        if let Some(store) = self.token_store {
-            session = session.with_store(store);
-        }
-        if let Some(retry) = self.retry {
-            session = session.with_retry(retry);
-        }
+impl BuildClient for Client {
+    fn build_client(session: Session, transport: TransportConfig) -> Result<Self, Error> {
         Ok(Client {
-            transport: UreqTransport::new(self.transport),
+            transport: UreqTransport::new(transport),
             session: Arc::new(session),
         })
     }

@@ -24,7 +24,8 @@ mod client;
 mod transport;
 
 pub use client::{Client, ClientBuilder, Pages};
-pub use transport::{TransportConfig, UreqTransport, DEFAULT_MAX_BODY_BYTES};
+pub use transport::UreqTransport;
+pub use zohocrm_core::config::{TransportConfig, DEFAULT_MAX_BODY_BYTES};
 
 pub use zohocrm_core;
 pub use zohocrm_core::{

@@ -6,55 +6,8 @@ use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
+use zohocrm_core::config::TransportConfig;
 use zohocrm_core::{BlockingTransport, TransportError, TransportErrorKind};
-
-/// The largest response body read by default: 64 MiB.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
-
-/// Timeouts and limits of a transport.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct TransportConfig {
-    /// The whole request, from connecting to the last body byte (default 60 s).
-    pub timeout: Duration,
-    /// Establishing the connection, TLS handshake included (default 10 s).
-    pub connect_timeout: Duration,
-    /// The largest response body accepted; a larger one fails with `BodyTooLarge` (default 64 MiB).
-    pub max_body_bytes: usize,
-}
-
-impl Default for TransportConfig {
-    fn default() -> Self {
-        TransportConfig {
-            timeout: Duration::from_secs(60),
-            connect_timeout: Duration::from_secs(10),
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-        }
-    }
-}
-
-impl TransportConfig {
-    /// Sets the timeout of the whole request.
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Sets the connect timeout.
-    #[must_use]
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Sets the largest response body accepted.
-    #[must_use]
-    pub fn max_body_bytes(mut self, max: usize) -> Self {
-        self.max_body_bytes = max;
-        self
-    }
-}
 
 /// A blocking transport on a ureq agent: pooled connections, rustls with the webpki roots
 /// (certificate verification always on), no redirects, HTTP statuses returned as responses.

@@ -1,0 +1,231 @@
+//! Client configuration shared by every transport: the [`ClientBuilder`] (hosts, credentials,
+//! token store, retry policy) and [`TransportConfig`] (timeouts and body limit, as plain data).
+//!
+//! Each transport crate only says how to make its client from a [`Session`] and a
+//! [`TransportConfig`] ([`BuildClient`]), so the builder exists once.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::context::{Context, DataCenter, Environment};
+use crate::error::{BuildError, Error};
+use crate::retry::RetryPolicy;
+use crate::session::{Credentials, Session};
+use crate::token_store::TokenStore;
+
+/// The largest response body read by default: 64 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// Timeouts and limits of a transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TransportConfig {
+    /// The whole request, from connecting to the last body byte (default 60 s).
+    pub timeout: Duration,
+    /// Establishing the connection, TLS handshake included (default 10 s).
+    pub connect_timeout: Duration,
+    /// The largest response body accepted; a larger one fails with `BodyTooLarge` (default 64 MiB).
+    pub max_body_bytes: usize,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        TransportConfig {
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+impl TransportConfig {
+    /// Sets the timeout of the whole request.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the connect timeout.
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the largest response body accepted.
+    #[must_use]
+    pub fn max_body_bytes(mut self, max: usize) -> Self {
+        self.max_body_bytes = max;
+        self
+    }
+}
+
+/// A client that can be made from a session and transport settings.
+pub trait BuildClient: Sized {
+    /// Makes the client; fails when the transport cannot be set up.
+    fn build_client(session: Session, transport: TransportConfig) -> Result<Self, Error>;
+}
+
+/// Builds a client of any transport (`C`). A data centre (or custom hosts) and credentials are required.
+#[must_use]
+pub struct ClientBuilder<C> {
+    data_center: Option<DataCenter>,
+    environment: Environment,
+    hosts: Option<(String, String, String)>,
+    credentials: Option<Credentials>,
+    token_store: Option<Arc<dyn TokenStore>>,
+    transport: TransportConfig,
+    retry: Option<RetryPolicy>,
+    user_agent: Option<String>,
+    client: PhantomData<fn() -> C>,
+}
+
+impl<C> std::fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Credentials print redacted; the token store is opaque.
+        f.debug_struct("ClientBuilder")
+            .field("data_center", &self.data_center)
+            .field("environment", &self.environment)
+            .field("hosts", &self.hosts)
+            .field("credentials", &self.credentials)
+            .field("token_store", &self.token_store.as_ref().map(|_| ".."))
+            .field("transport", &self.transport)
+            .field("retry", &self.retry)
+            .field("user_agent", &self.user_agent)
+            .finish()
+    }
+}
+
+impl<C> Default for ClientBuilder<C> {
+    fn default() -> Self {
+        ClientBuilder {
+            data_center: None,
+            environment: Environment::default(),
+            hosts: None,
+            credentials: None,
+            token_store: None,
+            transport: TransportConfig::default(),
+            retry: None,
+            user_agent: None,
+            client: PhantomData,
+        }
+    }
+}
+
+impl<C: BuildClient> ClientBuilder<C> {
+    /// The data centre of the organisation (accounts server, API and upload hosts).
+    pub fn data_center(mut self, data_center: DataCenter) -> Self {
+        self.data_center = Some(data_center);
+        self
+    }
+
+    /// The environment: production (default), sandbox or developer.
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// Custom hosts instead of a data centre (mock servers, proxies). `https://` is required except
+    /// for loopback hosts.
+    pub fn hosts(
+        mut self,
+        accounts_url: impl Into<String>,
+        api_domain: impl Into<String>,
+        content_domain: impl Into<String>,
+    ) -> Self {
+        self.hosts = Some((
+            accounts_url.into(),
+            api_domain.into(),
+            content_domain.into(),
+        ));
+        self
+    }
+
+    /// How to obtain access tokens.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Refresh-token credentials (the usual server-side setup).
+    pub fn refresh_token(
+        self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        refresh_token: impl Into<String>,
+    ) -> Self {
+        self.credentials(Credentials::refresh_token(
+            client_id.into(),
+            client_secret.into(),
+            refresh_token.into(),
+        ))
+    }
+
+    /// Where tokens are kept between calls and runs (default: in memory).
+    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.token_store = Some(store);
+        self
+    }
+
+    /// The timeout of one whole HTTP request (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.transport.timeout = timeout;
+        self
+    }
+
+    /// The connect timeout, TLS handshake included (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.transport.connect_timeout = timeout;
+        self
+    }
+
+    /// The retry policy (default: [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Replaces the User-Agent header value.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// The largest response body accepted (default 64 MiB).
+    pub fn max_body_bytes(mut self, max: usize) -> Self {
+        self.transport.max_body_bytes = max;
+        self
+    }
+
+    /// Builds the client. Fails when the hosts are invalid or a data centre or credentials are missing.
+    pub fn build(self) -> Result<C, Error> {
+        let mut context = match (&self.hosts, self.data_center) {
+            (Some((accounts, api, content)), _) => Context::custom(accounts, api, content)?,
+            (None, Some(dc)) => Context::new(dc, self.environment),
+            (None, None) => {
+                return Err(BuildError::InvalidConfig(
+                    "no data centre: call `data_center(..)` or `hosts(..)`".into(),
+                )
+                .into())
+            }
+        };
+        if let Some(ua) = self.user_agent {
+            context = context.with_user_agent(ua);
+        }
+        let credentials = self.credentials.ok_or_else(|| {
+            BuildError::InvalidConfig(
+                "no credentials: call `credentials(..)` or `refresh_token(..)`".into(),
+            )
+        })?;
+        let mut session = Session::new(context, credentials);
+        if let Some(store) = self.token_store {
+            session = session.with_store(store);
+        }
+        if let Some(retry) = self.retry {
+            session = session.with_retry(retry);
+        }
+        C::build_client(session, self.transport)
+    }
+}
