@@ -1,3 +1,131 @@
-//! Maintainer tasks (codegen, fixture checks, benchmarks); see `cargo xtask --help`.
+//! Maintainer tasks for the workspace.
+//!
+//! ```text
+//! cargo xtask codegen --spec <oas-dir> [--check]   generate crates/core/src/generated/
+//! cargo xtask fixtures generate --spec <oas-dir>   write missing OpenAPI-schema fixtures
+//! cargo xtask fixtures check                       every fixture loads, names a known operation, builds and parses
+//! cargo xtask features check                       zohocrm-core compiles with each cluster feature alone
+//! cargo xtask coverage --spec <oas-dir>            one TSV line per spec operation
+//! ```
 
-fn main() {}
+mod clusters;
+mod codegen;
+mod fixtures;
+mod model;
+mod names;
+mod patches;
+mod spec;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn flag_value(args: &[String], flag: &str) -> Option<PathBuf> {
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from)
+}
+
+/// Loads and patches the spec, and lists its operations.
+pub fn load_ops(args: &[String]) -> Result<Vec<model::Op>, String> {
+    let dir = flag_value(args, "--spec").ok_or("missing --spec <oas-dir>")?;
+    let mut spec = spec::Spec::load(&dir)?;
+    patches::apply(&mut spec)?;
+    let ops = model::operations(&spec)?;
+    Ok(ops)
+}
+
+/// Loads the patched spec itself (for the fixture synthesiser).
+pub fn load_spec(args: &[String]) -> Result<spec::Spec, String> {
+    let dir = flag_value(args, "--spec").ok_or("missing --spec <oas-dir>")?;
+    let mut spec = spec::Spec::load(&dir)?;
+    patches::apply(&mut spec)?;
+    Ok(spec)
+}
+
+fn codegen(args: &[String]) -> Result<bool, String> {
+    let check = args.iter().any(|a| a == "--check");
+    let ops = load_ops(args)?;
+    let files = codegen::render(&ops)?;
+    let dir = workspace_root().join("crates/core/src/generated");
+    let differ = codegen::sync(&dir, &files, check)?;
+    if check {
+        if differ.is_empty() {
+            println!(
+                "generated code is up to date ({} operations, {} files)",
+                ops.len(),
+                files.len()
+            );
+            return Ok(true);
+        }
+        eprintln!("generated code is stale; run `cargo xtask codegen --spec <dir>`. Files that would change:");
+        for path in &differ {
+            eprintln!("  {}", path.display());
+        }
+        return Ok(false);
+    }
+    println!(
+        "{} operations, {} files written, {} changed; {} spec patches and {} rules applied (xtask/src/patches.rs)",
+        ops.len(),
+        files.len(),
+        differ.len(),
+        patches::PATCHES.len(),
+        patches::RULES.len()
+    );
+    Ok(true)
+}
+
+fn features_check() -> Result<bool, String> {
+    let mut ok = true;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut runs: Vec<Vec<&str>> = vec![vec!["--no-default-features"]];
+    for (feature, _) in clusters::CLUSTERS {
+        runs.push(vec!["--no-default-features", "--features", feature]);
+    }
+    for extra in runs {
+        let status = std::process::Command::new(&cargo)
+            .args(["check", "-q", "-p", "zohocrm-core"])
+            .args(&extra)
+            .current_dir(workspace_root())
+            .status()
+            .map_err(|e| e.to_string())?;
+        println!(
+            "{} {}",
+            if status.success() { "ok  " } else { "FAIL" },
+            extra.join(" ")
+        );
+        ok &= status.success();
+    }
+    Ok(ok)
+}
+
+fn run() -> Result<bool, String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["codegen", ..] => codegen(&args),
+        ["fixtures", "generate", ..] => fixtures::generate(&args),
+        ["fixtures", "check", ..] => fixtures::check(&args),
+        ["features", "check", ..] => features_check(),
+        ["coverage", ..] => fixtures::coverage(&args),
+        _ => Err("usage: cargo xtask codegen --spec <dir> [--check] | fixtures generate --spec <dir> | fixtures check | features check | coverage --spec <dir>".into()),
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -42,8 +42,10 @@ pub mod endpoint;
 pub mod error;
 pub mod exchange;
 pub mod features;
+pub mod generated;
 pub mod models;
 pub mod oauth;
+pub mod outputs;
 pub mod registry;
 pub mod request;
 pub mod response;
@@ -61,6 +63,7 @@ pub use error::{
     TransportError, TransportErrorKind,
 };
 pub use exchange::{Exchange, Step};
+pub use outputs::{ApiResponse, Download, FilePart};
 pub use request::{assemble, Body, RequestParts};
 pub use response::{ActionResults, ActionSuccess, ItemOutcome, PageInfo};
 pub use retry::RetryPolicy;

@@ -84,9 +84,16 @@ pub fn hand_written() -> Vec<Operation> {
     ops
 }
 
-/// Every operation the SDK knows, hand-written first.
+/// Every operation the SDK knows, hand-written first; a generated operation with the id of a
+/// hand-written one is left out.
 pub fn all() -> Vec<Operation> {
-    hand_written()
+    let mut ops = hand_written();
+    let generated: Vec<Operation> = crate::generated::operations()
+        .into_iter()
+        .filter(|g| !ops.iter().any(|h| h.id == g.id))
+        .collect();
+    ops.extend(generated);
+    ops
 }
 
 /// The operation with this id.
