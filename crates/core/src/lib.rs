@@ -46,6 +46,7 @@ pub mod generated;
 pub mod models;
 pub mod oauth;
 pub mod outputs;
+pub mod raw;
 pub mod registry;
 pub mod request;
 pub mod response;
