@@ -440,8 +440,9 @@ fn build_case(
 ) -> Result<Value, String> {
     let registry_op = zohocrm_core::registry::find(&op.id())
         .ok_or_else(|| format!("{}: not in the registry", op.id()))?;
-    let parts =
-        (registry_op.build)(input).map_err(|e| format!("{}: cannot build: {e}", op.id()))?;
+    let parts = registry_op
+        .build(input)
+        .map_err(|e| format!("{}: cannot build: {e}", op.id()))?;
     let ctx = Context::new(DataCenter::Us, Environment::Production);
     let req = assemble(&ctx, &parts).map_err(|e| format!("{}: cannot assemble: {e}", op.id()))?;
     let mut request = Map::new();
@@ -478,10 +479,7 @@ fn parse_outcome(fixture: &Value) -> Result<Result<Value, zohocrm_core::Error>, 
     let exchange = f.exchanges.first().ok_or("no exchange")?;
     let resp = exchange.response.to_http().map_err(|e| e.0)?;
     let (head, body) = resp.into_parts();
-    Ok((op.parse)(
-        &f.input,
-        http::Response::from_parts(head, body.as_slice()),
-    ))
+    Ok(op.parse(&f.input, http::Response::from_parts(head, body.as_slice())))
 }
 
 fn write_json(path: &Path, v: &Value) -> Result<(), String> {
@@ -618,7 +616,7 @@ pub fn check(_args: &[String]) -> Result<bool, String> {
             .strip_prefix(fixtures_dir())
             .is_ok_and(|p| p.starts_with("scenarios"));
         if !scenario && f.session.is_none() && f.exchanges.len() == 1 {
-            match (op.build)(&f.input).and_then(|parts| assemble(&ctx, &parts)) {
+            match op.build(&f.input).and_then(|parts| assemble(&ctx, &parts)) {
                 Ok(req) => {
                     if let Some(diff) = f.exchanges[0].request.mismatch(&req) {
                         problems.push(format!("{shown}: request differs: {diff}"));

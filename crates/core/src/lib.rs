@@ -45,6 +45,7 @@ pub mod features;
 pub mod generated;
 pub mod models;
 pub mod oauth;
+pub mod op_spec;
 pub mod outputs;
 pub mod raw;
 pub mod registry;

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, Error};
+use crate::op_spec::OpSpec;
 use crate::request::RequestParts;
 use crate::response::decode_error;
 
@@ -19,10 +20,44 @@ use crate::response::decode_error;
 pub struct Operation {
     /// The endpoint id, e.g. `features.get_user_licences_count`.
     pub id: &'static str,
+    imp: Imp,
+}
+
+/// How an operation is driven: through a hand-written endpoint type, or by interpreting the
+/// [`OpSpec`] of a generated one.
+#[derive(Clone, Copy)]
+enum Imp {
+    Typed {
+        build: fn(&Value) -> Result<RequestParts, BuildError>,
+        parse: fn(&Value, http::Response<&[u8]>) -> Result<Value, Error>,
+    },
+    Spec(&'static OpSpec),
+}
+
+impl Operation {
+    /// The operation of a generated endpoint, from its spec.
+    pub const fn spec(spec: &'static OpSpec) -> Self {
+        Operation {
+            id: spec.id,
+            imp: Imp::Spec(spec),
+        }
+    }
+
     /// Builds the request from a JSON input (`null` or `{}` for none).
-    pub build: fn(&Value) -> Result<RequestParts, BuildError>,
+    pub fn build(&self, input: &Value) -> Result<RequestParts, BuildError> {
+        match self.imp {
+            Imp::Typed { build, .. } => build(input),
+            Imp::Spec(spec) => crate::op_spec::build_from_input(spec, input),
+        }
+    }
+
     /// Parses a response of a request built from the same input, into JSON.
-    pub parse: fn(&Value, http::Response<&[u8]>) -> Result<Value, Error>,
+    pub fn parse(&self, input: &Value, response: http::Response<&[u8]>) -> Result<Value, Error> {
+        match self.imp {
+            Imp::Typed { parse, .. } => parse(input, response),
+            Imp::Spec(spec) => crate::op_spec::parse_to_value(spec, response),
+        }
+    }
 }
 
 impl std::fmt::Debug for Operation {
@@ -67,8 +102,10 @@ where
 {
     Operation {
         id: E::ID,
-        build: build::<E>,
-        parse: parse::<E>,
+        imp: Imp::Typed {
+            build: build::<E>,
+            parse: parse::<E>,
+        },
     }
 }
 
@@ -85,20 +122,23 @@ pub fn hand_written() -> Vec<Operation> {
 }
 
 /// Every operation the SDK knows, hand-written first; a generated operation with the id of a
-/// hand-written one is left out.
-pub fn all() -> Vec<Operation> {
-    let mut ops = hand_written();
-    let generated: Vec<Operation> = crate::generated::operations()
-        .into_iter()
-        .filter(|g| !ops.iter().any(|h| h.id == g.id))
-        .collect();
-    ops.extend(generated);
-    ops
+/// hand-written one is left out. Built once.
+pub fn all() -> &'static [Operation] {
+    static ALL: std::sync::OnceLock<Vec<Operation>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut ops = hand_written();
+        let generated: Vec<Operation> = crate::generated::operations()
+            .into_iter()
+            .filter(|g| !ops.iter().any(|h| h.id == g.id))
+            .collect();
+        ops.extend(generated);
+        ops
+    })
 }
 
 /// The operation with this id.
 pub fn find(id: &str) -> Option<Operation> {
-    all().into_iter().find(|op| op.id == id)
+    all().iter().find(|op| op.id == id).copied()
 }
 
 /// Any registry [`Operation`] as an [`Endpoint`], driven with JSON: the generic way to call an
@@ -134,10 +174,10 @@ impl Endpoint for Call {
     type Output = Value;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        (self.op.build)(&self.input)
+        self.op.build(&self.input)
     }
 
     fn parse(&self, response: http::Response<&[u8]>) -> Result<Value, Error> {
-        (self.op.parse)(&self.input, response)
+        self.op.parse(&self.input, response)
     }
 }

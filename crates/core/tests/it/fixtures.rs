@@ -16,7 +16,8 @@ fn fixtures_build_the_recorded_request_and_parse() {
         }
         let op = find_op(&fixture.operation);
         let ctx = Context::new(DataCenter::Us, Environment::Production);
-        let parts = (op.build)(&fixture.input)
+        let parts = op
+            .build(&fixture.input)
             .unwrap_or_else(|e| panic!("{}: cannot build the request: {e}", path.display()));
         let request = assemble(&ctx, &parts).unwrap();
         let recorded = &fixture.exchanges[0];
@@ -28,7 +29,7 @@ fn fixtures_build_the_recorded_request_and_parse() {
         }
         let response = recorded.response.to_http().unwrap();
         let (head, body) = response.into_parts();
-        let result = (op.parse)(
+        let result = op.parse(
             &fixture.input,
             http::Response::from_parts(head, body.as_slice()),
         );

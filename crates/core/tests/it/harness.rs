@@ -15,11 +15,11 @@ impl Endpoint for Dyn {
     type Output = Value;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        (self.op.build)(&self.input)
+        self.op.build(&self.input)
     }
 
     fn parse(&self, response: http::Response<&[u8]>) -> Result<Value, Error> {
-        (self.op.parse)(&self.input, response)
+        self.op.parse(&self.input, response)
     }
 }
 
