@@ -7,6 +7,10 @@
 //! cargo xtask features check                       zohocrm-core compiles with each cluster feature alone
 //! cargo xtask coverage --spec <oas-dir>            one TSV line per spec operation
 //! ```
+//!
+//! xtask links `zohocrm-core`, generated code included. When a generator change makes the
+//! committed generated code fail to compile, regenerate with the generated modules compiled out:
+//! `cargo run -p xtask --no-default-features -- codegen --spec <oas-dir>`.
 
 mod clusters;
 mod codegen;
