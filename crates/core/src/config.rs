@@ -229,3 +229,73 @@ impl<C: BuildClient> ClientBuilder<C> {
         C::build_client(session, self.transport)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token_store::MemoryTokenStore;
+
+    /// A client that keeps what the builder made, to test the builder without a transport.
+    #[derive(Debug)]
+    struct Built {
+        session: Session,
+        transport: TransportConfig,
+    }
+
+    impl BuildClient for Built {
+        fn build_client(session: Session, transport: TransportConfig) -> Result<Self, Error> {
+            Ok(Built { session, transport })
+        }
+    }
+
+    fn builder() -> ClientBuilder<Built> {
+        ClientBuilder::default()
+    }
+
+    #[test]
+    fn builder_requires_hosts_and_credentials() {
+        let no_dc = builder().refresh_token("id", "secret", "rt").build();
+        assert!(matches!(no_dc, Err(Error::Build(_))), "{no_dc:?}");
+        let no_credentials = builder().data_center(DataCenter::Eu).build();
+        assert!(matches!(no_credentials, Err(Error::Build(_))));
+        let remote_http = builder()
+            .hosts(
+                "http://example.com",
+                "http://example.com",
+                "http://example.com",
+            )
+            .refresh_token("id", "secret", "rt")
+            .build();
+        assert!(matches!(remote_http, Err(Error::Build(_))));
+        let ok = builder()
+            .data_center(DataCenter::Eu)
+            .environment(Environment::Sandbox)
+            .refresh_token("id", "secret", "rt")
+            .user_agent("my-app/1.0")
+            .timeout(Duration::from_secs(5))
+            .max_body_bytes(1024)
+            .build()
+            .unwrap();
+        let ctx = ok.session.context();
+        assert_eq!(ctx.api_domain(), "https://sandbox.zohoapis.eu");
+        assert_eq!(ctx.accounts_url(), "https://accounts.zoho.eu");
+        assert_eq!(ctx.user_agent(), "my-app/1.0");
+        assert_eq!(ok.transport.timeout, Duration::from_secs(5));
+        assert_eq!(ok.transport.max_body_bytes, 1024);
+    }
+
+    #[test]
+    fn debug_never_prints_secrets() {
+        let builder = builder()
+            .data_center(DataCenter::Us)
+            .refresh_token("client-id-1", "very-secret-value", "refresh-token-value")
+            .token_store(Arc::new(MemoryTokenStore::new()));
+        let shown = format!("{builder:?}");
+        let built = builder.build().unwrap();
+        let shown_built = format!("{built:?}");
+        for text in [shown, shown_built] {
+            assert!(!text.contains("very-secret-value"), "{text}");
+            assert!(!text.contains("refresh-token-value"), "{text}");
+        }
+    }
+}
