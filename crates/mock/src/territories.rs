@@ -9,7 +9,7 @@ use crate::org::{api_name_of, Assignment, Deleted, Org, Routed, Territory};
 use crate::util::{
     api_error, batch, body_array, error_obj, id_list, invalid_method, invalid_param,
     invalid_path_id, invalid_url, json_body, limit_exceeded, now_string, page_of, paging,
-    required_param, success_obj, Request, Response, MSG_DUPLICATE, MSG_INVALID, MSG_INVALID_ID,
+    success_obj, target_ids, Request, Response, MSG_DUPLICATE, MSG_INVALID, MSG_INVALID_ID,
     MSG_MANDATORY,
 };
 
@@ -618,21 +618,7 @@ impl Org {
         req: &Request,
         path_id: Option<&str>,
     ) -> Result<Response, Response> {
-        let ids = match path_id {
-            Some(id) => vec![id.to_owned()],
-            None => match req.param("ids").map(id_list) {
-                Some(ids) if !ids.is_empty() => ids,
-                _ => return Err(required_param("ids")),
-            },
-        };
-        if ids.len() > MAX_PER_CALL {
-            return Err(api_error(
-                400,
-                "LIMIT_EXCEEDED",
-                "limit exceeded",
-                json!({"param_name": "ids", "limit": MAX_PER_CALL}),
-            ));
-        }
+        let ids = target_ids(req, path_id, MAX_PER_CALL)?;
         if let Some(v) = req.param("delete_previous_forecasts") {
             if v != "true" && v != "false" {
                 return Err(invalid_param("delete_previous_forecasts"));
@@ -874,16 +860,7 @@ impl Org {
         if self.territory(id).is_none() {
             return Err(invalid_path_id(2));
         }
-        let ids = match path_user {
-            Some(u) => vec![u.to_owned()],
-            None => match req.param("ids").map(id_list) {
-                Some(ids) if !ids.is_empty() => ids,
-                _ => return Err(required_param("ids")),
-            },
-        };
-        if ids.len() > MAX_ASSOCIATE {
-            return Err(limit_exceeded("ids", MAX_ASSOCIATE));
-        }
+        let ids = target_ids(req, path_user, MAX_ASSOCIATE)?;
         let results = ids
             .into_iter()
             .map(|user| {
@@ -1000,16 +977,7 @@ impl Org {
         if self.user(user).is_none() {
             return Err(invalid_path_id(1));
         }
-        let ids = match path_t {
-            Some(t) => vec![t.to_owned()],
-            None => match req.param("ids").map(id_list) {
-                Some(ids) if !ids.is_empty() => ids,
-                _ => return Err(required_param("ids")),
-            },
-        };
-        if ids.len() > MAX_ASSOCIATE {
-            return Err(limit_exceeded("ids", MAX_ASSOCIATE));
-        }
+        let ids = target_ids(req, path_t, MAX_ASSOCIATE)?;
         let results = ids
             .into_iter()
             .map(|tid| {

@@ -311,6 +311,31 @@ pub(crate) fn parse_query(q: &str) -> Vec<(String, String)> {
 }
 
 /// Splits a comma-separated id list.
+/// The ids an action applies to: the one in the path, else the `ids` query parameter (required,
+/// at most `max`).
+pub(crate) fn target_ids(
+    req: &Request,
+    path_id: Option<&str>,
+    max: usize,
+) -> Result<Vec<String>, Response> {
+    let ids = match path_id {
+        Some(id) => vec![id.to_owned()],
+        None => match req.param("ids").map(id_list) {
+            Some(ids) if !ids.is_empty() => ids,
+            _ => return Err(required_param("ids")),
+        },
+    };
+    if ids.len() > max {
+        return Err(api_error(
+            400,
+            "LIMIT_EXCEEDED",
+            "limit exceeded",
+            json!({"param_name": "ids", "limit": max}),
+        ));
+    }
+    Ok(ids)
+}
+
 pub(crate) fn id_list(s: &str) -> Vec<String> {
     s.split(',')
         .map(str::trim)
