@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use crate::endpoint::{Endpoint, Paginated};
 use crate::error::{BuildError, Error};
 use crate::models::lenient_u64;
+use crate::pagination::{next_cursor, Cursor};
 use crate::request::RequestParts;
 use crate::response::{decode_error, decode_json, PageInfo};
 
@@ -216,18 +217,23 @@ impl Endpoint for GetFeatures {
 
 impl Paginated for GetFeatures {
     fn next_page(&self, output: &FeaturesPage) -> Option<Self> {
-        let info = output.info.as_ref()?;
-        if !info.has_more() || output.features.is_empty() {
-            return None;
-        }
+        let cursor = next_cursor(
+            self.page,
+            self.page_token.as_deref(),
+            output.info.as_ref(),
+            !output.features.is_empty(),
+            true,
+        )?;
         let mut next = self.clone();
-        match &info.next_page_token {
-            Some(t) if Some(t) != self.page_token.as_ref() => {
-                next.page_token = Some(t.clone());
-                next.page = None;
+        match cursor {
+            Cursor::Page(page) => {
+                next.page = Some(page);
+                next.page_token = None;
             }
-            Some(_) => return None,
-            None => next.page = Some(info.page.or(self.page).unwrap_or(1) + 1),
+            Cursor::Token(token) => {
+                next.page = None;
+                next.page_token = Some(token);
+            }
         }
         Some(next)
     }

@@ -47,6 +47,7 @@ pub mod models;
 pub mod oauth;
 pub mod op_spec;
 pub mod outputs;
+pub mod pagination;
 pub mod raw;
 pub mod registry;
 pub mod request;

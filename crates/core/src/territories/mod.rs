@@ -38,7 +38,6 @@ pub use users::*;
 
 use crate::error::BuildError;
 use crate::registry::{operation, Operation};
-use crate::response::PageInfo;
 
 /// Territories per create, update, delete or transfer call.
 pub const MAX_TERRITORIES_PER_CALL: usize = 10;
@@ -161,14 +160,4 @@ fn check_paging(page: Option<u32>, per_page: Option<u32>, max: u32) -> Result<()
         }
     }
     Ok(())
-}
-
-/// The page after the current one, when `info` says more records follow and the page had items.
-fn next_page_number(current: Option<u32>, info: Option<&PageInfo>, had_items: bool) -> Option<u32> {
-    let info = info?;
-    if !info.has_more() || !had_items {
-        return None;
-    }
-    let this = info.page.unwrap_or(0).max(current.unwrap_or(1));
-    this.checked_add(1)
 }

@@ -3,13 +3,14 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use super::{check_name, check_paging, count_in, id_list, next_page_number, require};
+use super::{check_name, check_paging, count_in, id_list, require};
 use super::{
     AssociatedUsersCountPage, Criteria, DeletedTerritoriesPage, TerritoriesBody, TerritoriesPage,
     Territory, TerritoryInput, TransferBody, TransferInput, MAX_TERRITORIES_PER_CALL,
 };
 use crate::endpoint::{Endpoint, Paginated};
 use crate::error::{BuildError, Error};
+use crate::pagination::{next_cursor, Cursor};
 use crate::request::RequestParts;
 use crate::response::{decode_action_results, decode_json, ActionResults};
 
@@ -188,11 +189,16 @@ impl Endpoint for GetTerritories {
 
 impl Paginated for GetTerritories {
     fn next_page(&self, output: &TerritoriesPage) -> Option<Self> {
-        let page = next_page_number(
+        let Cursor::Page(page) = next_cursor(
             self.page,
+            None,
             output.info.as_ref(),
             !output.territories.is_empty(),
-        )?;
+            false,
+        )?
+        else {
+            return None;
+        };
         let next = self.clone().page(page);
         (next != *self).then_some(next)
     }
@@ -624,11 +630,16 @@ impl Endpoint for GetChildTerritories {
 
 impl Paginated for GetChildTerritories {
     fn next_page(&self, output: &TerritoriesPage) -> Option<Self> {
-        let page = next_page_number(
+        let Cursor::Page(page) = next_cursor(
             self.page,
+            None,
             output.info.as_ref(),
             !output.territories.is_empty(),
-        )?;
+            false,
+        )?
+        else {
+            return None;
+        };
         let next = self.clone().page(page);
         (next != *self).then_some(next)
     }
