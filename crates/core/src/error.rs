@@ -288,6 +288,17 @@ pub enum BuildError {
     Body(String),
 }
 
+impl BuildError {
+    /// `Err(Missing(param))` when `value` is empty or blank.
+    pub fn require(param: &'static str, value: &str) -> Result<(), BuildError> {
+        if value.trim().is_empty() {
+            Err(BuildError::Missing(param))
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// Why authentication failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -269,9 +269,7 @@ impl Endpoint for GetFeature {
     type Output = FeaturesPage;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        if self.feature_api_name.trim().is_empty() {
-            return Err(BuildError::Missing("feature_api_name"));
-        }
+        BuildError::require("feature_api_name", &self.feature_api_name)?;
         Ok(RequestParts::get("/crm/v8/__features/{feature_api_name}")
             .path_param(self.feature_api_name.clone())
             .query_opt("module", self.module.as_ref()))

@@ -9,7 +9,8 @@ pub mod lenient_u64 {
     use serde::{Deserialize, Deserializer};
     use serde_json::Value;
 
-    fn from_value(v: Value) -> Option<u64> {
+    /// A number (floats truncated, negatives as 0) or a numeric string; anything else is `None`.
+    pub fn from_value(v: Value) -> Option<u64> {
         match v {
             Value::Number(n) => n.as_u64().or_else(|| n.as_f64().map(|f| f.max(0.0) as u64)),
             Value::String(s) => s.trim().parse().ok(),

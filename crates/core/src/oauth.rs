@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::context::Host;
 use crate::endpoint::Endpoint;
 use crate::error::{AuthError, AuthErrorKind, BuildError, Error};
+use crate::models::lenient_u64;
 use crate::request::RequestParts;
 use crate::response::is_empty_body;
 use crate::secret::{AccessToken, ClientSecret, GrantCode, RefreshToken};
@@ -55,14 +56,6 @@ struct RawToken {
     error_description: Option<String>,
 }
 
-fn as_u64(v: &Option<Value>) -> Option<u64> {
-    match v {
-        Some(Value::Number(n)) => n.as_u64().or_else(|| n.as_f64().map(|f| f.max(0.0) as u64)),
-        Some(Value::String(s)) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
 /// Parses any token-endpoint response. Never quotes the body (it may hold secrets).
 pub fn parse_token_response(resp: &http::Response<&[u8]>) -> Result<TokenResponse, Error> {
     let status = resp.status().as_u16();
@@ -89,9 +82,14 @@ pub fn parse_token_response(resp: &http::Response<&[u8]>) -> Result<TokenRespons
         }
     };
     if let Some(access) = raw.access_token.filter(|s| !s.is_empty()) {
-        let expires_in = match as_u64(&raw.expires_in_sec) {
+        let expires_in = match raw.expires_in_sec.clone().and_then(lenient_u64::from_value) {
             Some(secs) => Duration::from_secs(secs),
-            None => Duration::from_secs(as_u64(&raw.expires_in).unwrap_or(3600)),
+            None => Duration::from_secs(
+                raw.expires_in
+                    .clone()
+                    .and_then(lenient_u64::from_value)
+                    .unwrap_or(3600),
+            ),
         };
         return Ok(TokenResponse {
             access_token: AccessToken::new(access),
@@ -147,14 +145,6 @@ fn token_request(pairs: Vec<(Cow<'static, str>, String)>) -> RequestParts {
         .form(pairs)
 }
 
-fn require(name: &'static str, v: &str) -> Result<(), BuildError> {
-    if v.trim().is_empty() {
-        Err(BuildError::Missing(name))
-    } else {
-        Ok(())
-    }
-}
-
 /// Exchanges a grant code (e.g. from the self-client console) for tokens:
 /// `POST /oauth/v2/token` with `grant_type=authorization_code`.
 #[derive(Debug, Clone)]
@@ -174,9 +164,9 @@ impl Endpoint for ExchangeGrantCode {
     type Output = TokenResponse;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("client_id", &self.client_id)?;
-        require("client_secret", self.client_secret.expose())?;
-        require("code", self.code.expose())?;
+        BuildError::require("client_id", &self.client_id)?;
+        BuildError::require("client_secret", self.client_secret.expose())?;
+        BuildError::require("code", self.code.expose())?;
         let mut pairs = form(&[
             ("grant_type", "authorization_code"),
             ("client_id", &self.client_id),
@@ -210,9 +200,9 @@ impl Endpoint for RefreshAccessToken {
     type Output = TokenResponse;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("client_id", &self.client_id)?;
-        require("client_secret", self.client_secret.expose())?;
-        require("refresh_token", self.refresh_token.expose())?;
+        BuildError::require("client_id", &self.client_id)?;
+        BuildError::require("client_secret", self.client_secret.expose())?;
+        BuildError::require("refresh_token", self.refresh_token.expose())?;
         Ok(token_request(form(&[
             ("grant_type", "refresh_token"),
             ("client_id", &self.client_id),
@@ -245,10 +235,10 @@ impl Endpoint for ClientCredentialsGrant {
     type Output = TokenResponse;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("client_id", &self.client_id)?;
-        require("client_secret", self.client_secret.expose())?;
-        require("org_id", &self.org_id)?;
-        require("scope", &self.scope)?;
+        BuildError::require("client_id", &self.client_id)?;
+        BuildError::require("client_secret", self.client_secret.expose())?;
+        BuildError::require("org_id", &self.org_id)?;
+        BuildError::require("scope", &self.scope)?;
         let soid = format!("ZohoCRM.{}", self.org_id.trim());
         Ok(token_request(form(&[
             ("grant_type", "client_credentials"),
@@ -277,7 +267,7 @@ impl Endpoint for RevokeToken {
     type Output = ();
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("token", self.token.expose())?;
+        BuildError::require("token", self.token.expose())?;
         Ok(RequestParts::new(Method::POST, Host::Accounts, REVOKE_PATH)
             .unauthenticated()
             .idempotent(true)

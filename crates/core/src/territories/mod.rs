@@ -84,15 +84,6 @@ pub fn operations() -> Vec<Operation> {
     ]
 }
 
-/// A path parameter that must not be blank.
-fn require(param: &'static str, value: &str) -> Result<(), BuildError> {
-    if value.trim().is_empty() {
-        Err(BuildError::Missing(param))
-    } else {
-        Ok(())
-    }
-}
-
 /// Between `min` and `max` items.
 fn count_in(param: &'static str, len: usize, min: usize, max: usize) -> Result<(), BuildError> {
     if len < min {

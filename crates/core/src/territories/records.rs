@@ -8,9 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    count_in, require, RecordTerritoriesBody, RecordTerritoriesInput, MAX_TERRITORIES_PER_RECORD,
-};
+use super::{count_in, RecordTerritoriesBody, RecordTerritoriesInput, MAX_TERRITORIES_PER_RECORD};
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, Error};
 use crate::models::IdRef;
@@ -95,7 +93,7 @@ macro_rules! multiple_records {
             type Output = ActionResults;
 
             fn parts(&self) -> Result<RequestParts, BuildError> {
-                require("module_api_name", &self.module_api_name)?;
+                BuildError::require("module_api_name", &self.module_api_name)?;
                 check_records(&self.body.data, false)?;
                 RequestParts::post(concat!("/crm/v8/{module_api_name}/actions/", $action))
                     .path_param(self.module_api_name.clone())
@@ -140,8 +138,8 @@ macro_rules! single_record {
             type Output = ActionResults;
 
             fn parts(&self) -> Result<RequestParts, BuildError> {
-                require("module_api_name", &self.module_api_name)?;
-                require("id", &self.id)?;
+                BuildError::require("module_api_name", &self.module_api_name)?;
+                BuildError::require("id", &self.id)?;
                 check_records(&self.body.data, true)?;
                 RequestParts::post(concat!("/crm/v8/{module_api_name}/{id}/actions/", $action))
                     .path_param(self.module_api_name.clone())

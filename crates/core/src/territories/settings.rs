@@ -3,7 +3,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use super::{check_name, check_paging, count_in, id_list, require};
+use super::{check_name, check_paging, count_in, id_list};
 use super::{
     AssociatedUsersCountPage, Criteria, DeletedTerritoriesPage, TerritoriesBody, TerritoriesPage,
     Territory, TerritoryInput, TransferBody, TransferInput, MAX_TERRITORIES_PER_CALL,
@@ -223,7 +223,7 @@ impl Endpoint for GetTerritory {
     type Output = Option<Territory>;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("id", &self.id)?;
+        BuildError::require("id", &self.id)?;
         Ok(RequestParts::get("/crm/v8/settings/territories/{id}").path_param(self.id.clone()))
     }
 
@@ -345,7 +345,7 @@ impl Endpoint for UpdateTerritory {
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("id", &self.id)?;
+        BuildError::require("id", &self.id)?;
         let items = &self.body.territories;
         count_in("territories", items.len(), 1, 1)?;
         for (i, t) in items.iter().enumerate() {
@@ -434,7 +434,7 @@ impl Endpoint for DeleteTerritory {
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("id", &self.id)?;
+        BuildError::require("id", &self.id)?;
         Ok(RequestParts::delete("/crm/v8/settings/territories/{id}")
             .path_param(self.id.clone())
             .query_opt("delete_previous_forecasts", self.delete_previous_forecasts))
@@ -541,7 +541,7 @@ impl Endpoint for TransferAndDeleteTerritory {
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("id", &self.id)?;
+        BuildError::require("id", &self.id)?;
         check_transfer(&self.body.territories, true)?;
         if self.body.territories[0].transfer_to_id == self.id {
             return Err(BuildError::Invalid {
@@ -612,7 +612,7 @@ impl Endpoint for GetChildTerritories {
     type Output = TerritoriesPage;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("id", &self.id)?;
+        BuildError::require("id", &self.id)?;
         check_paging(self.page, self.per_page, MAX_PER_PAGE_CHILDREN)?;
         Ok(
             RequestParts::get("/crm/v8/settings/territories/{id}/__child_territories")

@@ -6,8 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::settings::string_list_ser;
 use super::{
-    id_list, require, UserTerritoriesBody, UserTerritoriesPage, UserTerritory,
-    MAX_TERRITORIES_PER_USER_CALL,
+    id_list, UserTerritoriesBody, UserTerritoriesPage, UserTerritory, MAX_TERRITORIES_PER_USER_CALL,
 };
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, Error};
@@ -34,7 +33,7 @@ impl Endpoint for GetTerritoriesOfUser {
     type Output = UserTerritoriesPage;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("user", &self.user)?;
+        BuildError::require("user", &self.user)?;
         Ok(RequestParts::get("/crm/v8/users/{user}/territories").path_param(self.user.clone()))
     }
 
@@ -66,8 +65,8 @@ impl Endpoint for GetTerritoryOfUser {
     type Output = Option<UserTerritory>;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("user", &self.user)?;
-        require("territory", &self.territory)?;
+        BuildError::require("user", &self.user)?;
+        BuildError::require("territory", &self.territory)?;
         Ok(
             RequestParts::get("/crm/v8/users/{user}/territories/{territory}")
                 .path_param(self.user.clone())
@@ -109,7 +108,7 @@ impl Endpoint for AssociateTerritoriesToUser {
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("user", &self.user)?;
+        BuildError::require("user", &self.user)?;
         let ids: Vec<String> = self.body.territories.iter().map(|t| t.id.clone()).collect();
         id_list("territories", &ids, 1, MAX_TERRITORIES_PER_USER_CALL)?;
         RequestParts::put("/crm/v8/users/{user}/territories")
@@ -157,7 +156,7 @@ impl Endpoint for RemoveTerritoriesFromUser {
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("user", &self.user)?;
+        BuildError::require("user", &self.user)?;
         if !self.ids.is_empty() {
             id_list("ids", &self.ids, 1, MAX_TERRITORIES_PER_USER_CALL)?;
         }
@@ -194,8 +193,8 @@ impl Endpoint for RemoveTerritoryFromUser {
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("user", &self.user)?;
-        require("territory", &self.territory)?;
+        BuildError::require("user", &self.user)?;
+        BuildError::require("territory", &self.territory)?;
         Ok(
             RequestParts::delete("/crm/v8/users/{user}/territories/{territory}")
                 .path_param(self.user.clone())

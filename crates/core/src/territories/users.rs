@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::settings::string_list_ser;
-use super::{id_list, require, TerritoryUser, TerritoryUsersPage, UsersBody};
+use super::{id_list, TerritoryUser, TerritoryUsersPage, UsersBody};
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, Error};
 use crate::models::IdRef;
@@ -33,7 +33,7 @@ impl Endpoint for GetTerritoryUsers {
     type Output = TerritoryUsersPage;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("territory", &self.territory)?;
+        BuildError::require("territory", &self.territory)?;
         Ok(
             RequestParts::get("/crm/v8/settings/territories/{territory}/users")
                 .path_param(self.territory.clone()),
@@ -69,8 +69,8 @@ impl Endpoint for GetTerritoryUser {
     type Output = Option<TerritoryUser>;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("territory", &self.territory)?;
-        require("user", &self.user)?;
+        BuildError::require("territory", &self.territory)?;
+        BuildError::require("user", &self.user)?;
         Ok(
             RequestParts::get("/crm/v8/settings/territories/{territory}/users/{user}")
                 .path_param(self.territory.clone())
@@ -113,7 +113,7 @@ impl Endpoint for UpdateTerritoryUsers {
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("territory", &self.territory)?;
+        BuildError::require("territory", &self.territory)?;
         let ids: Vec<String> = self.body.users.iter().map(|u| u.id.clone()).collect();
         id_list("users", &ids, 1, usize::MAX)?;
         RequestParts::put("/crm/v8/settings/territories/{territory}/users")
@@ -150,8 +150,8 @@ impl Endpoint for UpdateTerritoryUser {
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("territory", &self.territory)?;
-        require("user", &self.user)?;
+        BuildError::require("territory", &self.territory)?;
+        BuildError::require("user", &self.user)?;
         Ok(
             RequestParts::put("/crm/v8/settings/territories/{territory}/users/{user}")
                 .path_param(self.territory.clone())
@@ -191,7 +191,7 @@ impl Endpoint for DeassociateTerritoryUsers {
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("territory", &self.territory)?;
+        BuildError::require("territory", &self.territory)?;
         id_list("ids", &self.ids, 1, usize::MAX)?;
         Ok(
             RequestParts::delete("/crm/v8/settings/territories/{territory}/users")
@@ -228,8 +228,8 @@ impl Endpoint for DeassociateTerritoryUser {
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        require("territory", &self.territory)?;
-        require("user", &self.user)?;
+        BuildError::require("territory", &self.territory)?;
+        BuildError::require("user", &self.user)?;
         Ok(
             RequestParts::delete("/crm/v8/settings/territories/{territory}/users/{user}")
                 .path_param(self.territory.clone())
