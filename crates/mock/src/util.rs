@@ -299,18 +299,11 @@ pub(crate) fn decode(s: &str, plus_as_space: bool) -> String {
         .into_owned()
 }
 
-/// Decoded `k=v` pairs of a query string.
+/// Decoded `k=v` pairs of a query string (the same rules as a form body).
 pub(crate) fn parse_query(q: &str) -> Vec<(String, String)> {
-    q.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k, true), decode(v, true))
-        })
-        .collect()
+    zohocrm_fixtures::form_pairs(q.as_bytes())
 }
 
-/// Splits a comma-separated id list.
 /// The ids an action applies to: the one in the path, else the `ids` query parameter (required,
 /// at most `max`).
 pub(crate) fn target_ids(
@@ -336,6 +329,7 @@ pub(crate) fn target_ids(
     Ok(ids)
 }
 
+/// Splits a comma-separated id list.
 pub(crate) fn id_list(s: &str) -> Vec<String> {
     s.split(',')
         .map(str::trim)
