@@ -7,9 +7,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::{BuildError, Error};
+use crate::error::Error;
 use crate::response::{
-    decode_action_results, decode_value, error_from_response, ActionResults, PageInfo,
+    action_results_from_value, decode_value, error_from_response, ActionResults, PageInfo,
 };
 
 /// A JSON response of a generated endpoint: the HTTP status and the body, `None` for 204, 304 and
@@ -77,15 +77,15 @@ impl ApiResponse {
     /// `"users"`, ...; any array of status objects is found when `key` is absent). A bare
     /// success status object is one item.
     pub fn outcomes(&self, key: &str) -> Result<ActionResults, Error> {
-        let bytes = match &self.body {
-            Some(v) => serde_json::to_vec(v).unwrap_or_default(),
-            None => Vec::new(),
-        };
-        let response = http::Response::builder()
-            .status(self.status)
-            .body(bytes.as_slice())
-            .map_err(|e| BuildError::InvalidConfig(e.to_string()))?;
-        decode_action_results("outputs.api_response", key, &response)
+        match &self.body {
+            Some(body) => {
+                action_results_from_value("outputs.api_response", key, self.status, body.clone())
+            }
+            None => Ok(ActionResults {
+                status: self.status,
+                items: Vec::new(),
+            }),
+        }
     }
 }
 

@@ -373,11 +373,35 @@ pub fn decode_action_results(
         }
         Err(_) => return Err(error_from_response(resp)),
     };
+    let failed = (!resp.status().is_success()).then_some(resp);
+    action_results(endpoint, key, status, value, body, failed)
+}
+
+/// Per-item outcomes from an already decoded 2xx body (e.g. an
+/// [`ApiResponse`](crate::outputs::ApiResponse)), with the rules of [`decode_action_results`].
+pub fn action_results_from_value(
+    endpoint: &'static str,
+    key: &str,
+    status: u16,
+    value: Value,
+) -> Result<ActionResults, Error> {
+    action_results(endpoint, key, status, value, &[], None)
+}
+
+/// The envelope rules of batch answers. `failed` is the response when its status is not a
+/// success (its Zoho error is reported when no item array is found); `body` feeds excerpts.
+fn action_results(
+    endpoint: &'static str,
+    key: &str,
+    status: u16,
+    value: Value,
+    body: &[u8],
+    failed: Option<&http::Response<&[u8]>>,
+) -> Result<ActionResults, Error> {
     let Value::Object(mut obj) = value else {
-        return Err(if resp.status().is_success() {
-            decode_error(endpoint, status, body, ".".into(), "expected a JSON object")
-        } else {
-            error_from_response(resp)
+        return Err(match failed {
+            None => decode_error(endpoint, status, body, ".".into(), "expected a JSON object"),
+            Some(resp) => error_from_response(resp),
         });
     };
     // The wrapper key, or failing that any array of status objects.
@@ -429,23 +453,26 @@ pub fn decode_action_results(
                 match item_outcome(whole)
                     .map_err(|e| decode_error(endpoint, status, body, ".".into(), e))?
                 {
-                    Ok(s) if resp.status().is_success() => Ok(ActionResults {
-                        status,
-                        items: vec![Ok(s)],
-                    }),
-                    Ok(_) => Err(error_from_response(resp)),
+                    Ok(s) => match failed {
+                        None => Ok(ActionResults {
+                            status,
+                            items: vec![Ok(s)],
+                        }),
+                        Some(resp) => Err(error_from_response(resp)),
+                    },
                     Err(error) => Err(Error::Api { status, error }),
                 }
-            } else if resp.status().is_success() {
-                Err(decode_error(
-                    endpoint,
-                    status,
-                    body,
-                    key.to_owned(),
-                    format!("expected `{key}` to hold an array of status objects"),
-                ))
             } else {
-                Err(error_from_response(resp))
+                Err(match failed {
+                    None => decode_error(
+                        endpoint,
+                        status,
+                        body,
+                        key.to_owned(),
+                        format!("expected `{key}` to hold an array of status objects"),
+                    ),
+                    Some(resp) => error_from_response(resp),
+                })
             }
         }
     }
