@@ -630,3 +630,8 @@ pub fn chunked_body_over_limit_is_body_too_large(h: &impl Harness) {
     );
     assert_eq!(t.kind(), TransportErrorKind::BodyTooLarge, "{t}");
 }
+
+/// The README's code blocks, compiled by `cargo test` so the README cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
