@@ -5,7 +5,7 @@
 //! cargo xtask fixtures generate --spec <oas-dir>   write missing OpenAPI-schema fixtures
 //! cargo xtask fixtures check                       every fixture loads, names a known operation, builds and parses
 //! cargo xtask features check                       zohocrm-core compiles with each cluster feature alone
-//! cargo xtask coverage --spec <oas-dir>            one TSV line per spec operation
+//! cargo xtask coverage --spec <oas-dir> [--write|--check]   one TSV line per spec operation, or COVERAGE.md
 //! ```
 //!
 //! xtask links `zohocrm-core`, generated code included. When a generator change makes the
@@ -23,7 +23,7 @@ mod spec;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask lives in the workspace")
@@ -119,7 +119,7 @@ fn run() -> Result<bool, String> {
         ["fixtures", "check", ..] => fixtures::check(&args),
         ["features", "check", ..] => features_check(),
         ["coverage", ..] => fixtures::coverage(&args),
-        _ => Err("usage: cargo xtask codegen --spec <dir> [--check] | fixtures generate --spec <dir> | fixtures check | features check | coverage --spec <dir>".into()),
+        _ => Err("usage: cargo xtask codegen --spec <dir> [--check] | fixtures generate --spec <dir> | fixtures check | features check | coverage --spec <dir> [--write|--check]".into()),
     }
 }
 

@@ -28,6 +28,7 @@ pub struct Operation {
 #[derive(Clone, Copy)]
 enum Imp {
     Typed {
+        type_name: &'static str,
         build: fn(&Value) -> Result<RequestParts, BuildError>,
         parse: fn(&Value, http::Response<&[u8]>) -> Result<Value, Error>,
     },
@@ -40,6 +41,15 @@ impl Operation {
         Operation {
             id: spec.id,
             imp: Imp::Spec(spec),
+        }
+    }
+
+    /// The Rust type of a hand-written endpoint; `None` for a generated one (its type is
+    /// `generated::<group>::<TypeName>`).
+    pub fn hand_written_type(&self) -> Option<&'static str> {
+        match self.imp {
+            Imp::Typed { type_name, .. } => Some(type_name),
+            Imp::Spec(_) => None,
         }
     }
 
@@ -95,7 +105,7 @@ where
 }
 
 /// The [`Operation`] of an endpoint type.
-pub const fn operation<E>() -> Operation
+pub fn operation<E>() -> Operation
 where
     E: Endpoint + DeserializeOwned,
     E::Output: Serialize,
@@ -103,6 +113,7 @@ where
     Operation {
         id: E::ID,
         imp: Imp::Typed {
+            type_name: std::any::type_name::<E>(),
             build: build::<E>,
             parse: parse::<E>,
         },
