@@ -120,7 +120,7 @@ where
     }
 }
 
-/// Every hand-written operation (OAuth, features, territories).
+/// Every hand-written operation (features, territories, records).
 pub fn hand_written() -> Vec<Operation> {
     use crate::features::*;
     let mut ops = vec![
@@ -129,6 +129,7 @@ pub fn hand_written() -> Vec<Operation> {
         operation::<GetFeature>(),
     ];
     ops.extend(crate::territories::operations());
+    ops.extend(crate::records::operations());
     ops
 }
 

@@ -26,9 +26,11 @@
 #![warn(missing_docs)]
 
 mod client;
+mod records;
 mod transport;
 
 pub use client::{Client, ClientBuilder, Pager};
+pub use records::Records;
 pub use transport::HyperTransport;
 pub use zohocrm_core::config::{TransportConfig, DEFAULT_MAX_BODY_BYTES};
 

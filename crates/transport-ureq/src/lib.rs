@@ -21,9 +21,11 @@
 #![warn(missing_docs)]
 
 mod client;
+mod records;
 mod transport;
 
 pub use client::{Client, ClientBuilder, Pages};
+pub use records::Records;
 pub use transport::UreqTransport;
 pub use zohocrm_core::config::{TransportConfig, DEFAULT_MAX_BODY_BYTES};
 

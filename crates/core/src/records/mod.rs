@@ -1,0 +1,186 @@
+//! The records data plane, typed: list, get, insert, update, upsert, delete, search, counts,
+//! deleted records, COQL, related records, notes, tags, attachments, lead conversion and mass
+//! update, over [`Record`](crate::Record)s.
+//!
+//! These endpoints validate Zoho's documented limits before sending (`fields` required and at
+//! most 50 when listing, 100 records or ids per write, 200 records per page) and parse pages
+//! without building a `serde_json::Value` tree. Writes of any size go through
+//! [`batch`]: split into calls of 100, with one outcome per input item, in input order.
+//!
+//! Their ids live under `records.*` (e.g. `records.list`); the generated, untyped endpoints of
+//! the same API operations stay available under `record.*` in [`registry`](crate::registry).
+
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{BuildError, Error};
+use crate::record::Record;
+use crate::response::{decode_json, error_from_response, from_json, is_empty_body, PageInfo};
+
+pub mod batch;
+pub mod coql;
+mod flatten;
+mod list;
+mod related;
+mod search;
+mod write;
+
+pub use batch::{Batch, BatchError, Chunked};
+pub use coql::{Cond, Coql, CoqlQuery, Literal, Select};
+pub use flatten::RecordCursor;
+pub use list::{GetRecord, ListRecords, SortOrder};
+pub use related::{
+    AddTags, ConvertLead, ConvertedLead, DelinkRelatedRecords, DownloadAttachment,
+    GetRelatedRecords, ListAttachments, MassUpdateRecords, MassUpdateStatus, MassUpdateStatusQuery,
+    RemoveTags, UpdateRelatedRecords, UploadAttachment,
+};
+pub use search::{Count, CountRecords, Criteria, DeletedKind, DeletedRecords, SearchRecords};
+pub use write::{DeleteRecords, InsertRecords, Trigger, UpdateRecords, UpsertRecords};
+
+/// Records per insert, update, upsert or delete call (Zoho's limit).
+pub const MAX_RECORDS_PER_CALL: usize = 100;
+/// Fields per list call (Zoho's limit).
+pub const MAX_FIELDS: usize = 50;
+/// Records per page (Zoho's limit and default).
+pub const MAX_PER_PAGE: u32 = 200;
+/// Records reachable with `page` numbers; past this, `page_token` is needed.
+pub const PAGE_NUMBER_REACH: u64 = 2_000;
+/// Records reachable in all through `page_token` (and through COQL's offset).
+pub const MAX_REACHABLE: u64 = 100_000;
+
+/// One page of records.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct RecordPage {
+    /// The records of this page (empty on 204).
+    pub records: Vec<Record>,
+    /// Zoho's paging information.
+    pub info: PageInfo,
+    /// True when Zoho answered `304 Not Modified` to `If-Modified-Since`.
+    pub not_modified: bool,
+}
+
+/// The shape of a page body; `code`/`status` reveal an error object sent with a 2xx status.
+#[derive(Deserialize)]
+struct RawPage {
+    #[serde(default)]
+    data: Option<Vec<Record>>,
+    #[serde(default)]
+    info: Option<PageInfo>,
+    #[serde(default)]
+    code: Option<IgnoredAny>,
+}
+
+/// Parses a page of records under `data`: 204 and 304 are empty pages; a Zoho error in any
+/// envelope is an error. No value inside a record is decoded here.
+pub fn parse_record_page(
+    endpoint: &'static str,
+    response: &http::Response<&[u8]>,
+) -> Result<RecordPage, Error> {
+    let status = response.status().as_u16();
+    let body = *response.body();
+    if status == 304 || (response.status().is_success() && is_empty_body(body)) {
+        return Ok(RecordPage {
+            not_modified: status == 304,
+            ..RecordPage::default()
+        });
+    }
+    if !response.status().is_success() {
+        return Err(error_from_response(response));
+    }
+    let page: RawPage = from_json(endpoint, status, body)?;
+    if page.code.is_some() || page.data.is_none() {
+        // Rare: an error object (or an unknown shape) in a 2xx body; let the envelope rules decide.
+        decode_json::<serde_json::Value>(endpoint, response)?;
+    }
+    Ok(RecordPage {
+        records: page.data.unwrap_or_default(),
+        info: page.info.unwrap_or_default(),
+        not_modified: false,
+    })
+}
+
+/// Checks a `fields` list: required when `required`, at most [`MAX_FIELDS`], no blank name.
+pub(crate) fn check_fields(fields: &[String], required: bool) -> Result<(), BuildError> {
+    if required && fields.is_empty() {
+        return Err(BuildError::Missing("fields"));
+    }
+    if fields.len() > MAX_FIELDS {
+        return Err(BuildError::Invalid {
+            param: "fields",
+            reason: format!("at most {MAX_FIELDS} fields per call, got {}", fields.len()),
+        });
+    }
+    if let Some(i) = fields.iter().position(|f| f.trim().is_empty()) {
+        return Err(BuildError::Invalid {
+            param: "fields",
+            reason: format!("field {i} is blank"),
+        });
+    }
+    Ok(())
+}
+
+/// Checks `per_page` (1..=200) and that `page × per_page` stays within Zoho's 2,000.
+pub(crate) fn check_paging(page: Option<u32>, per_page: Option<u32>) -> Result<(), BuildError> {
+    if let Some(n) = per_page {
+        if n == 0 || n > MAX_PER_PAGE {
+            return Err(BuildError::Invalid {
+                param: "per_page",
+                reason: format!("between 1 and {MAX_PER_PAGE}, got {n}"),
+            });
+        }
+    }
+    if let Some(p) = page {
+        if p == 0 {
+            return Err(BuildError::Invalid {
+                param: "page",
+                reason: "pages start at 1".into(),
+            });
+        }
+        let reach = u64::from(p) * u64::from(per_page.unwrap_or(MAX_PER_PAGE));
+        if reach > PAGE_NUMBER_REACH {
+            return Err(BuildError::Invalid {
+                param: "page",
+                reason: format!(
+                    "page × per_page may not pass {PAGE_NUMBER_REACH} records; use page_token beyond"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks a module API name.
+pub(crate) fn check_module(module: &str) -> Result<(), BuildError> {
+    BuildError::require("module", module)
+}
+
+/// The registry operations of the typed records endpoints.
+pub(crate) fn operations() -> Vec<crate::registry::Operation> {
+    use crate::registry::operation;
+    vec![
+        operation::<ListRecords>(),
+        operation::<GetRecord>(),
+        operation::<InsertRecords>(),
+        operation::<UpdateRecords>(),
+        operation::<UpsertRecords>(),
+        operation::<DeleteRecords>(),
+        operation::<SearchRecords>(),
+        operation::<CountRecords>(),
+        operation::<DeletedRecords>(),
+        operation::<CoqlQuery>(),
+        operation::<GetRelatedRecords>(),
+        operation::<UpdateRelatedRecords>(),
+        operation::<DelinkRelatedRecords>(),
+        operation::<AddTags>(),
+        operation::<RemoveTags>(),
+        operation::<ListAttachments>(),
+        operation::<UploadAttachment>(),
+        operation::<DownloadAttachment>(),
+        operation::<ConvertLead>(),
+        operation::<MassUpdateRecords>(),
+        operation::<MassUpdateStatusQuery>(),
+    ]
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,134 @@
+//! Records on the async [`Client`]: record-by-record iteration over any paginated records
+//! endpoint, writes of any size, and shortcuts for the everyday calls.
+
+use zohocrm_core::records::{
+    Batch, BatchError, Chunked, Coql, CoqlQuery, DeleteRecords, GetRecord, InsertRecords,
+    RecordCursor, RecordPage, UpdateRecords, UpsertRecords,
+};
+use zohocrm_core::{ActionResults, Error, Paginated, Record};
+
+use crate::Client;
+
+impl Client {
+    /// Every record of every page, starting with `first` (a `ListRecords`, `SearchRecords`,
+    /// `CoqlQuery`, `GetRelatedRecords`...), fetched page by page as [`Records::next`] is awaited.
+    /// Iteration ends after the last page or after the first error.
+    ///
+    /// ```no_run
+    /// # async fn run(client: zohocrm_hyper::Client) -> Result<(), zohocrm_hyper::Error> {
+    /// use zohocrm_hyper::zohocrm_core::records::ListRecords;
+    ///
+    /// let mut leads = client.records(ListRecords::new("Leads", ["Last_Name", "Email"]));
+    /// while let Some(lead) = leads.next().await {
+    ///     let lead = lead?;
+    ///     println!("{:?} {:?}", lead.id(), lead.str("Email"));
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn records<E: Paginated<Output = RecordPage> + Sync>(&self, first: E) -> Records<E> {
+        Records {
+            client: self.clone(),
+            cursor: RecordCursor::new(first),
+        }
+    }
+
+    /// Rows of a COQL query, every page (`limit offset, count` moves automatically).
+    pub fn coql(&self, query: Coql) -> Records<CoqlQuery> {
+        self.records(CoqlQuery::new(query))
+    }
+
+    /// One record; `None` when it does not exist.
+    pub async fn get_record(&self, module: &str, id: &str) -> Result<Option<Record>, Error> {
+        self.send(&GetRecord::new(module, id)).await
+    }
+
+    /// Performs a write of any size in calls of at most 100 items; one outcome per input item,
+    /// in input order, across calls and 207 answers.
+    pub async fn write_all<E: Chunked + Sync>(
+        &self,
+        write: E,
+    ) -> Result<ActionResults, BatchError> {
+        let mut batch = Batch::new(write.len());
+        for chunk in write.chunks() {
+            let answer = self.send(&chunk).await;
+            batch.absorb(chunk.len(), answer)?;
+        }
+        Ok(batch.finish())
+    }
+
+    /// Inserts any number of records.
+    pub async fn insert_records(
+        &self,
+        module: &str,
+        records: impl IntoIterator<Item = Record>,
+    ) -> Result<ActionResults, BatchError> {
+        self.write_all(InsertRecords::new(module, records)).await
+    }
+
+    /// Updates any number of records (each with its `id`).
+    pub async fn update_records(
+        &self,
+        module: &str,
+        records: impl IntoIterator<Item = Record>,
+    ) -> Result<ActionResults, BatchError> {
+        self.write_all(UpdateRecords::new(module, records)).await
+    }
+
+    /// Inserts or updates any number of records, matched on `duplicate_check_fields` (the
+    /// module's unique fields when empty).
+    pub async fn upsert_records(
+        &self,
+        module: &str,
+        records: impl IntoIterator<Item = Record>,
+        duplicate_check_fields: &[&str],
+    ) -> Result<ActionResults, BatchError> {
+        let mut upsert = UpsertRecords::new(module, records);
+        if !duplicate_check_fields.is_empty() {
+            upsert = upsert.duplicate_check_fields(duplicate_check_fields.iter().copied());
+        }
+        self.write_all(upsert).await
+    }
+
+    /// Deletes any number of records by id.
+    pub async fn delete_records<S: Into<String>>(
+        &self,
+        module: &str,
+        ids: impl IntoIterator<Item = S>,
+    ) -> Result<ActionResults, BatchError> {
+        self.write_all(DeleteRecords::new(module, ids)).await
+    }
+}
+
+/// The records of every page; see [`Client::records`].
+#[derive(Debug)]
+#[must_use = "records are fetched only when polled"]
+pub struct Records<E> {
+    client: Client,
+    cursor: RecordCursor<E>,
+}
+
+impl<E: Paginated<Output = RecordPage> + Sync> Records<E> {
+    /// The next record, or `None` after the last one or after the first error.
+    pub async fn next(&mut self) -> Option<Result<Record, Error>> {
+        loop {
+            if let Some(record) = self.cursor.pop() {
+                return Some(Ok(record));
+            }
+            let request = self.cursor.take_request()?;
+            // After an error there is no next request, so the iteration ends.
+            match self.client.send(&request).await {
+                Ok(page) => self.cursor.absorb(&request, page),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+
+    /// Every remaining record; stops at the first error.
+    pub async fn try_collect(mut self) -> Result<Vec<Record>, Error> {
+        let mut out = Vec::new();
+        while let Some(record) = self.next().await {
+            out.push(record?);
+        }
+        Ok(out)
+    }
+}
