@@ -29,6 +29,9 @@ use zohocrm_core::{
 };
 use zohocrm_mock::{BlockingMock, Fault, FaultKind, LoggedRequest, MockConfig};
 
+mod records;
+pub use records::*;
+
 /// Transport settings a case may need to change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -97,6 +100,10 @@ macro_rules! conformance_tests {
             registry_call_by_id,
             redirects_are_not_followed,
             chunked_body_over_limit_is_body_too_large,
+            records_list_crosses_from_pages_to_tokens,
+            records_batch_insert_reports_each_row,
+            records_coql_values_are_escaped,
+            records_bad_value_keeps_the_page,
         );
     };
     (@each $harness:expr; $($case:ident,)*) => {

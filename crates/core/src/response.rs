@@ -128,7 +128,7 @@ fn find_error(body: &Value) -> Option<ApiError> {
     let obj = body.as_object()?;
     // Envelope A: bare status object.
     if obj.contains_key("code") && (obj.contains_key("status") || obj.contains_key("message")) {
-        let raw: RawStatus = serde_json::from_value(body.clone()).ok()?;
+        let raw = RawStatus::deserialize(body).ok()?;
         if status_is_error(&raw.status) || raw.status.is_none() {
             return Some(raw.into_api_error());
         }
@@ -163,7 +163,7 @@ fn find_error(body: &Value) -> Option<ApiError> {
             _ => None,
         };
         if let Some(item) = candidate.filter(|c| looks_like_status(c)) {
-            let raw: RawStatus = serde_json::from_value(item.clone()).ok()?;
+            let raw = RawStatus::deserialize(item).ok()?;
             if status_is_error(&raw.status) {
                 return Some(raw.into_api_error());
             }
@@ -341,12 +341,17 @@ impl ActionResults {
 }
 
 fn item_outcome(item: Value) -> Result<ItemOutcome, serde_json::Error> {
-    let probe: RawStatus = serde_json::from_value(item.clone())?;
-    if status_is_error(&probe.status) {
-        Ok(Err(probe.into_api_error()))
+    // Read the item once, by value: no copy of the tree.
+    let failed = match item.get("status") {
+        Some(Value::String(s)) => {
+            s.eq_ignore_ascii_case("error") || s.eq_ignore_ascii_case("failure")
+        }
+        _ => false,
+    };
+    if failed {
+        Ok(Err(RawStatus::deserialize(item)?.into_api_error()))
     } else {
-        let success: ActionSuccess = serde_json::from_value(item)?;
-        Ok(Ok(success))
+        Ok(Ok(ActionSuccess::deserialize(item)?))
     }
 }
 

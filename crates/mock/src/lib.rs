@@ -9,6 +9,14 @@
 //! - **user licences** (`/crm/v8/__features[/user_licenses]`);
 //! - **territories**, statefully: the 27 territory operations (settings, users of a territory,
 //!   territories of a user, assigning territories to Accounts, Contacts and Deals);
+//! - **records**, statefully, for Leads, Contacts, Accounts, Deals and Notes: list (`fields`,
+//!   `page`/`page_token` paging with Zoho's 2,000 and 100,000 record limits, `sort_by`,
+//!   `ids`, `converted`, `If-Modified-Since`), get by id or by external id (`X-EXTERNAL`),
+//!   insert, update, upsert, delete with per-item validation, the recycle bin
+//!   (`/{module}/deleted`), search (`criteria`, `email`, `phone`, `word`), count, COQL
+//!   (`POST /coql`), related lists (Contacts and Deals of an Account, Deals of a Contact, Notes,
+//!   Attachments: list, link, delink), notes, tags, attachments (multipart upload, download),
+//!   lead conversion and mass update;
 //! - **fixture replay**: any other request equal to a recorded fixture gets the recorded answer;
 //! - **faults** on demand: Zoho error envelopes, dropped connections, slow or truncated answers,
 //!   HTML error pages, expired tokens.
@@ -31,9 +39,14 @@
 //!
 //! Demo data (on by default, see [`MockConfig::demo_data`]): the territory tree
 //! Global → {Americas → {US East, US West}, EMEA → DACH}, seven active users and one inactive
-//! user (`user1@example.test` … `user8@example.test`, user 1 being the caller), and a few
-//! Accounts, Contacts and Deals with territories assigned. Without demo data the org holds only
-//! the root territory "Global" and the caller.
+//! user (`user1@example.test` … `user8@example.test`, user 1 being the caller), a few named
+//! Accounts, Contacts and Deals with territories assigned, and a deterministic bulk of records
+//! (3,000 Leads by default, see [`MockConfig::demo_leads`]; 1,000 Contacts, 300 Accounts, 600
+//! Deals) with owners, creation and modification times spread over 2023–2025, e-mails, phones,
+//! picklists, a multi-select picklist (`Product_Interest`), numbers, nulls, `Account_Name` and
+//! `Contact_Name` lookups and tags. A module's records are generated the first time a request
+//! needs them, once per process. Without demo data the org holds only the root territory
+//! "Global", the caller and no records.
 //!
 //! Where Zoho's documentation is silent the mock chooses, and says so here:
 //! - messages of some errors are its own (`NOT_ALLOWED` on deleting the root or a parent
@@ -47,6 +60,34 @@
 //!   with a `job_id` and HTTP 202 (207 when some records fail), and the change is applied at once;
 //! - a territory's manager is one of its users; `deleted_associated_territories` lists every
 //!   deleted territory; date-times are UTC (`+00:00`).
+//!
+//! Records API choices where the documentation is silent:
+//! - ids grow with creation; a listing without `sort_by` is id descending, and ties of
+//!   `Created_Time`/`Modified_Time` sort by id, so paging never repeats or skips a record;
+//! - every page with more records has a `next_page_token` (numbered pages too). A token holds
+//!   the position after the page (the last record's sort key, not an offset) and a hash of the
+//!   resource and every other query parameter (`per_page` included); another parameter set
+//!   answers `TOKEN_BOUND_DATA_MISMATCH`, an unreadable token `INVALID_DATA`, a token older than
+//!   24 h `EXPIRED_VALUE`. `previous_page_token` is given after the first page;
+//! - `per_page` above 200 is `INVALID_DATA`; `page` × `per_page` above 2,000 is
+//!   `DISCRETE_PAGINATION_LIMIT_EXCEEDED`; a `fields` name the record lacks comes back `null`;
+//!   `If-Modified-Since` takes ISO 8601 or an HTTP date; nothing modified since answers 304;
+//! - the system unique fields (Leads and Contacts `Email`, Accounts `Account_Name`, Deals
+//!   `Deal_Name`) are unique case-insensitively on insert and update; fields whose name is
+//!   `Email` or ends in `_Email` must look like an address; read-only and `$` fields in input are
+//!   ignored; lookups (`Account_Name`, `Contact_Name`, `Owner`) must name existing records;
+//! - a deleted record goes to the recycle bin with its notes and attachments gone and lookups
+//!   to it emptied; nothing is ever deleted permanently (`type=permanent` answers 204);
+//! - search ranks like a listing (id descending), `word` looks in every text field and
+//!   multi-select value, `phone` compares digits only; search pages are numbered only;
+//! - mass update by `ids` updates at once (per-record answers, as documented); with `cvid` it
+//!   answers 202 with a `job_id` and updates every record of the module (custom views are not
+//!   modelled) at once, so the job's status is always `COMPLETED`;
+//! - lead conversion reuses the Account whose name is the lead's `Company` and the Contact with
+//!   the lead's `Email`, else creates them; a Deal only when `Deals` is given;
+//! - tag names compare case-insensitively (an unknown name creates the tag);
+//! - with [`MockConfig::fixtures_dir`] set, record modules are left to fixture replay (a
+//!   recorded org and the demo org cannot both be true), except reading a stored record by id.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -58,6 +99,8 @@ use std::time::Duration;
 mod http1;
 mod oauth;
 mod org;
+mod query;
+mod records;
 mod replay;
 mod server;
 mod territories;
@@ -94,6 +137,10 @@ pub struct MockConfig {
     pub fixtures_dir: Option<PathBuf>,
     /// Whether to load the demo territories, users and records (default `true`).
     pub demo_data: bool,
+    /// How many demo Leads there are when [`demo_data`](Self::demo_data) is on (default 3000).
+    /// A module's demo records are generated the first time it is used, so a large number
+    /// costs nothing to tests that never touch Leads.
+    pub demo_leads: usize,
 }
 
 impl Default for MockConfig {
@@ -109,6 +156,7 @@ impl Default for MockConfig {
             org_id: "mock-org-1".into(),
             fixtures_dir: None,
             demo_data: true,
+            demo_leads: 3000,
         }
     }
 }
@@ -129,6 +177,11 @@ pub struct Stats {
     pub writes: u64,
     /// Refresh tokens revoked.
     pub revoked: u64,
+    /// Records (and notes) created, updated or deleted by successful items of the records API:
+    /// one per successful item of an insert, update, upsert, delete, mass update, tag change,
+    /// relation change or lead conversion (a conversion counts every record it creates or
+    /// changes).
+    pub record_writes: u64,
 }
 
 /// One request as received.
@@ -324,6 +377,18 @@ impl MockZoho {
         self.shared.expire_tokens()
     }
 
+    /// Stores `record` in `module` exactly as given, without any validation (so a test can
+    /// plant values Zoho would never send, such as a malformed date-time), and returns its id:
+    /// the record's `id` (a string or number) if it has one, else a new one. A record with the
+    /// id of an existing one replaces it.
+    ///
+    /// # Panics
+    /// If `module` is not one the records API serves (Leads, Contacts, Accounts, Deals, Notes;
+    /// case-insensitive) or `record` is not a JSON object.
+    pub fn put_raw_record(&self, module: &str, record: serde_json::Value) -> String {
+        put_raw(&self.shared, module, record)
+    }
+
     /// Stops accepting connections and closes the open ones.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
@@ -429,6 +494,21 @@ impl BlockingMock {
     /// See [`MockZoho::expire_tokens`].
     pub fn expire_tokens(&self) {
         self.shared.expire_tokens()
+    }
+
+    /// See [`MockZoho::put_raw_record`].
+    ///
+    /// # Panics
+    /// As [`MockZoho::put_raw_record`].
+    pub fn put_raw_record(&self, module: &str, record: serde_json::Value) -> String {
+        put_raw(&self.shared, module, record)
+    }
+}
+
+fn put_raw(shared: &Shared, module: &str, record: serde_json::Value) -> String {
+    match shared.with_org(|org| org.put_raw_record(module, record)) {
+        Ok(id) => id,
+        Err(why) => panic!("put_raw_record: {why}"),
     }
 }
 

@@ -1,15 +1,19 @@
-//! The org's state: users, territories, records and deleted territories, the demo data, and the
-//! read-only features endpoints. The territory operations live in `territories.rs`.
+//! The org's state: users, territories, the record store and deleted territories, the demo
+//! users and territories, the read-only features endpoints, and the dispatcher. The territory
+//! operations live in `territories.rs`, the records API in `records/`.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
+use crate::records::{self, Plan, Store};
 use crate::util::{api_error, invalid_module, invalid_url, page_of, paging, Request, Response};
+use crate::MockConfig;
 
-/// Every id the mock makes up starts with this (19 digits in all, like Zoho's).
-const ID_PREFIX: &str = "5725767000000";
+/// Every id the mock makes up is this plus a counter: 19 digits, like Zoho's
+/// (`5725767000000` followed by at least six digits).
+const ID_BASE: u64 = 5_725_767_000_000_000_000;
 
 pub(crate) fn make_id(n: u64) -> String {
-    format!("{ID_PREFIX}{n:06}")
+    ID_BASE.saturating_add(n).to_string()
 }
 
 const DEMO_TIME: &str = "2025-01-15T10:00:00+00:00";
@@ -84,14 +88,6 @@ pub(crate) struct Assignment {
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct Record {
-    pub module: &'static str,
-    pub id: String,
-    pub fields: Map<String, Value>,
-    pub territories: Vec<Assignment>,
-}
-
-#[derive(Debug, Clone)]
 pub(crate) struct Deleted {
     pub id: String,
     pub name: String,
@@ -115,12 +111,14 @@ pub(crate) enum Routed {
 pub(crate) struct Org {
     pub users: Vec<User>,
     pub territories: Vec<Territory>,
-    pub records: Vec<Record>,
+    /// Module records (Leads, Contacts, Accounts, Deals, Notes) and what hangs off them.
+    pub records: Store,
     pub deleted: Vec<Deleted>,
     /// The caller (the user the tokens belong to).
     pub current_user: String,
     pub licence_limit: usize,
-    next_id: u64,
+    /// A fixture directory is replayed: record modules are left to it (see `route`).
+    replaying: bool,
 }
 
 /// Modules whose records carry territories.
@@ -134,7 +132,8 @@ pub(crate) fn module_name(s: &str) -> Option<&'static str> {
 }
 
 impl Org {
-    pub fn new(demo: bool) -> Self {
+    pub fn new(config: &MockConfig) -> Self {
+        let demo = config.demo_data;
         let role_ceo = ("CEO", make_id(100_001));
         let role_manager = ("Manager", make_id(100_002));
         let role_rep = ("Sales Rep", make_id(100_003));
@@ -200,7 +199,6 @@ impl Org {
                 }
             };
         let mut territories = vec![territory(1, "Global", None, Some(1), &[1])];
-        let mut records = Vec::new();
         if demo {
             let mut us_east = territory(3, "US East", Some(2), Some(3), &[3, 4]);
             us_east.description = json!("East coast accounts");
@@ -218,94 +216,28 @@ impl Org {
                 territory(5, "EMEA", Some(1), Some(6), &[6]),
                 territory(6, "DACH", Some(5), None, &[]),
             ]);
-            let t = |n: u64| make_id(411_000 + n);
-            let manual = |n: u64| Assignment {
-                territory: t(n),
-                by: Some(u(1)),
-                time: DEMO_TIME.into(),
-                manual: true,
-            };
-            let auto = |n: u64| Assignment {
-                territory: t(n),
-                by: None,
-                time: DEMO_TIME.into(),
-                manual: false,
-            };
-            let owner = json!({"name": "Avery Admin", "id": u(1), "email": "user1@example.test"});
-            let record =
-                |module: &'static str, n: u64, fields: Value, territories: Vec<Assignment>| {
-                    let mut fields = fields.as_object().cloned().unwrap_or_default();
-                    fields.insert("id".into(), json!(make_id(n)));
-                    fields.insert("Owner".into(), owner.clone());
-                    fields.insert("Created_Time".into(), json!(DEMO_TIME));
-                    fields.insert("Modified_Time".into(), json!(DEMO_TIME));
-                    Record {
-                        module,
-                        id: make_id(n),
-                        fields,
-                        territories,
-                    }
-                };
-            records = vec![
-                record(
-                    "Accounts",
-                    500_001,
-                    json!({"Account_Name": "Acme Test Corp", "Billing_State": "NY"}),
-                    vec![manual(3)],
-                ),
-                record(
-                    "Accounts",
-                    500_002,
-                    json!({"Account_Name": "Globex Example GmbH", "Billing_State": "BE"}),
-                    vec![auto(6)],
-                ),
-                record(
-                    "Accounts",
-                    500_003,
-                    json!({"Account_Name": "Initech Sample LLC", "Billing_State": "TX"}),
-                    vec![],
-                ),
-                record(
-                    "Contacts",
-                    510_001,
-                    json!({"First_Name": "Sam", "Last_Name": "Sample", "Email": "sam.sample@example.test"}),
-                    vec![manual(4)],
-                ),
-                record(
-                    "Contacts",
-                    510_002,
-                    json!({"First_Name": "Robin", "Last_Name": "Example", "Email": "robin.example@example.test"}),
-                    vec![],
-                ),
-                record(
-                    "Deals",
-                    520_001,
-                    json!({"Deal_Name": "Acme renewal", "Stage": "Negotiation/Review", "Amount": 12000}),
-                    vec![manual(3)],
-                ),
-                record(
-                    "Deals",
-                    520_002,
-                    json!({"Deal_Name": "Globex expansion", "Stage": "Qualification", "Amount": 48000}),
-                    vec![],
-                ),
-            ];
         }
+        let plan = demo.then(|| Plan {
+            owners: users
+                .iter()
+                .filter(|u| u.active)
+                .map(|u| json!({"name": u.full_name(), "id": u.id, "email": u.email}))
+                .collect(),
+            leads: config.demo_leads,
+        });
         Org {
             users,
             territories,
-            records,
+            records: Store::new(plan),
             deleted: Vec::new(),
             current_user,
             licence_limit: 10,
-            next_id: 600_001,
+            replaying: config.fixtures_dir.is_some(),
         }
     }
 
     pub fn new_id(&mut self) -> String {
-        let id = make_id(self.next_id);
-        self.next_id += 1;
-        id
+        self.records.new_id()
     }
 
     pub fn user(&self, id: &str) -> Option<&User> {
@@ -368,14 +300,22 @@ impl Org {
                     None => Routed::Unserved(invalid_module()),
                 }
             }
-            [module, id] if get => match module_name(module) {
-                Some(m) if TERRITORY_MODULES.contains(&m) => match self.record_json(m, id) {
-                    Some(v) => Routed::Handled(Response::json(200, &json!({"data": [v]}))),
-                    // Unknown record: a fixture may know it; else Zoho's empty answer.
-                    None => Routed::Unserved(Response::no_content()),
-                },
-                _ => Routed::Unserved(invalid_url()),
-            },
+            ["coql"] if req.method == "POST" => Routed::Handled(self.coql(req)),
+            ["coql"] => Routed::Rejected(crate::util::invalid_method()),
+            // With a fixture directory, the record modules answer from the fixtures (a recorded
+            // org and the demo org cannot both be true); only reading a stored record by id
+            // stays stateful, as before the records API existed.
+            [module, ..] if records::spec(module).is_some() => {
+                if self.replaying && !(get && tail.len() == 2) {
+                    Routed::Unserved(invalid_url())
+                } else {
+                    self.route_records(req, tail)
+                }
+            }
+            // Module API names start with a capital; lowercase resources are other APIs.
+            [first, ..] if first.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                Routed::Unserved(invalid_module())
+            }
             _ => Routed::Unserved(invalid_url()),
         }
     }
@@ -432,30 +372,6 @@ impl Org {
                 json!({"api_name": "feature_api_name", "resource_path_index": 1}),
             )
         }
-    }
-
-    /// `GET /{module}/{id}` for a record with territories.
-    fn record_json(&self, module: &str, id: &str) -> Option<Value> {
-        let rec = self
-            .records
-            .iter()
-            .find(|r| r.module == module && r.id == id)?;
-        let mut v = rec.fields.clone();
-        let territories: Vec<Value> = rec
-            .territories
-            .iter()
-            .map(|a| {
-                json!({
-                    "Name": self.territory(&a.territory).map(|t| t.name.clone()),
-                    "id": a.territory,
-                    "$assigned_by": self.user_ref(a.by.as_deref()),
-                    "$assigned_time": a.time,
-                    "$assigned": if a.manual { "manually" } else { "automatically" },
-                })
-            })
-            .collect();
-        v.insert("Territories".into(), Value::Array(territories));
-        Some(Value::Object(v))
     }
 }
 

@@ -45,7 +45,7 @@ impl Shared {
     pub fn new(config: MockConfig, base_url: String, replay: Replay) -> Self {
         Shared {
             auth: Mutex::new(AuthState::new(&config)),
-            org: Mutex::new(Org::new(config.demo_data)),
+            org: Mutex::new(Org::new(&config)),
             config,
             base_url,
             stats: Mutex::default(),
@@ -56,7 +56,14 @@ impl Shared {
     }
 
     pub fn stats(&self) -> Stats {
-        lock(&self.stats).clone()
+        let mut stats = lock(&self.stats).clone();
+        stats.record_writes = lock(&self.org).records.writes;
+        stats
+    }
+
+    /// Runs `f` on the org (the test hooks).
+    pub fn with_org<R>(&self, f: impl FnOnce(&mut Org) -> R) -> R {
+        f(&mut lock(&self.org))
     }
 
     pub fn requests(&self) -> Vec<LoggedRequest> {

@@ -602,9 +602,7 @@ impl Org {
             return;
         };
         let t = self.territories.remove(pos);
-        for r in &mut self.records {
-            r.territories.retain(|a| a.territory != id);
-        }
+        self.records.drop_territory(id);
         self.deleted.push(Deleted {
             id: t.id,
             name: t.name,
@@ -1096,11 +1094,9 @@ impl Org {
             Some(id) => id.to_owned(),
             None => id_of(obj.get("id")).ok_or_else(|| mandatory("id", format!("{path}.id")))?,
         };
-        let pos = self
-            .records
-            .iter()
-            .position(|r| r.module == module && r.id == id)
-            .ok_or_else(|| invalid_id("id", format!("{path}.id")))?;
+        if self.records.get_mut(module, &id).is_none() {
+            return Err(invalid_id("id", format!("{path}.id")));
+        }
         let jp = format!("{path}.Territories");
         let list = match obj.get("Territories") {
             Some(Value::Array(a)) if !a.is_empty() => a,
@@ -1127,10 +1123,10 @@ impl Org {
                     json!({"api_name": "Territories", "json_path": tjp, "id": tid}),
                 ));
             }
-            let current = self.records[pos]
-                .territories
-                .iter()
-                .find(|a| a.territory == tid);
+            let current = self
+                .records
+                .get(module, &id)
+                .and_then(|r| r.territories.iter().find(|a| a.territory == tid));
             if assign && current.is_some() {
                 return Err(error_obj(
                     "DUPLICATE_DATA",
@@ -1159,7 +1155,9 @@ impl Org {
             }
             wanted.push(tid);
         }
-        let record = &mut self.records[pos];
+        let Some(record) = self.records.get_mut(module, &id) else {
+            return Err(invalid_id("id", format!("{path}.id")));
+        };
         if assign {
             let limit = if module == "Deals" { 1 } else { 10 };
             if record.territories.len() + wanted.len() > limit {

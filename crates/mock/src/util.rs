@@ -345,11 +345,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Now, as Zoho writes date-times (`2025-01-15T10:00:00+00:00`; the mock's org is on UTC).
 pub(crate) fn now_string() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    format_unix(secs)
+    format_unix(unix_now())
 }
 
 pub(crate) fn format_unix(secs: i64) -> String {
@@ -362,6 +358,164 @@ pub(crate) fn format_unix(secs: i64) -> String {
         (rem % 3600) / 60,
         rem % 60
     )
+}
+
+/// Seconds since the Unix epoch, now.
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// A whole-request `LIMIT_EXCEEDED` about a query parameter.
+pub(crate) fn param_limit_exceeded(name: &str, limit: usize) -> Response {
+    api_error(
+        400,
+        "LIMIT_EXCEEDED",
+        "limit exceeded",
+        json!({"param_name": name, "limit": limit}),
+    )
+}
+
+/// A date-time as Unix seconds: ISO 8601 (`2025-01-15T10:00:00+05:30`, `...Z`, fractions
+/// allowed; no offset means UTC) or an HTTP date (`Wed, 15 Jan 2025 10:00:00 GMT`).
+pub(crate) fn parse_datetime(s: &str) -> Option<i64> {
+    let s = s.trim();
+    parse_iso(s).or_else(|| parse_http_date(s))
+}
+
+fn digits(s: &str) -> Option<i64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn civil_to_unix(y: i64, m: i64, d: i64, hh: i64, mm: i64, ss: i64) -> Option<i64> {
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_len = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if !(1..=month_len).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    Some(days_from_civil(y, m as u32, d as u32) * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
+fn parse_iso(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| s.get(r).and_then(digits);
+    let t = civil_to_unix(
+        n(0..4)?,
+        n(5..7)?,
+        n(8..10)?,
+        n(11..13)?,
+        n(14..16)?,
+        n(17..19)?,
+    )?;
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let end = frac
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(frac.len());
+        if end == 0 {
+            return None;
+        }
+        rest = &frac[end..];
+    }
+    let offset = match rest {
+        "" | "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let hm = rest[1..].replace(':', "");
+            if hm.len() != 4 {
+                return None;
+            }
+            let h = digits(&hm[..2])?;
+            let m = digits(&hm[2..])?;
+            if h > 23 || m > 59 {
+                return None;
+            }
+            sign * (h * 3600 + m * 60)
+        }
+    };
+    Some(t - offset)
+}
+
+fn parse_http_date(s: &str) -> Option<i64> {
+    // IMF-fixdate only: `Sun, 06 Nov 1994 08:49:37 GMT`.
+    let (_, rest) = s.split_once(", ")?;
+    let parts: Vec<&str> = rest.split(' ').collect();
+    let [d, mon, y, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    let m = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|x| x == mon)? as i64
+        + 1;
+    let hms: Vec<&str> = time.split(':').collect();
+    let [hh, mm, ss] = hms.as_slice() else {
+        return None;
+    };
+    civil_to_unix(
+        digits(y)?,
+        m,
+        digits(d)?,
+        digits(hh)?,
+        digits(mm)?,
+        digits(ss)?,
+    )
+}
+
+/// Lowercase hex.
+pub(crate) fn hex_encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Decodes hex (either case); `None` if malformed.
+pub(crate) fn hex_decode(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 || !s.is_ascii() {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
+}
+
+// Howard Hinnant's civil-to-days algorithm.
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// FNV-1a, 64 bits: a stable hash for page tokens (not for security).
+pub(crate) fn fnv64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 // Howard Hinnant's days-to-civil algorithm.
@@ -387,6 +541,43 @@ mod tests {
         assert_eq!(format_unix(0), "1970-01-01T00:00:00+00:00");
         assert_eq!(format_unix(1_736_935_200), "2025-01-15T10:00:00+00:00");
         assert_eq!(format_unix(951_782_400), "2000-02-29T00:00:00+00:00");
+    }
+
+    #[test]
+    fn parses_datetimes() {
+        assert_eq!(
+            parse_datetime("2025-01-15T10:00:00+00:00"),
+            Some(1_736_935_200)
+        );
+        assert_eq!(
+            parse_datetime("2025-01-15T15:30:00+05:30"),
+            Some(1_736_935_200)
+        );
+        assert_eq!(
+            parse_datetime("2025-01-15T10:00:00.123Z"),
+            Some(1_736_935_200)
+        );
+        assert_eq!(parse_datetime("2025-01-15T10:00:00"), Some(1_736_935_200));
+        assert_eq!(
+            parse_datetime("Wed, 15 Jan 2025 10:00:00 GMT"),
+            Some(1_736_935_200)
+        );
+        assert_eq!(
+            parse_datetime("2000-02-29T00:00:00+00:00"),
+            Some(951_782_400)
+        );
+        for bad in [
+            "",
+            "2025-13-01T00:00:00Z",
+            "2025-02-30T00:00:00Z",
+            "yesterday",
+            "2025-01-15T10:00:00+5",
+        ] {
+            assert_eq!(parse_datetime(bad), None, "{bad}");
+        }
+        for secs in [0, 951_782_400, 1_736_935_200, 4_102_444_800] {
+            assert_eq!(parse_datetime(&format_unix(secs)), Some(secs));
+        }
     }
 
     #[test]

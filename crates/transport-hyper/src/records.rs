@@ -2,8 +2,8 @@
 //! endpoint, writes of any size, and shortcuts for the everyday calls.
 
 use zohocrm_core::records::{
-    Batch, BatchError, Chunked, Coql, CoqlQuery, DeleteRecords, GetRecord, InsertRecords,
-    RecordCursor, RecordPage, UpdateRecords, UpsertRecords,
+    Batch, BatchError, Chunked, Coql, CoqlQuery, DeleteRecords, GetRecord, InsertRecords, Page,
+    RecordCursor, UpdateRecords, UpsertRecords,
 };
 use zohocrm_core::{ActionResults, Error, Paginated, Record};
 
@@ -11,7 +11,7 @@ use crate::Client;
 
 impl Client {
     /// Every record of every page, starting with `first` (a `ListRecords`, `SearchRecords`,
-    /// `CoqlQuery`, `GetRelatedRecords`...), fetched page by page as [`Records::next`] is awaited.
+    /// `CoqlQuery`, `GetRelatedRecords`...; wrap it in `Typed` for user structs), fetched page by page as [`Records::next`] is awaited.
     /// Iteration ends after the last page or after the first error.
     ///
     /// ```no_run
@@ -25,7 +25,7 @@ impl Client {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn records<E: Paginated<Output = RecordPage> + Sync>(&self, first: E) -> Records<E> {
+    pub fn records<T, E: Paginated<Output = Page<T>> + Sync>(&self, first: E) -> Records<E, T> {
         Records {
             client: self.clone(),
             cursor: RecordCursor::new(first),
@@ -102,14 +102,14 @@ impl Client {
 /// The records of every page; see [`Client::records`].
 #[derive(Debug)]
 #[must_use = "records are fetched only when polled"]
-pub struct Records<E> {
+pub struct Records<E, T = Record> {
     client: Client,
-    cursor: RecordCursor<E>,
+    cursor: RecordCursor<E, T>,
 }
 
-impl<E: Paginated<Output = RecordPage> + Sync> Records<E> {
+impl<T: Send, E: Paginated<Output = Page<T>> + Sync> Records<E, T> {
     /// The next record, or `None` after the last one or after the first error.
-    pub async fn next(&mut self) -> Option<Result<Record, Error>> {
+    pub async fn next(&mut self) -> Option<Result<T, Error>> {
         loop {
             if let Some(record) = self.cursor.pop() {
                 return Some(Ok(record));
@@ -124,7 +124,7 @@ impl<E: Paginated<Output = RecordPage> + Sync> Records<E> {
     }
 
     /// Every remaining record; stops at the first error.
-    pub async fn try_collect(mut self) -> Result<Vec<Record>, Error> {
+    pub async fn try_collect(mut self) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
         while let Some(record) = self.next().await {
             out.push(record?);

@@ -2,8 +2,8 @@
 //! endpoint, writes of any size, and shortcuts for the everyday calls.
 
 use zohocrm_core::records::{
-    Batch, BatchError, Chunked, Coql, CoqlQuery, DeleteRecords, GetRecord, InsertRecords,
-    RecordCursor, RecordPage, UpdateRecords, UpsertRecords,
+    Batch, BatchError, Chunked, Coql, CoqlQuery, DeleteRecords, GetRecord, InsertRecords, Page,
+    RecordCursor, UpdateRecords, UpsertRecords,
 };
 use zohocrm_core::{ActionResults, Error, Paginated, Record};
 
@@ -11,7 +11,7 @@ use crate::Client;
 
 impl Client {
     /// Every record of every page, starting with `first` (a `ListRecords`, `SearchRecords`,
-    /// `CoqlQuery`, `GetRelatedRecords`...), fetched page by page as the iterator advances.
+    /// `CoqlQuery`, `GetRelatedRecords`...; wrap it in `Typed` for user structs), fetched page by page as the iterator advances.
     /// Iteration ends after the last page or after the first error.
     ///
     /// ```no_run
@@ -24,7 +24,7 @@ impl Client {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn records<E: Paginated<Output = RecordPage>>(&self, first: E) -> Records<E> {
+    pub fn records<T, E: Paginated<Output = Page<T>>>(&self, first: E) -> Records<E, T> {
         Records {
             client: self.clone(),
             cursor: RecordCursor::new(first),
@@ -98,13 +98,13 @@ impl Client {
 /// The records of every page; see [`Client::records`].
 #[derive(Debug)]
 #[must_use = "records are fetched only when iterated"]
-pub struct Records<E> {
+pub struct Records<E, T = Record> {
     client: Client,
-    cursor: RecordCursor<E>,
+    cursor: RecordCursor<E, T>,
 }
 
-impl<E: Paginated<Output = RecordPage>> Iterator for Records<E> {
-    type Item = Result<Record, Error>;
+impl<T, E: Paginated<Output = Page<T>>> Iterator for Records<E, T> {
+    type Item = Result<T, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -121,4 +121,4 @@ impl<E: Paginated<Output = RecordPage>> Iterator for Records<E> {
     }
 }
 
-impl<E: Paginated<Output = RecordPage>> std::iter::FusedIterator for Records<E> {}
+impl<T, E: Paginated<Output = Page<T>>> std::iter::FusedIterator for Records<E, T> {}

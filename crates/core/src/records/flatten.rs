@@ -1,18 +1,19 @@
-//! Record-by-record iteration over any paginated records endpoint, as a pure state machine the
+//! Record-by-record iteration over any paginated records endpoint ([`Record`]s or, through
+//! [`Typed`](super::Typed), user structs), as a pure state machine the
 //! clients drive: take the next request when the buffer is empty, send it, absorb the page.
 
-use super::RecordPage;
+use super::Page;
 use crate::endpoint::Paginated;
 use crate::record::Record;
 
 /// The state of an iteration over the records of every page, starting with a first request.
 #[derive(Debug)]
-pub struct RecordCursor<E> {
+pub struct RecordCursor<E, T = Record> {
     next: Option<E>,
-    buffer: std::vec::IntoIter<Record>,
+    buffer: std::vec::IntoIter<T>,
 }
 
-impl<E: Paginated<Output = RecordPage>> RecordCursor<E> {
+impl<T, E: Paginated<Output = Page<T>>> RecordCursor<E, T> {
     /// Starts with `first`.
     pub fn new(first: E) -> Self {
         RecordCursor {
@@ -22,7 +23,7 @@ impl<E: Paginated<Output = RecordPage>> RecordCursor<E> {
     }
 
     /// The next buffered record, if any.
-    pub fn pop(&mut self) -> Option<Record> {
+    pub fn pop(&mut self) -> Option<T> {
         self.buffer.next()
     }
 
@@ -35,7 +36,7 @@ impl<E: Paginated<Output = RecordPage>> RecordCursor<E> {
     }
 
     /// Takes the page answering `request` and prepares the request after it.
-    pub fn absorb(&mut self, request: &E, page: RecordPage) {
+    pub fn absorb(&mut self, request: &E, page: Page<T>) {
         self.next = request.next_page(&page);
         self.buffer = page.records.into_iter();
     }

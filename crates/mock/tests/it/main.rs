@@ -9,5 +9,6 @@ mod faults;
 mod licences;
 mod oauth;
 mod records;
+mod records_api;
 mod replay;
 mod territories;

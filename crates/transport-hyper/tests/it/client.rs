@@ -117,3 +117,58 @@ async fn territory_conveniences() {
     assert!(created.all_succeeded(), "{created:?}");
     assert_eq!(client.territories().await.unwrap().len(), all.len() + 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_iterate_write_in_batches_and_query() {
+    use zohocrm_core::records::{Cond, Coql, ListRecords};
+    use zohocrm_core::Record;
+    let mock = MockZoho::start_with(MockConfig {
+        demo_leads: 450,
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let client = client_for(&mock);
+    let leads = client
+        .records(ListRecords::new("Leads", ["Last_Name"]).per_page(200))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(leads.len(), 450);
+    let rows = (0..120).map(|i| {
+        let r = Record::new().with("Company", "Batch");
+        if i == 101 {
+            r
+        } else {
+            r.with("Last_Name", format!("Batch {i}"))
+        }
+    });
+    let outcome = client.insert_records("Leads", rows).await.unwrap();
+    assert_eq!(outcome.items.len(), 120);
+    let failed: Vec<usize> = outcome.failures().map(|(i, _)| i).collect();
+    assert_eq!(failed, [101]);
+    let ids: Vec<String> = outcome
+        .successes()
+        .filter_map(|s| s.id().map(str::to_owned))
+        .collect();
+    let mut rows = client.coql(
+        Coql::select(["Last_Name"])
+            .from("Leads")
+            .filter(Cond::eq("Company", "Batch"))
+            .limit(50),
+    );
+    let mut found = 0;
+    while let Some(row) = rows.next().await {
+        row.unwrap();
+        found += 1;
+    }
+    assert_eq!(found, 119);
+    let deleted = client.delete_records("Leads", ids).await.unwrap();
+    assert!(deleted.all_succeeded());
+    assert_eq!(deleted.items.len(), 119);
+    assert!(client
+        .get_record("Leads", "5725767000000999999")
+        .await
+        .unwrap()
+        .is_none());
+}

@@ -108,3 +108,53 @@ fn territory_conveniences() {
     assert!(created.all_succeeded(), "{created:?}");
     assert_eq!(client.territories().unwrap().len(), all.len() + 1);
 }
+
+#[test]
+fn records_iterate_write_in_batches_and_query() {
+    use zohocrm_core::records::{Cond, Coql, ListRecords};
+    use zohocrm_core::Record;
+    let mock = BlockingMock::start_with(MockConfig {
+        demo_leads: 450,
+        ..MockConfig::default()
+    })
+    .unwrap();
+    let client = client_for(&mock);
+    let leads: Vec<Record> = client
+        .records(ListRecords::new("Leads", ["Last_Name"]).per_page(200))
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(leads.len(), 450);
+    let rows = (0..120).map(|i| {
+        let r = Record::new().with("Company", "Batch");
+        if i == 101 {
+            r
+        } else {
+            r.with("Last_Name", format!("Batch {i}"))
+        }
+    });
+    let outcome = client.insert_records("Leads", rows).unwrap();
+    assert_eq!(outcome.items.len(), 120);
+    let failed: Vec<usize> = outcome.failures().map(|(i, _)| i).collect();
+    assert_eq!(failed, [101]);
+    let ids: Vec<String> = outcome
+        .successes()
+        .filter_map(|s| s.id().map(str::to_owned))
+        .collect();
+    let found: Vec<Record> = client
+        .coql(
+            Coql::select(["Last_Name"])
+                .from("Leads")
+                .filter(Cond::eq("Company", "Batch"))
+                .limit(50),
+        )
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(found.len(), 119);
+    let deleted = client.delete_records("Leads", ids).unwrap();
+    assert!(deleted.all_succeeded());
+    assert_eq!(deleted.items.len(), 119);
+    assert!(client
+        .get_record("Leads", "5725767000000999999")
+        .unwrap()
+        .is_none());
+}

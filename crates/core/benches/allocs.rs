@@ -1,0 +1,87 @@
+//! Heap allocations per call (counted exactly with dhat as the global allocator): request
+//! assembly, parsing a 200-record page into `Record`s, a user struct and a `Value` tree, and
+//! one Exchange. Prints one JSON object that `cargo xtask bench` reads.
+
+#![recursion_limit = "256"]
+
+mod support;
+
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+use zohocrm_core::features::GetUserLicences;
+use zohocrm_core::records::{Cond, Coql, CoqlQuery, InsertRecords, ListRecords, Typed};
+use zohocrm_core::{
+    assemble, Context, Credentials, DataCenter, Endpoint, Environment, Exchange, Record, Session,
+    Step,
+};
+
+#[global_allocator]
+static ALLOC: dhat::Alloc = dhat::Alloc;
+
+/// Allocations made by `f` (averaged over `runs`).
+fn count<T>(runs: u64, mut f: impl FnMut() -> T) -> u64 {
+    let before = dhat::HeapStats::get().total_blocks;
+    for _ in 0..runs {
+        std::hint::black_box(f());
+    }
+    (dhat::HeapStats::get().total_blocks - before) / runs
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; anything else (e.g. `cargo test --benches`) runs it too.
+    let _profiler = dhat::Profiler::builder().testing().build();
+    let ctx = Context::new(DataCenter::Eu, Environment::Production);
+    let list = ListRecords::new(
+        "Leads",
+        ["Last_Name", "Email", "Company", "Owner", "Created_Time"],
+    )
+    .per_page(200)
+    .page_token("c8582xx9e7c7");
+    let records: Vec<Record> = (0..100)
+        .map(|i| {
+            Record::new()
+                .with("Last_Name", format!("Lead {i}"))
+                .with("Company", "Acme & Sons")
+        })
+        .collect();
+    let insert = InsertRecords::new("Leads", records);
+    let coql = CoqlQuery::new(
+        Coql::select(["Last_Name", "Email"])
+            .from("Leads")
+            .filter(Cond::eq("Last_Name", "O'Brien").and(Cond::gt("Annual_Revenue", 1000)))
+            .limit(2000),
+    );
+    let body = support::leads_page(200);
+    let response = |b: &[u8]| -> http::Response<Vec<u8>> {
+        http::Response::builder()
+            .status(200)
+            .body(b.to_vec())
+            .unwrap()
+    };
+    let typed = Typed::<_, support::Lead>::new(list.clone());
+    let session = Session::new(
+        Context::new(DataCenter::Eu, Environment::Production),
+        Credentials::AccessToken("bench-access-token".into()),
+    );
+    let licences = br#"{"__features":[{"api_name":"user_licenses","details":{"available_count":{"total":3},"used_count":{"total":7},"limits":{"total":10}}}]}"#;
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let page_parse =
+        |f: &dyn Fn(http::Response<&[u8]>)| count(5, || f(http::Response::new(&body[..])));
+    let out = serde_json::json!({
+        "assemble.records_list": count(100, || assemble(&ctx, &list.parts().unwrap()).unwrap()),
+        "assemble.insert_100": count(20, || assemble(&ctx, &insert.parts().unwrap()).unwrap()),
+        "assemble.coql": count(100, || assemble(&ctx, &coql.parts().unwrap()).unwrap()),
+        "page200.value_tree": count(5, || serde_json::from_slice::<Value>(&body).unwrap()),
+        "page200.records": page_parse(&|r| { list.parse(r).unwrap(); }),
+        "page200.struct_plain": count(5, || serde_json::from_slice::<support::PlainPage<support::Lead>>(&body).unwrap()),
+        "page200.struct_sdk": page_parse(&|r| { typed.parse(r).unwrap(); }),
+        "exchange.overhead": count(100, || {
+            let mut ex = Exchange::new(&session, &GetUserLicences, 7);
+            let Step::Send(_) = ex.poll(now) else { panic!("expected a request") };
+            ex.on_response(now, response(licences));
+            matches!(ex.poll(now), Step::Done(Ok(_)))
+        }),
+    });
+    println!("{out}");
+}
