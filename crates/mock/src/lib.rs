@@ -182,6 +182,8 @@ pub struct Stats {
     /// relation change or lead conversion (a conversion counts every record it creates or
     /// changes).
     pub record_writes: u64,
+    /// TCP connections accepted (a client reusing one keep-alive connection adds one).
+    pub connections: u64,
 }
 
 /// One request as received.

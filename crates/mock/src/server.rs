@@ -226,6 +226,7 @@ pub(crate) async fn accept_loop(
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             continue;
         };
+        lock(&shared.stats).connections += 1;
         let shared = shared.clone();
         let mut stop = template.clone();
         tokio::spawn(async move {
