@@ -1,0 +1,462 @@
+//! The command line, as clap derive types. Every option here is part of the tool's interface.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::output::Format;
+
+/// zcrm: the Zoho CRM v8 API from the command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "zcrm",
+    version,
+    about = "The Zoho CRM v8 API from the command line",
+    long_about = "The Zoho CRM v8 API from the command line.\n\n\
+        Credentials come from flags, then the environment (ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET, \
+        ZOHO_REFRESH_TOKEN, ZOHO_DC, ZOHO_ACCOUNTS_URL, ZOHO_API_DOMAIN), then the config file \
+        (e.g. ~/.config/zcrm/config.toml). Try `zcrm --mock tour` for a guided run against an \
+        embedded mock server.",
+    after_help = "Exit codes: 0 ok, 1 API error, 2 usage or configuration, 3 authentication, 4 network."
+)]
+pub struct Cli {
+    /// Options shared by every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every command (they may appear before or after the command).
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// OAuth client id from the Zoho API console.
+    #[arg(long, global = true, env = "ZOHO_CLIENT_ID", hide_env_values = true)]
+    pub client_id: Option<String>,
+    /// OAuth client secret (prefer the environment or the config file: flags show in `ps`).
+    #[arg(
+        long,
+        global = true,
+        env = "ZOHO_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    pub client_secret: Option<String>,
+    /// Refresh token; when absent, the one saved by `zcrm auth login` is used.
+    #[arg(
+        long,
+        global = true,
+        env = "ZOHO_REFRESH_TOKEN",
+        hide_env_values = true
+    )]
+    pub refresh_token: Option<String>,
+    /// Data centre: us, eu, in, au, cn, jp, ca, sa, optionally with -sandbox or -developer.
+    #[arg(long, global = true, env = "ZOHO_DC")]
+    pub dc: Option<String>,
+    /// Accounts (OAuth) server origin, instead of the data centre's.
+    #[arg(long, global = true, env = "ZOHO_ACCOUNTS_URL")]
+    pub accounts_url: Option<String>,
+    /// API domain origin, instead of the data centre's.
+    #[arg(long, global = true, env = "ZOHO_API_DOMAIN")]
+    pub api_domain: Option<String>,
+    /// Token store file (default: in the platform cache directory, one file per client and host).
+    #[arg(long, global = true, env = "ZCRM_TOKEN_STORE", value_name = "PATH")]
+    pub token_store: Option<PathBuf>,
+    /// Config file (default: zcrm/config.toml in the platform config directory).
+    #[arg(long, global = true, env = "ZCRM_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Output format (default: table on a terminal, json otherwise).
+    #[arg(long, short = 'o', global = true, value_enum)]
+    pub output: Option<Format>,
+    /// Run against an embedded mock Zoho CRM server with demo data (no account needed).
+    #[arg(long, global = true)]
+    pub mock: bool,
+    /// Retries after a failed attempt (connection failures, 429, 5xx of idempotent calls).
+    #[arg(long, global = true, default_value_t = 3, value_name = "N")]
+    pub retries: u32,
+    /// Timeout of one HTTP request, in seconds.
+    #[arg(long, global = true, default_value_t = 60, value_name = "SECS")]
+    pub timeout: u64,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign in, show the token state, revoke.
+    #[command(subcommand)]
+    Auth(AuthCommand),
+    /// User licence counts: purchased, used, available.
+    #[command(alias = "licenses")]
+    Licences,
+    /// The territory tree, users of territories and territories of records.
+    #[command(subcommand)]
+    Territories(TerritoriesCommand),
+    /// List, get, create, update, upsert, delete and search records.
+    #[command(subcommand)]
+    Records(RecordsCommand),
+    /// Run a COQL query, e.g. `zcrm coql "select Last_Name from Leads where Email is not null limit 200"`.
+    Coql(CoqlArgs),
+    /// Any API call, printing the response JSON (like `gh api`).
+    Api(ApiArgs),
+    /// Any typed operation of the SDK by its id (see `zcrm ops`), with a JSON input.
+    Call(CallArgs),
+    /// List the SDK's operations (hand-written and generated), optionally filtered.
+    Ops(OpsArgs),
+    /// A guided run of the main features against the embedded mock server (works offline).
+    Tour,
+}
+
+/// `zcrm auth ...`.
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Exchange a self-client grant code for tokens and keep the refresh token in the token store.
+    Login {
+        /// The grant code (Zoho API console → Self Client → Generate Code).
+        #[arg(long, value_name = "CODE")]
+        grant_code: String,
+        /// The redirect URI registered for the client (not needed for self clients).
+        #[arg(long)]
+        redirect_uri: Option<String>,
+        /// Print the refresh token on stdout instead of storing it (then set ZOHO_REFRESH_TOKEN).
+        #[arg(long)]
+        print_refresh_token: bool,
+    },
+    /// Which data centre and hosts are used, and whether a token is cached (never prints secrets).
+    Status,
+    /// Revoke the refresh token (configured or stored) and empty the token store.
+    Revoke,
+    /// Mint an access token with the client-credentials grant (self clients) and cache it.
+    ClientCredentials {
+        /// The CRM organisation id (Setup → Company Details).
+        #[arg(long, value_name = "ID")]
+        org_id: String,
+        /// Comma-separated scopes.
+        #[arg(
+            long,
+            default_value = "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.ALL,ZohoCRM.coql.READ,ZohoCRM.features.READ"
+        )]
+        scope: String,
+    },
+}
+
+/// `zcrm territories ...`.
+#[derive(Debug, Subcommand)]
+pub enum TerritoriesCommand {
+    /// Every territory (`--tree` draws the hierarchy).
+    List {
+        /// Draw the tree instead of a table (table output only).
+        #[arg(long)]
+        tree: bool,
+    },
+    /// One territory.
+    Get {
+        /// The territory id.
+        id: String,
+    },
+    /// The territories directly below one.
+    Children {
+        /// The parent territory id.
+        id: String,
+    },
+    /// Create territories: one from flags, or up to 10 from `--input` (JSON, Zoho's keys).
+    Create(TerritoryCreateArgs),
+    /// Change one territory.
+    Update(TerritoryUpdateArgs),
+    /// Delete territories without children, or with `--transfer-to` move their children first.
+    Delete {
+        /// Territory ids (at most 10).
+        #[arg(required = true)]
+        ids: Vec<String>,
+        /// Move the children (and records) of the deleted territories to this territory.
+        #[arg(long, value_name = "ID")]
+        transfer_to: Option<String>,
+        /// Also delete the territories' forecasts.
+        #[arg(long)]
+        delete_forecasts: bool,
+    },
+    /// List the users of a territory, or add/remove users.
+    Users {
+        /// The territory id.
+        territory: String,
+        /// Users to associate with the territory.
+        #[arg(long, value_name = "USER_ID", value_delimiter = ',')]
+        add: Vec<String>,
+        /// Users to remove from the territory.
+        #[arg(
+            long,
+            value_name = "USER_ID",
+            value_delimiter = ',',
+            conflicts_with = "add"
+        )]
+        remove: Vec<String>,
+    },
+    /// The territories of a user.
+    OfUser {
+        /// The user id.
+        user: String,
+    },
+    /// Assign territories to records (Accounts, Contacts, Deals).
+    Assign(RecordTerritoriesArgs),
+    /// Remove manually assigned territories from records.
+    Remove(RecordTerritoriesArgs),
+}
+
+/// Flags of `territories create`.
+#[derive(Debug, Args)]
+pub struct TerritoryCreateArgs {
+    /// The name.
+    #[arg(long, required_unless_present = "input")]
+    pub name: Option<String>,
+    /// The parent territory id.
+    #[arg(long, value_name = "ID", required_unless_present = "input")]
+    pub reporting_to: Option<String>,
+    /// The record permission of the territory's users.
+    #[arg(long, value_enum, default_value_t = Permission::ReadOnly)]
+    pub permission: Permission,
+    /// The manager's user id.
+    #[arg(long, value_name = "USER_ID")]
+    pub manager: Option<String>,
+    /// The description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// A JSON file (or `-`) with an array of territories, as Zoho's API takes them.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["name", "reporting_to"])]
+    pub input: Option<String>,
+}
+
+/// Flags of `territories update`.
+#[derive(Debug, Args)]
+pub struct TerritoryUpdateArgs {
+    /// The territory id.
+    pub id: String,
+    /// A new name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// A new parent territory.
+    #[arg(long, value_name = "ID")]
+    pub reporting_to: Option<String>,
+    /// A new record permission.
+    #[arg(long, value_enum)]
+    pub permission: Option<Permission>,
+    /// A new manager (user id; `none` removes the manager).
+    #[arg(long, value_name = "USER_ID")]
+    pub manager: Option<String>,
+    /// A new description (empty removes it).
+    #[arg(long)]
+    pub description: Option<String>,
+}
+
+/// The record permission of a territory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Permission {
+    /// `read_only`.
+    ReadOnly,
+    /// `read_write_delete`.
+    ReadWriteDelete,
+}
+
+/// Arguments of `territories assign|remove`.
+#[derive(Debug, Args)]
+pub struct RecordTerritoriesArgs {
+    /// The module (Accounts, Contacts or Deals).
+    pub module: String,
+    /// Record ids.
+    #[arg(required = true)]
+    pub records: Vec<String>,
+    /// Territory ids (comma-separated or repeated; 1 to 10).
+    #[arg(
+        long = "territory",
+        short = 't',
+        required = true,
+        value_delimiter = ','
+    )]
+    pub territories: Vec<String>,
+}
+
+/// `zcrm records ...`.
+#[derive(Debug, Subcommand)]
+pub enum RecordsCommand {
+    /// List records of a module (one page, or every page with `--all`).
+    List(ListArgs),
+    /// One record.
+    Get {
+        /// The module API name, e.g. Leads.
+        module: String,
+        /// The record id.
+        id: String,
+        /// Only these fields (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        fields: Vec<String>,
+    },
+    /// Insert records read from JSON (array or JSON lines) or CSV.
+    Create(WriteArgs),
+    /// Update records (each with its `id`) read from JSON or CSV.
+    Update(WriteArgs),
+    /// Insert or update records, matched on duplicate-check fields.
+    Upsert {
+        /// Input options.
+        #[command(flatten)]
+        write: WriteArgs,
+        /// The unique fields to match on, in order (default: the module's unique fields).
+        #[arg(long, value_delimiter = ',')]
+        duplicate_check_fields: Vec<String>,
+    },
+    /// Delete records by id.
+    Delete {
+        /// The module API name.
+        module: String,
+        /// Record ids (any number; sent 100 per call).
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Search records by criteria, email, phone or word.
+    Search(SearchArgs),
+}
+
+/// Arguments of `records list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The module API name, e.g. Leads.
+    pub module: String,
+    /// Fields to read (comma-separated, at most 50; required by Zoho).
+    #[arg(long, required = true, value_delimiter = ',')]
+    pub fields: Vec<String>,
+    /// Every page (up to Zoho's 100,000 records); with `-o jsonl` records stream as they arrive.
+    #[arg(long)]
+    pub all: bool,
+    /// Records per page (1 to 200).
+    #[arg(long, value_name = "N")]
+    pub per_page: Option<u32>,
+    /// The page to read (without `--all`).
+    #[arg(long, value_name = "N", conflicts_with = "all")]
+    pub page: Option<u32>,
+    /// Sort by `id`, `Created_Time` or `Modified_Time`.
+    #[arg(long, value_name = "FIELD")]
+    pub sort_by: Option<String>,
+    /// Sort order.
+    #[arg(long, value_enum, requires = "sort_by")]
+    pub sort_order: Option<Order>,
+    /// Records of this custom view.
+    #[arg(long, value_name = "ID")]
+    pub cvid: Option<String>,
+}
+
+/// A sort order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Order {
+    /// Ascending.
+    Asc,
+    /// Descending.
+    Desc,
+}
+
+/// Input options of `records create|update|upsert`.
+#[derive(Debug, Args)]
+pub struct WriteArgs {
+    /// The module API name, e.g. Leads.
+    pub module: String,
+    /// The input file, or `-` for stdin.
+    #[arg(long, short = 'i', default_value = "-", value_name = "FILE")]
+    pub input: String,
+    /// The input format (default: from the file extension; JSON for stdin).
+    #[arg(long, value_enum)]
+    pub format: Option<InputFormat>,
+}
+
+/// The format of record input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    /// A JSON array of objects, one object, or JSON lines.
+    Json,
+    /// JSON lines (same reader as `json`).
+    Jsonl,
+    /// CSV with a header row of field API names.
+    Csv,
+}
+
+/// Arguments of `records search`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("matcher").required(true).args(["criteria", "email", "phone", "word"])))]
+pub struct SearchArgs {
+    /// The module API name, e.g. Leads.
+    pub module: String,
+    /// A criteria expression, e.g. `(Last_Name:equals:Smith)`, sent as written.
+    #[arg(long)]
+    pub criteria: Option<String>,
+    /// Records with this email address.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Records with this phone number.
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// Records containing this word.
+    #[arg(long)]
+    pub word: Option<String>,
+    /// Only these fields (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub fields: Vec<String>,
+    /// Every page (search reaches 2,000 records).
+    #[arg(long)]
+    pub all: bool,
+    /// Records per page (1 to 200).
+    #[arg(long, value_name = "N")]
+    pub per_page: Option<u32>,
+}
+
+/// Arguments of `coql`.
+#[derive(Debug, Args)]
+pub struct CoqlArgs {
+    /// The query, e.g. `select Last_Name, Email from Leads where Last_Name is not null limit 0, 200`.
+    pub query: String,
+    /// Every page: only when the query ends with `limit N` or `limit OFFSET, N`, which is then
+    /// rewritten page after page; otherwise the query runs once.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// Arguments of `api`.
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// The HTTP method (GET, POST, PUT, PATCH, DELETE).
+    pub method: String,
+    /// The path, e.g. `/crm/v8/Leads` or `Leads` (`/crm/v8/` is added to relative paths);
+    /// a `?query` is allowed.
+    pub path: String,
+    /// A query parameter `key=value` (repeatable).
+    #[arg(short = 'q', long = "query", value_name = "KEY=VALUE")]
+    pub query: Vec<String>,
+    /// A JSON body from a file, or `-` for stdin.
+    #[arg(long, short = 'i', value_name = "FILE")]
+    pub input: Option<String>,
+}
+
+/// Arguments of `call`.
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// The operation id, e.g. `territories.get_territories` (see `zcrm ops`).
+    pub op: String,
+    /// An input parameter `name=value` (repeatable); values that parse as JSON are sent as JSON.
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// The whole input as a JSON object from a file, or `-` for stdin.
+    #[arg(long, short = 'i', value_name = "FILE")]
+    pub input: Option<String>,
+}
+
+/// Arguments of `ops`.
+#[derive(Debug, Args)]
+pub struct OpsArgs {
+    /// Only operations whose id contains this text.
+    pub filter: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,301 @@
+//! `zcrm territories ...`: the territory tree, users of territories, territories of users and
+//! of records. The client's helpers cover reading; the other operations go through `send`.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+
+use serde_json::{Map, Value};
+use zohocrm_core::territories::{
+    AssignTerritoriesToMultipleRecords, AssignTerritoryToRecord, DeassociateTerritoryUsers,
+    DeleteTerritories, GetTerritoriesOfUser, PermissionType, RecordTerritoriesInput,
+    RemoveTerritoriesFromMultipleRecords, RemoveTerritoriesFromRecord, Territory, TerritoryInput,
+    TransferAndDeleteTerritories, TransferInput, UpdateTerritory, UpdateTerritoryUsers,
+};
+
+use crate::cli::{
+    Permission, RecordTerritoriesArgs, TerritoriesCommand, TerritoryCreateArgs, TerritoryUpdateArgs,
+};
+use crate::cmd::print_outcomes;
+use crate::error::{CliError, Exit};
+use crate::input::read_json;
+use crate::output::{write_value, Format, RowSink};
+use crate::App;
+
+/// Runs a `territories` subcommand.
+pub fn run(app: &App, command: TerritoriesCommand) -> Result<(), CliError> {
+    let client = app.client()?;
+    let mut out = app.stdout();
+    let format = app.format;
+    match command {
+        TerritoriesCommand::List { tree } => {
+            let territories = client.territories()?;
+            if tree && format == Format::Table {
+                write_tree(&mut out, &territories, "")?;
+            } else {
+                print_territories(format, &mut out, &territories)?;
+            }
+        }
+        TerritoriesCommand::Get { id } => match client.territory(&id)? {
+            Some(t) => write_value(format, &mut out, &to_value(&t))?,
+            None => {
+                eprintln!("zcrm: no territory with id {id}");
+                return Err(CliError::Reported(Exit::Api));
+            }
+        },
+        TerritoriesCommand::Children { id } => {
+            let children = client.child_territories(&id)?;
+            print_territories(format, &mut out, &children)?;
+        }
+        TerritoriesCommand::Create(args) => {
+            let items = create_inputs(args)?;
+            let results = client.create_territories(items)?;
+            print_outcomes(format, &mut out, &results)?;
+        }
+        TerritoriesCommand::Update(args) => {
+            let id = args.id.clone();
+            let changes = update_input(args)?;
+            let results = client.send(&UpdateTerritory::new(id, changes))?;
+            print_outcomes(format, &mut out, &results)?;
+        }
+        TerritoriesCommand::Delete {
+            ids,
+            transfer_to,
+            delete_forecasts,
+        } => {
+            let results = match transfer_to {
+                Some(to) => {
+                    client.send(&TransferAndDeleteTerritories::new(ids.iter().map(|id| {
+                        let t = TransferInput::new(id, to.clone());
+                        if delete_forecasts {
+                            t.delete_previous_forecasts(true)
+                        } else {
+                            t
+                        }
+                    })))?
+                }
+                None => {
+                    let mut delete = DeleteTerritories::new(ids);
+                    if delete_forecasts {
+                        delete = delete.delete_previous_forecasts(true);
+                    }
+                    client.send(&delete)?
+                }
+            };
+            print_outcomes(format, &mut out, &results)?;
+        }
+        TerritoriesCommand::Users {
+            territory,
+            add,
+            remove,
+        } => {
+            if !add.is_empty() {
+                let results = client.send(&UpdateTerritoryUsers::new(territory, add))?;
+                print_outcomes(format, &mut out, &results)?;
+            } else if !remove.is_empty() {
+                let results = client.send(&DeassociateTerritoryUsers::new(territory, remove))?;
+                print_outcomes(format, &mut out, &results)?;
+            } else {
+                let users = client.territory_users(&territory)?;
+                let columns = ["id", "full_name", "email", "status", "role", "profile"];
+                let mut sink = RowSink::new(format, &mut out, Some(strings(&columns)));
+                for u in &users {
+                    sink.row(to_row(u))?;
+                }
+                sink.finish()?;
+            }
+        }
+        TerritoriesCommand::OfUser { user } => {
+            let page = client.send(&GetTerritoriesOfUser::new(user))?;
+            let columns = ["id", "Name", "Manager", "Reporting_To"];
+            let mut sink = RowSink::new(format, &mut out, Some(strings(&columns)));
+            for t in &page.territories {
+                sink.row(to_row(t))?;
+            }
+            sink.finish()?;
+        }
+        TerritoriesCommand::Assign(args) => {
+            let results = assign_or_remove(&client, args, true)?;
+            print_outcomes(format, &mut out, &results)?;
+        }
+        TerritoriesCommand::Remove(args) => {
+            let results = assign_or_remove(&client, args, false)?;
+            print_outcomes(format, &mut out, &results)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn strings(columns: &[&str]) -> Vec<String> {
+    columns.iter().map(|c| (*c).to_owned()).collect()
+}
+
+fn to_value<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+fn to_row<T: serde::Serialize>(value: &T) -> Map<String, Value> {
+    match to_value(value) {
+        Value::Object(o) => o,
+        _ => Map::new(),
+    }
+}
+
+/// Territories as rows: id, name, parent, manager, permission (tables); everything (JSON).
+fn print_territories(
+    format: Format,
+    out: &mut impl Write,
+    territories: &[Territory],
+) -> Result<(), CliError> {
+    let columns = ["id", "name", "reporting_to", "manager", "permission_type"];
+    let mut sink = RowSink::new(format, out, Some(strings(&columns)));
+    for t in territories {
+        sink.row(to_row(t))?;
+    }
+    sink.finish()?;
+    Ok(())
+}
+
+/// Draws territories as a tree, children under the territory they report to.
+pub fn write_tree(
+    out: &mut impl Write,
+    territories: &[Territory],
+    indent: &str,
+) -> std::io::Result<()> {
+    let ids: HashSet<&str> = territories.iter().map(|t| t.id.as_str()).collect();
+    let mut children: HashMap<Option<&str>, Vec<&Territory>> = HashMap::new();
+    for t in territories {
+        let parent = t
+            .reporting_to
+            .as_ref()
+            .and_then(|r| r.id.as_deref())
+            .filter(|id| ids.contains(id));
+        children.entry(parent).or_default().push(t);
+    }
+    fn walk(
+        out: &mut impl Write,
+        children: &HashMap<Option<&str>, Vec<&Territory>>,
+        parent: Option<&str>,
+        prefix: &str,
+        root: bool,
+    ) -> std::io::Result<()> {
+        let Some(list) = children.get(&parent) else {
+            return Ok(());
+        };
+        for (i, t) in list.iter().enumerate() {
+            let last = i + 1 == list.len();
+            let (branch, next) = match (root, last) {
+                (true, _) => ("", prefix.to_owned()),
+                (false, true) => ("└─ ", format!("{prefix}   ")),
+                (false, false) => ("├─ ", format!("{prefix}│  ")),
+            };
+            let manager = t
+                .manager
+                .as_ref()
+                .and_then(|m| m.name.as_deref())
+                .map(|m| format!("  (manager: {m})"))
+                .unwrap_or_default();
+            writeln!(out, "{prefix}{branch}{} [{}]{manager}", t.name, t.id)?;
+            walk(out, children, Some(t.id.as_str()), &next, false)?;
+        }
+        Ok(())
+    }
+    walk(out, &children, None, indent, true)
+}
+
+fn permission(p: Permission) -> PermissionType {
+    match p {
+        Permission::ReadOnly => PermissionType::ReadOnly,
+        Permission::ReadWriteDelete => PermissionType::ReadWriteDelete,
+    }
+}
+
+fn create_inputs(args: TerritoryCreateArgs) -> Result<Vec<TerritoryInput>, CliError> {
+    if let Some(path) = &args.input {
+        let value = match read_json(path)? {
+            Value::Object(o) if o.contains_key("territories") => o["territories"].clone(),
+            v @ Value::Object(_) => Value::Array(vec![v]),
+            v => v,
+        };
+        return serde_json::from_value(value)
+            .map_err(|e| CliError::Usage(format!("{path}: not a list of territories: {e}")));
+    }
+    let (Some(name), Some(parent)) = (args.name, args.reporting_to) else {
+        return Err(CliError::Usage(
+            "--name and --reporting-to are required (or --input FILE)".into(),
+        ));
+    };
+    let mut input = TerritoryInput::create(name, parent, permission(args.permission));
+    if let Some(m) = &args.manager {
+        input = input.manager(Some(m));
+    }
+    if let Some(d) = &args.description {
+        input = input.description(Some(d));
+    }
+    Ok(vec![input])
+}
+
+fn update_input(args: TerritoryUpdateArgs) -> Result<TerritoryInput, CliError> {
+    let mut changes = TerritoryInput::changes();
+    let mut any = false;
+    if let Some(name) = args.name {
+        changes = changes.name(name);
+        any = true;
+    }
+    if let Some(parent) = args.reporting_to {
+        changes = changes.reporting_to(parent);
+        any = true;
+    }
+    if let Some(p) = args.permission {
+        changes = changes.permission_type(permission(p));
+        any = true;
+    }
+    if let Some(m) = args.manager {
+        let m = m.trim();
+        changes = changes.manager((!m.eq_ignore_ascii_case("none") && !m.is_empty()).then_some(m));
+        any = true;
+    }
+    if let Some(d) = args.description {
+        changes = changes.description((!d.is_empty()).then_some(d.as_str()));
+        any = true;
+    }
+    if !any {
+        return Err(CliError::Usage(
+            "nothing to change: give --name, --reporting-to, --permission, --manager or \
+             --description"
+                .into(),
+        ));
+    }
+    Ok(changes)
+}
+
+fn assign_or_remove(
+    client: &zohocrm_ureq::Client,
+    args: RecordTerritoriesArgs,
+    assign: bool,
+) -> Result<zohocrm_core::ActionResults, CliError> {
+    let RecordTerritoriesArgs {
+        module,
+        records,
+        territories,
+    } = args;
+    let results = match (records.as_slice(), assign) {
+        ([one], true) => client.send(&AssignTerritoryToRecord::new(module, one, territories))?,
+        ([one], false) => {
+            client.send(&RemoveTerritoriesFromRecord::new(module, one, territories))?
+        }
+        (_, true) => client.send(&AssignTerritoriesToMultipleRecords::new(
+            module,
+            records
+                .iter()
+                .map(|r| RecordTerritoriesInput::new(r, territories.clone())),
+        ))?,
+        (_, false) => client.send(&RemoveTerritoriesFromMultipleRecords::new(
+            module,
+            records
+                .iter()
+                .map(|r| RecordTerritoriesInput::new(r, territories.clone())),
+        ))?,
+    };
+    Ok(results)
+}

@@ -1,0 +1,282 @@
+//! Failures of a command, their exit codes and the one line printed for them on stderr.
+//!
+//! Exit codes: 0 ok, 1 API error, 2 usage or configuration, 3 authentication, 4 network.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use zohocrm_core::error::{AuthErrorKind, TransportErrorKind};
+use zohocrm_core::records::BatchError;
+use zohocrm_core::Error;
+
+/// The exit codes of `zcrm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Success.
+    Ok = 0,
+    /// Zoho answered with an error (or some rows of a write failed).
+    Api = 1,
+    /// The command line, the configuration or the input is wrong (clap uses 2 too).
+    Usage = 2,
+    /// Authentication failed.
+    Auth = 3,
+    /// The server could not be reached.
+    Network = 4,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// Why a command failed.
+#[derive(Debug)]
+pub enum CliError {
+    /// An SDK error.
+    Zoho(Error),
+    /// A write that stopped part-way; the outcomes of what was done are printed before.
+    Batch(BatchError),
+    /// Bad command line, configuration or input.
+    Usage(String),
+    /// An authentication problem found by the tool itself (e.g. nothing to revoke).
+    Auth(String),
+    /// Already reported (e.g. per-row failures); exit with this code.
+    Reported(Exit),
+    /// Writing the output failed.
+    Io(std::io::Error),
+}
+
+impl From<Error> for CliError {
+    fn from(e: Error) -> Self {
+        CliError::Zoho(e)
+    }
+}
+
+impl From<BatchError> for CliError {
+    fn from(e: BatchError) -> Self {
+        CliError::Batch(e)
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::Io(e)
+    }
+}
+
+/// Zoho codes that mean the credentials, not the request, are at fault.
+const AUTH_CODES: [&str; 3] = [
+    "INVALID_TOKEN",
+    "AUTHENTICATION_FAILURE",
+    "OAUTH_SCOPE_MISMATCH",
+];
+
+/// The exit code of an SDK error.
+pub fn exit_of(e: &Error) -> Exit {
+    match e {
+        Error::Api { error, .. } if AUTH_CODES.contains(&error.code.as_str()) => Exit::Auth,
+        Error::Api { .. } | Error::Http { .. } | Error::Decode(_) => Exit::Api,
+        Error::Auth(_) => Exit::Auth,
+        Error::Transport(_) => Exit::Network,
+        Error::Build(_) => Exit::Usage,
+        _ => Exit::Api,
+    }
+}
+
+impl CliError {
+    /// The exit code.
+    pub fn exit(&self) -> Exit {
+        match self {
+            CliError::Zoho(e) => exit_of(e),
+            CliError::Batch(b) => exit_of(&b.error),
+            CliError::Usage(_) => Exit::Usage,
+            CliError::Auth(_) => Exit::Auth,
+            CliError::Reported(code) => *code,
+            CliError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Ok,
+            CliError::Io(_) => Exit::Api,
+        }
+    }
+
+    /// The line for stderr (without the `zcrm: ` prefix), or `None` when there is nothing to say.
+    /// `scope` is the OAuth scope the command needs, for `OAUTH_SCOPE_MISMATCH`.
+    pub fn message(&self, scope: Option<&str>) -> Option<String> {
+        match self {
+            CliError::Zoho(e) => Some(describe(e, scope)),
+            CliError::Batch(b) => Some(format!(
+                "the write stopped after {} of {} rows: {}",
+                b.done.items.len(),
+                b.total,
+                describe(&b.error, scope)
+            )),
+            CliError::Usage(m) | CliError::Auth(m) => Some(m.clone()),
+            CliError::Reported(_) => None,
+            CliError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => None,
+            CliError::Io(e) => Some(format!("cannot write the output: {e}")),
+        }
+    }
+}
+
+/// One readable line for an SDK error: Zoho's code and message, then a hint.
+pub fn describe(e: &Error, scope: Option<&str>) -> String {
+    let mut line = match e {
+        Error::Api { status, error } => {
+            let mut s = error.code.as_str().to_owned();
+            if !error.message.is_empty() {
+                let _ = write!(s, ": {}", error.message);
+            }
+            let _ = write!(s, " (HTTP {status})");
+            // Zoho names the offending field or parameter in `details`.
+            let detail = ["api_name", "param_name", "json_path"]
+                .iter()
+                .find_map(|k| error.detail_str(k).map(|v| format!("{k} {v}")));
+            if let Some(d) = detail {
+                let _ = write!(s, " [{d}]");
+            }
+            s
+        }
+        Error::Auth(a) => {
+            let code = a.code.as_deref().unwrap_or(match a.kind {
+                AuthErrorKind::Throttled => "throttled",
+                AuthErrorKind::NoCredentials => "no_credentials",
+                AuthErrorKind::TokenRejected => "token_rejected",
+                _ => "auth_failed",
+            });
+            format!("authentication failed: {code}: {}", a.message)
+        }
+        Error::Transport(t) => format!("network error: {t}"),
+        Error::Http {
+            status,
+            content_type,
+            ..
+        } => format!("unexpected HTTP {status} ({content_type}) without a Zoho error body"),
+        Error::Decode(d) => d.to_string(),
+        Error::Build(b) => format!("invalid request: {b}"),
+        other => other.to_string(),
+    };
+    if let Some(h) = hint(e, scope) {
+        let _ = write!(line, "; hint: {h}");
+    }
+    line
+}
+
+/// What to do about an error, when there is something useful to say.
+fn hint(e: &Error, scope: Option<&str>) -> Option<String> {
+    match e {
+        Error::Api { error, .. } => Some(match error.code.as_str() {
+            "OAUTH_SCOPE_MISMATCH" => match scope {
+                Some(s) => format!(
+                    "the token lacks the scope this command needs ({s}); generate a new grant code \
+                     with it and run `zcrm auth login --grant-code CODE`"
+                ),
+                None => "the token lacks the scope of this operation (see Zoho's API docs); \
+                         generate a new grant code with it and run `zcrm auth login`"
+                    .into(),
+            },
+            "INVALID_TOKEN" | "AUTHENTICATION_FAILURE" => {
+                "the access token was refused; check ZOHO_DC (tokens belong to one data centre) \
+                 or sign in again with `zcrm auth login --grant-code CODE`"
+                    .into()
+            }
+            "TERRITORY_NOT_ENABLED" | "TERRITORY_DISABLED" => {
+                "enable territory management in Zoho CRM (Setup → Users and Control → Territory \
+                 Management)"
+                    .into()
+            }
+            "INVALID_MODULE" | "MODULE_NOT_AVAILABLE" | "InvalidModule" => {
+                "module names are API names, case-sensitive (Leads, Contacts, Deals...); list them \
+                 with `zcrm api GET settings/modules`"
+                    .into()
+            }
+            "NO_PERMISSION" | "PERMISSION_DENIED" | "FEATURE_PERMISSION" => {
+                "the signed-in user's profile lacks this permission".into()
+            }
+            "TOO_MANY_REQUESTS" | "LIMIT_EXCEEDED" | "LIMIT_REACHED" => {
+                "Zoho's API limits were reached; wait, or use fewer calls (--per-page 200)".into()
+            }
+            "INVALID_QUERY" | "SYNTAX_ERROR" => {
+                "check the query against Zoho's COQL syntax (field API names, quoted strings)"
+                    .into()
+            }
+            "MANDATORY_NOT_FOUND" | "REQUIRED_PARAM_MISSING" => {
+                "a required field or parameter is missing".into()
+            }
+            _ => return None,
+        }),
+        Error::Auth(a) => Some(match (&a.kind, a.code.as_deref()) {
+            (AuthErrorKind::Throttled, _) => {
+                "Zoho allows 10 access tokens per refresh token per 10 minutes; wait and retry \
+                 (zcrm caches tokens in its token store to avoid this)"
+                    .into()
+            }
+            (AuthErrorKind::NoCredentials, _) => {
+                "set ZOHO_REFRESH_TOKEN (or --refresh-token), or run `zcrm auth login --grant-code \
+                 CODE` once"
+                    .into()
+            }
+            (_, Some("invalid_code")) => {
+                "grant codes are single-use and expire within minutes; generate a new one in the \
+                 API console (Self Client) — for a refresh token, check ZOHO_REFRESH_TOKEN and \
+                 ZOHO_DC"
+                    .into()
+            }
+            (_, Some("invalid_client" | "invalid_client_secret")) => {
+                "check ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET, and that ZOHO_DC is the data centre \
+                 the client was made in"
+                    .into()
+            }
+            _ => {
+                "check the credentials and ZOHO_DC, or sign in again with `zcrm auth login`".into()
+            }
+        }),
+        Error::Transport(t) => Some(match t.kind() {
+            TransportErrorKind::Connect => {
+                "the server could not be reached; check the network, ZOHO_DC, ZOHO_API_DOMAIN and \
+                 ZOHO_ACCOUNTS_URL"
+                    .into()
+            }
+            TransportErrorKind::Timeout => "the server is slow; raise --timeout".into(),
+            TransportErrorKind::BodyTooLarge => "ask for fewer records per page".into(),
+            _ => "the connection broke; retry".into(),
+        }),
+        Error::Decode(_) => {
+            Some("the answer was not what this tool expected; `zcrm api` shows the raw JSON".into())
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zohocrm_core::{ApiError, ApiErrorCode, AuthError, TransportError};
+
+    #[test]
+    fn exit_codes_follow_the_error_kind() {
+        let api = |code: ApiErrorCode| Error::Api {
+            status: 400,
+            error: ApiError::new(code, "m"),
+        };
+        assert_eq!(exit_of(&api(ApiErrorCode::InvalidData)), Exit::Api);
+        assert_eq!(exit_of(&api(ApiErrorCode::OauthScopeMismatch)), Exit::Auth);
+        assert_eq!(exit_of(&api(ApiErrorCode::InvalidToken)), Exit::Auth);
+        let auth = Error::Auth(AuthError::new(AuthErrorKind::Rejected, None, "x"));
+        assert_eq!(exit_of(&auth), Exit::Auth);
+        let net = Error::Transport(TransportError::new(TransportErrorKind::Connect, "refused"));
+        assert_eq!(exit_of(&net), Exit::Network);
+        let build = Error::Build(zohocrm_core::BuildError::Missing("fields"));
+        assert_eq!(exit_of(&build), Exit::Usage);
+    }
+
+    #[test]
+    fn scope_mismatch_names_the_scope() {
+        let e = Error::Api {
+            status: 401,
+            error: ApiError::new(ApiErrorCode::OauthScopeMismatch, "Unauthorized"),
+        };
+        let line = describe(&e, Some("ZohoCRM.settings.territories.ALL"));
+        assert!(line.starts_with("OAUTH_SCOPE_MISMATCH: Unauthorized (HTTP 401); hint:"));
+        assert!(line.contains("ZohoCRM.settings.territories.ALL"));
+        assert!(!line.contains('\n'));
+    }
+}

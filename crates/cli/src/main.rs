@@ -1,0 +1,174 @@
+//! `zcrm`: the Zoho CRM v8 API from the command line.
+//!
+//! A thin layer over the blocking client of `zohocrm-ureq`: every API call, token refresh,
+//! retry and parse happens in the SDK; this binary parses the command line, resolves the
+//! configuration (flags > environment > config file), prints results and maps failures to exit
+//! codes (0 ok, 1 API error, 2 usage, 3 authentication, 4 network). See `README.md`.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod cmd;
+mod config;
+mod error;
+mod input;
+mod output;
+
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
+
+use crate::cli::{Cli, Command, RecordsCommand, TerritoriesCommand};
+use crate::config::Settings;
+use crate::error::CliError;
+use crate::output::Format;
+
+fn main() -> ExitCode {
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let scope = scope_of(&cli.command);
+    match run(cli, &matches) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if let Some(line) = e.message(scope.as_deref()) {
+                eprintln!("zcrm: {line}");
+            }
+            e.exit().into()
+        }
+    }
+}
+
+/// What every command gets: the settings and the output format.
+pub struct App {
+    /// The resolved settings.
+    pub settings: Settings,
+    /// The output format (`--output`, or detected).
+    pub format: Format,
+    /// Whether `--output` was given.
+    pub explicit_format: bool,
+}
+
+impl App {
+    /// Buffered stdout; rows that stream are flushed one by one.
+    pub fn stdout(&self) -> BufWriter<io::StdoutLock<'static>> {
+        BufWriter::new(io::stdout().lock())
+    }
+
+    /// A client with the configured credentials.
+    pub fn client(&self) -> Result<zohocrm_ureq::Client, CliError> {
+        self.settings.client()
+    }
+}
+
+/// The mock server of `--mock` and its private token store, removed at exit.
+struct MockGuard {
+    _mock: zohocrm_mock::BlockingMock,
+    dir: PathBuf,
+}
+
+impl MockGuard {
+    fn start(settings: &mut Settings) -> Result<MockGuard, CliError> {
+        let mock = zohocrm_mock::BlockingMock::start()
+            .map_err(|e| CliError::Usage(format!("cannot start the mock server: {e}")))?;
+        let dir = temp_dir("mock");
+        settings.use_mock(&mock.base_url(), dir.join("token.json"));
+        Ok(MockGuard { _mock: mock, dir })
+    }
+}
+
+impl Drop for MockGuard {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A fresh directory name under the system temporary directory.
+pub fn temp_dir(what: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    std::env::temp_dir().join(format!("zcrm-{what}-{}-{nanos}", std::process::id()))
+}
+
+fn run(cli: Cli, matches: &ArgMatches) -> Result<(), CliError> {
+    let format = cli.global.output.unwrap_or_else(Format::detect);
+    let explicit_format = cli.global.output.is_some();
+    match &cli.command {
+        Command::Tour => return cmd::tour::run(),
+        Command::Ops(args) => {
+            let mut out = BufWriter::new(io::stdout().lock());
+            cmd::ops::run(args, format, &mut out)?;
+            out.flush()?;
+            return Ok(());
+        }
+        _ => {}
+    }
+    let mut settings = Settings::resolve(&cli.global, matches, !cli.global.mock)?;
+    let _mock = if cli.global.mock {
+        Some(MockGuard::start(&mut settings)?)
+    } else {
+        None
+    };
+    let app = App {
+        settings,
+        format,
+        explicit_format,
+    };
+    match cli.command {
+        Command::Auth(c) => cmd::auth::run(&app, c),
+        Command::Licences => cmd::licences::run(&app),
+        Command::Territories(c) => cmd::territories::run(&app, c),
+        Command::Records(c) => cmd::records::run(&app, c),
+        Command::Coql(a) => cmd::coql::run(&app, a),
+        Command::Api(a) => cmd::api::run(&app, a),
+        Command::Call(a) => cmd::api::call(&app, a),
+        Command::Ops(_) | Command::Tour => unreachable!("handled above"),
+    }
+}
+
+/// The OAuth scope a command needs, named in the hint of `OAUTH_SCOPE_MISMATCH` (from Zoho's
+/// documentation and operations.tsv).
+fn scope_of(command: &Command) -> Option<String> {
+    const TERRITORIES: &str = "ZohoCRM.settings.territories.ALL";
+    let module_scope = |module: &str, op: &str| {
+        format!(
+            "ZohoCRM.modules.{}.{op} or ZohoCRM.modules.ALL",
+            module.to_ascii_lowercase()
+        )
+    };
+    Some(match command {
+        Command::Licences => "ZohoCRM.features.READ".into(),
+        Command::Territories(t) => match t {
+            TerritoriesCommand::Users { .. } | TerritoriesCommand::OfUser { .. } => {
+                format!("{TERRITORIES} and ZohoCRM.users.ALL")
+            }
+            TerritoriesCommand::Assign(a) | TerritoriesCommand::Remove(a) => {
+                format!("{TERRITORIES} and {}", module_scope(&a.module, "UPDATE"))
+            }
+            _ => TERRITORIES.into(),
+        },
+        Command::Records(r) => match r {
+            RecordsCommand::List(a) => module_scope(&a.module, "READ"),
+            RecordsCommand::Get { module, .. } => module_scope(module, "READ"),
+            RecordsCommand::Search(a) => module_scope(&a.module, "READ"),
+            RecordsCommand::Create(a) => module_scope(&a.module, "CREATE"),
+            RecordsCommand::Update(a) => module_scope(&a.module, "UPDATE"),
+            RecordsCommand::Upsert { write, .. } => format!(
+                "ZohoCRM.modules.{m}.CREATE and ZohoCRM.modules.{m}.UPDATE, or ZohoCRM.modules.ALL",
+                m = write.module.to_ascii_lowercase()
+            ),
+            RecordsCommand::Delete { module, .. } => module_scope(module, "DELETE"),
+        },
+        Command::Coql(_) => "ZohoCRM.coql.READ and ZohoCRM.modules.ALL".into(),
+        Command::Call(c) if c.op.starts_with("territor") || c.op.starts_with("users_territ") => {
+            TERRITORIES.into()
+        }
+        Command::Call(c) if c.op.starts_with("features.") => "ZohoCRM.features.READ".into(),
+        Command::Call(c) if c.op.starts_with("records.") || c.op.starts_with("record.") => {
+            "ZohoCRM.modules.ALL".into()
+        }
+        _ => return None,
+    })
+}
