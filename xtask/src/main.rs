@@ -6,12 +6,14 @@
 //! cargo xtask fixtures check                       every fixture loads, names a known operation, builds and parses
 //! cargo xtask features check                       zohocrm-core compiles with each cluster feature alone
 //! cargo xtask coverage --spec <oas-dir> [--write|--check]   one TSV line per spec operation, or COVERAGE.md
+//! cargo xtask bench [--quick]                      run the benchmarks and print one table of ratios
 //! ```
 //!
 //! xtask links `zohocrm-core`, generated code included. When a generator change makes the
 //! committed generated code fail to compile, regenerate with the generated modules compiled out:
 //! `cargo run -p xtask --no-default-features -- codegen --spec <oas-dir>`.
 
+mod bench;
 mod clusters;
 mod codegen;
 mod fixtures;
@@ -119,7 +121,8 @@ fn run() -> Result<bool, String> {
         ["fixtures", "check", ..] => fixtures::check(&args),
         ["features", "check", ..] => features_check(),
         ["coverage", ..] => fixtures::coverage(&args),
-        _ => Err("usage: cargo xtask codegen --spec <dir> [--check] | fixtures generate --spec <dir> | fixtures check | features check | coverage --spec <dir> [--write|--check]".into()),
+        ["bench", ..] => bench::run(&args),
+        _ => Err("usage: cargo xtask codegen --spec <dir> [--check] | fixtures generate --spec <dir> | fixtures check | features check | coverage --spec <dir> [--write|--check] | bench [--quick]".into()),
     }
 }
 

@@ -158,3 +158,24 @@ fn records_iterate_write_in_batches_and_query() {
         .unwrap()
         .is_none());
 }
+
+#[test]
+fn a_thousand_sequential_calls_reuse_one_connection() {
+    let mock = BlockingMock::start().unwrap();
+    let client = client_for(&mock);
+    // The first call also fetches the token (hyper's pool may open a second connection while
+    // the token answer's connection goes back to the pool).
+    client.user_licences().unwrap();
+    let warm = mock.stats().connections;
+    assert!(warm <= 2, "{warm}");
+    for _ in 0..1_000 {
+        client.user_licences().unwrap();
+    }
+    let stats = mock.stats();
+    assert_eq!(stats.api_requests, 1_001);
+    assert_eq!(stats.token_requests, 1);
+    assert_eq!(
+        stats.connections, warm,
+        "1,000 sequential calls open no connection"
+    );
+}

@@ -1,0 +1,101 @@
+//! End to end over loopback against the mock: the async `Client` against a raw hyper-util
+//! client making the same requests (and parsing the body into a `serde_json::Value`), each
+//! driven by `block_on` on the same runtime. `cargo xtask bench` reports raw time / SDK time
+//! (≥ 0.9 is the target).
+#![allow(missing_docs)] // criterion_group! generates undocumented functions
+
+use std::hint::black_box;
+
+use bytes::Bytes;
+use criterion::{criterion_group, criterion_main, Criterion};
+use http_body_util::{BodyExt, Empty, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
+use zohocrm_core::records::ListRecords;
+use zohocrm_hyper::Client;
+use zohocrm_mock::{MockConfig, MockZoho};
+
+type Raw = hyper_util::client::legacy::Client<HttpConnector, Empty<Bytes>>;
+
+async fn raw_token(base: &str) -> String {
+    let cfg = MockConfig::default();
+    let client: hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>> =
+        hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build_http();
+    let form = format!(
+        "grant_type=refresh_token&client_id={}&client_secret={}&refresh_token={}",
+        cfg.client_id, cfg.client_secret, cfg.refresh_token
+    );
+    let req = http::Request::post(format!("{base}/oauth/v2/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Full::new(Bytes::from(form)))
+        .unwrap();
+    let body = client
+        .request(req)
+        .await
+        .unwrap()
+        .into_body()
+        .collect()
+        .await
+        .unwrap();
+    let v: Value = serde_json::from_slice(&body.to_bytes()).unwrap();
+    v["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn raw_get(client: &Raw, url: &str, auth: &str) -> Value {
+    let req = http::Request::get(url)
+        .header("authorization", auth)
+        .header("accept", "application/json")
+        .body(Empty::new())
+        .unwrap();
+    let resp = client.request(req).await.expect("raw call");
+    let body = resp.into_body().collect().await.expect("body").to_bytes();
+    serde_json::from_slice(&body).expect("JSON")
+}
+
+fn loopback(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mock = rt
+        .block_on(MockZoho::start_with(MockConfig {
+            demo_leads: 400,
+            ..MockConfig::default()
+        }))
+        .expect("mock");
+    let base = mock.base_url();
+    let cfg = MockConfig::default();
+    let client = Client::builder()
+        .hosts(&base, &base, &base)
+        .refresh_token(cfg.client_id, cfg.client_secret, cfg.refresh_token)
+        .build()
+        .expect("client");
+    rt.block_on(client.user_licences()).expect("warm up");
+    let raw: Raw = hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build_http();
+    let auth = format!("Zoho-oauthtoken {}", rt.block_on(raw_token(&base)));
+    let licences_url = format!("{base}/crm/v8/__features/user_licenses");
+    let leads_url =
+        format!("{base}/crm/v8/Leads?fields=Last_Name,Email,Company,Owner&per_page=200");
+    let list = ListRecords::new("Leads", ["Last_Name", "Email", "Company", "Owner"]).per_page(200);
+
+    let mut g = c.benchmark_group("hyper_loopback");
+    g.bench_function("licences_sdk", |b| {
+        b.iter(|| black_box(rt.block_on(client.user_licences()).unwrap()))
+    });
+    g.bench_function("licences_raw", |b| {
+        b.iter(|| black_box(rt.block_on(raw_get(&raw, &licences_url, &auth))))
+    });
+    g.bench_function("leads200_sdk", |b| {
+        b.iter(|| black_box(rt.block_on(client.send(&list)).unwrap()))
+    });
+    g.bench_function("leads200_raw", |b| {
+        b.iter(|| black_box(rt.block_on(raw_get(&raw, &leads_url, &auth))))
+    });
+    g.finish();
+    rt.block_on(mock.shutdown());
+}
+
+criterion_group!(benches, loopback);
+criterion_main!(benches);

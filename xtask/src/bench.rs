@@ -1,0 +1,280 @@
+//! `cargo xtask bench [--quick]`: runs the criterion benchmarks of core and both transports and
+//! the allocation counter, then prints one table of ratios measured in this run.
+//!
+//! Timings are criterion's mean estimates (`<target>/criterion/<group>/<bench>/new/estimates.json`);
+//! `--quick` shortens warm-up and measurement (ratios stay meaningful, intervals widen).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::workspace_root;
+
+/// The benchmark binaries: package and bench target.
+const BENCHES: &[(&str, &str)] = &[
+    ("zohocrm-core", "parse"),
+    ("zohocrm-core", "requests"),
+    ("zohocrm-ureq", "loopback"),
+    ("zohocrm-hyper", "loopback"),
+];
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(workspace_root());
+    cmd
+}
+
+/// Mean time in nanoseconds of `group/bench` from the last run.
+fn mean_ns(group: &str, bench: &str) -> Result<f64, String> {
+    let path = target_dir()
+        .join("criterion")
+        .join(group)
+        .join(bench)
+        .join("new/estimates.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{}: {e} (did the benchmark run?)", path.display()))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    v["mean"]["point_estimate"]
+        .as_f64()
+        .ok_or_else(|| format!("{}: no mean estimate", path.display()))
+}
+
+fn human(ns: f64) -> String {
+    if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.2} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+struct Row {
+    what: &'static str,
+    value: String,
+    ratio: Option<f64>,
+    target: &'static str,
+    met: Option<bool>,
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("{cpu}, {cores} cores")
+}
+
+pub fn run(args: &[String]) -> Result<bool, String> {
+    let quick = args.iter().any(|a| a == "--quick");
+    let mut criterion_args: Vec<&str> = vec!["--noplot"];
+    if quick {
+        criterion_args.extend([
+            "--warm-up-time",
+            "0.3",
+            "--measurement-time",
+            "1",
+            "--sample-size",
+            "10",
+        ]);
+    }
+    for (package, bench) in BENCHES {
+        eprintln!("== cargo bench -p {package} --bench {bench}");
+        let status = cargo()
+            .args(["bench", "-q", "-p", package, "--bench", bench, "--"])
+            .args(&criterion_args)
+            // Criterion's own report goes to stdout; the table below is what matters.
+            .stdout(std::process::Stdio::null())
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err(format!("cargo bench -p {package} --bench {bench} failed"));
+        }
+    }
+    eprintln!("== cargo bench -p zohocrm-core --bench allocs");
+    let out = cargo()
+        .args(["bench", "-q", "-p", "zohocrm-core", "--bench", "allocs"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!(
+            "allocs bench failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let allocs: Value = stdout
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str(l).ok())
+        .ok_or("the allocs bench printed no JSON")?;
+    let alloc = |k: &str| allocs[k].as_u64().unwrap_or(0);
+
+    let t = |g: &str, b: &str| mean_ns(g, b);
+    let mut rows = Vec::new();
+    let mut ratio_row = |what, num: f64, den: f64, target: &'static str, ok: fn(f64) -> bool| {
+        let r = num / den;
+        rows.push(Row {
+            what,
+            value: format!("{} vs {}", human(num), human(den)),
+            ratio: Some(r),
+            target,
+            met: Some(ok(r)),
+        });
+    };
+    let value_tree = t("page200", "value_tree")?;
+    ratio_row(
+        "200-record page → Records / Value tree",
+        t("page200", "records")?,
+        value_tree,
+        "≤ 0.6",
+        |r| r <= 0.6,
+    );
+    ratio_row(
+        "… Records + 3 typed reads / Value tree",
+        t("page200", "records_read_3_fields")?,
+        value_tree,
+        "",
+        |_| true,
+    );
+    ratio_row(
+        "200-record page → user struct: SDK / plain serde",
+        t("page200", "struct_sdk")?,
+        t("page200", "struct_plain")?,
+        "≤ 1.1",
+        |r| r <= 1.1,
+    );
+    ratio_row(
+        "error envelope: SDK / Value tree",
+        t("errors", "envelope_sdk")?,
+        t("errors", "envelope_value_tree")?,
+        "",
+        |_| true,
+    );
+    ratio_row(
+        "207 answer, 100 items: SDK / Value tree",
+        t("errors", "batch207_sdk")?,
+        t("errors", "batch207_value_tree")?,
+        "",
+        |_| true,
+    );
+    for (what, group) in [
+        ("ureq loopback licences: raw / SDK", "ureq_loopback"),
+        ("hyper loopback licences: raw / SDK", "hyper_loopback"),
+    ] {
+        ratio_row(
+            what,
+            t(group, "licences_raw")?,
+            t(group, "licences_sdk")?,
+            "≥ 0.9",
+            |r| r >= 0.9,
+        );
+    }
+    for (what, group) in [
+        ("ureq loopback 200 Leads: raw / SDK", "ureq_loopback"),
+        ("hyper loopback 200 Leads: raw / SDK", "hyper_loopback"),
+    ] {
+        ratio_row(
+            what,
+            t(group, "leads200_raw")?,
+            t(group, "leads200_sdk")?,
+            "≥ 0.9",
+            |r| r >= 0.9,
+        );
+    }
+    let exchange = t("exchange", "overhead")? - t("exchange", "parse_only")?;
+    rows.push(Row {
+        what: "Exchange overhead per call (minus parsing)",
+        value: format!(
+            "{} ({} allocations per whole call)",
+            human(exchange),
+            alloc("exchange.overhead")
+        ),
+        ratio: None,
+        target: "< 2 µs",
+        met: Some(exchange < 2_000.0),
+    });
+    for (what, bench, key) in [
+        (
+            "assemble records list",
+            "records_list",
+            "assemble.records_list",
+        ),
+        (
+            "assemble insert of 100 records",
+            "insert_100",
+            "assemble.insert_100",
+        ),
+        ("assemble COQL query", "coql", "assemble.coql"),
+    ] {
+        rows.push(Row {
+            what,
+            value: format!(
+                "{} , {} allocations",
+                human(t("assemble", bench)?),
+                alloc(key)
+            ),
+            ratio: None,
+            target: "",
+            met: None,
+        });
+    }
+    rows.push(Row {
+        what: "allocations, 200-record page: Records / Value tree / user struct",
+        value: format!(
+            "{} / {} / {}",
+            alloc("page200.records"),
+            alloc("page200.value_tree"),
+            alloc("page200.struct_sdk")
+        ),
+        ratio: None,
+        target: "",
+        met: None,
+    });
+
+    println!();
+    println!(
+        "zohocrm-rs benchmarks ({} mode) on {}",
+        if quick { "quick" } else { "full" },
+        machine()
+    );
+    println!();
+    println!("| measure | measured | ratio | target | met |");
+    println!("| --- | --- | --- | --- | --- |");
+    let mut all_met = true;
+    for r in &rows {
+        let ratio = r.ratio.map_or(String::new(), |x| format!("{x:.2}×"));
+        let met = match r.met {
+            Some(true) if !r.target.is_empty() => "yes",
+            Some(false) => {
+                all_met = false;
+                "NO"
+            }
+            _ => "",
+        };
+        println!(
+            "| {} | {} | {} | {} | {} |",
+            r.what, r.value, ratio, r.target, met
+        );
+    }
+    println!();
+    if !all_met {
+        println!(
+            "some targets were missed in this run (noisy machines widen quick-mode intervals)"
+        );
+    }
+    Ok(true)
+}
