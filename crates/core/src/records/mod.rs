@@ -34,7 +34,7 @@ pub use coql::{Cond, Coql, CoqlQuery, Literal, Select};
 pub use flatten::RecordCursor;
 pub use list::{GetRecord, ListRecords, SortOrder};
 pub use related::{
-    AddTags, ConvertLead, ConvertedLead, DelinkRelatedRecords, DownloadAttachment,
+    AddNotes, AddTags, ConvertLead, ConvertedLead, DelinkRelatedRecords, DownloadAttachment,
     GetRelatedRecords, ListAttachments, MassUpdateRecords, MassUpdateStatus, MassUpdateStatusQuery,
     RemoveTags, UpdateRelatedRecords, UploadAttachment,
 };
@@ -263,6 +263,7 @@ pub(crate) fn operations() -> Vec<crate::registry::Operation> {
         operation::<GetRelatedRecords>(),
         operation::<UpdateRelatedRecords>(),
         operation::<DelinkRelatedRecords>(),
+        operation::<AddNotes>(),
         operation::<AddTags>(),
         operation::<RemoveTags>(),
         operation::<ListAttachments>(),

@@ -250,6 +250,70 @@ impl Endpoint for DelinkRelatedRecords {
     }
 }
 
+/// Adds notes to a record (`POST /crm/v8/{module}/{id}/Notes`); list them with
+/// [`GetRelatedRecords`] on the `Notes` related list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[must_use]
+pub struct AddNotes {
+    #[serde(rename = "module_api_name", alias = "module")]
+    module: String,
+    record_id: String,
+    data: Vec<Record>,
+}
+
+impl AddNotes {
+    /// One note with a title and content on record `record_id`.
+    pub fn new(
+        module: impl Into<String>,
+        record_id: impl Into<String>,
+        title: impl Into<String>,
+        content: impl Into<String>,
+    ) -> Self {
+        let note = Record::new()
+            .with("Note_Title", title.into())
+            .with("Note_Content", content.into());
+        AddNotes {
+            module: module.into(),
+            record_id: record_id.into(),
+            data: vec![note],
+        }
+    }
+
+    /// Another note.
+    pub fn and(mut self, title: impl Into<String>, content: impl Into<String>) -> Self {
+        self.data.push(
+            Record::new()
+                .with("Note_Title", title.into())
+                .with("Note_Content", content.into()),
+        );
+        self
+    }
+}
+
+impl Endpoint for AddNotes {
+    const ID: &'static str = "records.add_notes";
+    type Output = ActionResults;
+
+    fn parts(&self) -> Result<RequestParts, BuildError> {
+        check_module(&self.module)?;
+        BuildError::require("record_id", &self.record_id)?;
+        if self.data.is_empty() || self.data.len() > MAX_RECORDS_PER_CALL {
+            return Err(BuildError::Invalid {
+                param: "data",
+                reason: format!("1 to {MAX_RECORDS_PER_CALL} notes per call"),
+            });
+        }
+        RequestParts::post("/crm/v8/{module_api_name}/{record_id}/Notes")
+            .path_param(self.module.clone())
+            .path_param(self.record_id.clone())
+            .json(&json!({ "data": self.data }))
+    }
+
+    fn parse(&self, response: http::Response<&[u8]>) -> Result<ActionResults, Error> {
+        decode_action_results(Self::ID, "data", &response)
+    }
+}
+
 /// A tag reference in tag bodies.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct TagName {
