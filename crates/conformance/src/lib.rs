@@ -29,8 +29,15 @@ use zohocrm_core::{
 };
 use zohocrm_mock::{BlockingMock, Fault, FaultKind, LoggedRequest, MockConfig};
 
+mod faults;
+mod net;
 mod records;
+mod reliability;
+mod security;
+pub use faults::*;
 pub use records::*;
+pub use reliability::*;
+pub use security::*;
 
 /// Transport settings a case may need to change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +111,24 @@ macro_rules! conformance_tests {
             records_batch_insert_reports_each_row,
             records_coql_values_are_escaped,
             records_bad_value_keeps_the_page,
+            fault_429_bursts_are_waited_out,
+            fault_5xx_retried_for_reads_only,
+            fault_connection_closed_after_request,
+            fault_connection_reset_before_request,
+            fault_slow_bodies,
+            fault_truncated_bodies,
+            fault_read_timeouts,
+            fault_token_endpoint,
+            fault_token_expiry_mid_iteration,
+            fault_mixed_storm_is_survived,
+            expired_token_under_load_mints_once,
+            two_users_never_swap_tokens,
+            concurrency_limit_queues_bursts,
+            tls_self_signed_certificate_is_refused,
+            foreign_api_domain_is_refused,
+            paths_with_http_are_not_misrouted,
+            values_round_trip_percent_encoded,
+            limits_are_checked_before_sending,
         );
     };
     (@each $harness:expr; $($case:ident,)*) => {
@@ -512,6 +537,10 @@ pub fn body_over_limit_is_body_too_large(h: &impl Harness) {
     );
     let t = expect_transport(h.transport_name(), h.call(&s, &GetUserLicences));
     assert_eq!(t.kind(), TransportErrorKind::BodyTooLarge, "{t}");
+    assert!(
+        t.to_string().contains("limit of 4096 bytes"),
+        "a clear message: {t}"
+    );
     assert_eq!(mock.stats().api_requests, 1);
 }
 

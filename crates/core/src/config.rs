@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::context::{Context, DataCenter, Environment};
 use crate::error::{BuildError, Error};
+use crate::limit::ConcurrencyLimits;
 use crate::retry::RetryPolicy;
 use crate::session::{Credentials, Session};
 use crate::token_store::TokenStore;
@@ -78,6 +79,7 @@ pub struct ClientBuilder<C> {
     token_store: Option<Arc<dyn TokenStore>>,
     transport: TransportConfig,
     retry: Option<RetryPolicy>,
+    concurrency: Option<ConcurrencyLimits>,
     user_agent: Option<String>,
     client: PhantomData<fn() -> C>,
 }
@@ -93,6 +95,7 @@ impl<C> std::fmt::Debug for ClientBuilder<C> {
             .field("token_store", &self.token_store.as_ref().map(|_| ".."))
             .field("transport", &self.transport)
             .field("retry", &self.retry)
+            .field("concurrency", &self.concurrency)
             .field("user_agent", &self.user_agent)
             .finish()
     }
@@ -108,6 +111,7 @@ impl<C> Default for ClientBuilder<C> {
             token_store: None,
             transport: TransportConfig::default(),
             retry: None,
+            concurrency: None,
             user_agent: None,
             client: PhantomData,
         }
@@ -187,6 +191,21 @@ impl<C: BuildClient> ClientBuilder<C> {
         self
     }
 
+    /// How many API calls of this client (and its clones) may be in flight at once; further
+    /// calls queue in the client instead of failing with 429. Default: 10 calls, of which 5
+    /// heavy (COQL, bulk, convert, mass update, composite). Zoho allows 5 (Free) to 25
+    /// (Ultimate) concurrent calls per org and app, and 10 heavy ones on every edition.
+    pub fn concurrency_limit(mut self, max_concurrent: u32, max_heavy: u32) -> Self {
+        self.concurrency = Some(ConcurrencyLimits::new(max_concurrent, max_heavy));
+        self
+    }
+
+    /// Sets the concurrency limits, e.g. [`ConcurrencyLimits::unlimited`].
+    pub fn concurrency(mut self, limits: ConcurrencyLimits) -> Self {
+        self.concurrency = Some(limits);
+        self
+    }
+
     /// Replaces the User-Agent header value.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
@@ -225,6 +244,9 @@ impl<C: BuildClient> ClientBuilder<C> {
         }
         if let Some(retry) = self.retry {
             session = session.with_retry(retry);
+        }
+        if let Some(limits) = self.concurrency {
+            session = session.with_concurrency(limits);
         }
         C::build_client(session, self.transport)
     }
@@ -274,8 +296,10 @@ mod tests {
             .user_agent("my-app/1.0")
             .timeout(Duration::from_secs(5))
             .max_body_bytes(1024)
+            .concurrency_limit(4, 2)
             .build()
             .unwrap();
+        assert_eq!(ok.session.limiter().limits(), ConcurrencyLimits::new(4, 2));
         let ctx = ok.session.context();
         assert_eq!(ctx.api_domain(), "https://sandbox.zohoapis.eu");
         assert_eq!(ctx.accounts_url(), "https://accounts.zoho.eu");

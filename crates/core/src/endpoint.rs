@@ -19,6 +19,12 @@ pub trait Endpoint {
 
     /// Parses a response (any status) into the output or a typed error.
     fn parse(&self, response: http::Response<&[u8]>) -> Result<Self::Output, Error>;
+
+    /// The id of this call for logs and policies: [`ID`](Self::ID), except for endpoints that
+    /// stand for another operation (a registry call by id answers that operation's id).
+    fn id(&self) -> &'static str {
+        Self::ID
+    }
 }
 
 /// An endpoint whose results come in pages.
@@ -38,5 +44,9 @@ impl<E: Endpoint> Endpoint for &E {
 
     fn parse(&self, response: http::Response<&[u8]>) -> Result<Self::Output, Error> {
         (**self).parse(response)
+    }
+
+    fn id(&self) -> &'static str {
+        (**self).id()
     }
 }

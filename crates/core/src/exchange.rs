@@ -12,6 +12,7 @@ use http::header::{HeaderValue, AUTHORIZATION};
 
 use crate::endpoint::Endpoint;
 use crate::error::{ApiErrorCode, AuthError, AuthErrorKind, BuildError, Error, TransportError};
+use crate::limit::Cost;
 use crate::request::{assemble, RequestParts};
 use crate::response::error_from_response;
 use crate::retry::{parse_retry_after, Decision, Outcome};
@@ -19,7 +20,6 @@ use crate::secret::AccessToken;
 use crate::session::{Acquire, Session};
 
 /// What the driver must do next.
-#[derive(Debug)]
 #[must_use]
 pub enum Step<T> {
     /// Perform this request, then call `on_response` or `on_transport_error`.
@@ -30,9 +30,33 @@ pub enum Step<T> {
     Done(Result<T, Error>),
 }
 
+impl<T: std::fmt::Debug> std::fmt::Debug for Step<T> {
+    // A token request's form body holds the client secret and the refresh token, and an API
+    // request carries the access token: show the shape only, never header values or bodies.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Step::Send(r) => {
+                let names: Vec<&str> = r.headers().keys().map(|k| k.as_str()).collect();
+                f.debug_struct("Send")
+                    .field("method", r.method())
+                    .field("uri", &crate::request::redacted_uri(r.uri()))
+                    .field("headers", &names)
+                    .field("body_bytes", &r.body().len())
+                    .finish()
+            }
+            Step::Sleep(d) => f.debug_tuple("Sleep").field(d).finish(),
+            Step::Done(r) => f.debug_tuple("Done").field(r).finish(),
+        }
+    }
+}
+
+/// How long a driver that cannot wait for a concurrency permit sleeps before polling again.
+const PERMIT_POLL: Duration = Duration::from_millis(5);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Start,
+    AwaitPermit,
     AwaitToken,
     AwaitApi,
     SleepUntil(SystemTime),
@@ -50,6 +74,8 @@ pub struct Exchange<'a, E: Endpoint> {
     replayed_after_401: bool,
     used_token: Option<AccessToken>,
     lease: Option<u64>,
+    cost: Option<Cost>,
+    permit: Option<Cost>,
     rng: u64,
     result: Option<Result<E::Output, Error>>,
 }
@@ -81,6 +107,8 @@ impl<'a, E: Endpoint> Exchange<'a, E> {
             replayed_after_401: false,
             used_token: None,
             lease: None,
+            cost: None,
+            permit: None,
             rng: jitter_seed,
             result: None,
         }
@@ -89,6 +117,26 @@ impl<'a, E: Endpoint> Exchange<'a, E> {
     /// API requests sent so far (retries and the replay after a refresh included).
     pub fn attempts(&self) -> u32 {
         self.attempts
+    }
+
+    /// The concurrency permit this exchange waits for, when the last `Sleep` step was only a
+    /// wait for one: a driver may then wait on [`Session::limiter`] instead of sleeping.
+    pub fn waiting_for_permit(&self) -> Option<Cost> {
+        match self.phase {
+            Phase::AwaitPermit => self.cost,
+            _ => None,
+        }
+    }
+
+    /// Whether the request of the last `Send` step is a token request (to the accounts server).
+    pub fn sending_token_request(&self) -> bool {
+        self.phase == Phase::AwaitToken
+    }
+
+    fn release_permit(&mut self) {
+        if let Some(cost) = self.permit.take() {
+            self.session.limiter().release(cost);
+        }
     }
 
     /// A jitter value in `[0, 1)` from a splitmix64 sequence.
@@ -102,6 +150,7 @@ impl<'a, E: Endpoint> Exchange<'a, E> {
     }
 
     fn finish(&mut self, result: Result<E::Output, Error>) {
+        self.release_permit();
         self.result = Some(result);
         self.phase = Phase::Finished;
     }
@@ -125,13 +174,17 @@ impl<'a, E: Endpoint> Exchange<'a, E> {
                     Ok(left) if !left.is_zero() => return Step::Sleep(left),
                     _ => self.phase = Phase::Start,
                 },
+                Phase::AwaitPermit => self.phase = Phase::Start,
                 Phase::AwaitToken | Phase::AwaitApi => {
                     self.finish(Err(misuse("polled while a response was awaited")));
                 }
                 Phase::Start => {
                     if self.parts.is_none() {
                         match self.endpoint.parts() {
-                            Ok(p) => self.parts = Some(p),
+                            Ok(p) => {
+                                self.cost = crate::limit::cost(self.endpoint.id(), &p);
+                                self.parts = Some(p);
+                            }
                             Err(e) => {
                                 self.finish(Err(e.into()));
                                 continue;
@@ -143,6 +196,22 @@ impl<'a, E: Endpoint> Exchange<'a, E> {
                         match self.session.acquire(now) {
                             Acquire::Ready(t) => Some(t),
                             Acquire::Refresh { lease, request } => {
+                                // Refreshes beyond every retry and the one after a 401 mean
+                                // the tokens minted are unusable: stop before the mint throttle.
+                                let cap = self.session.retry_policy().max_attempts + 2;
+                                if self.token_attempts >= cap {
+                                    self.session.abort_refresh(lease);
+                                    self.finish(Err(AuthError::new(
+                                        AuthErrorKind::BadResponse,
+                                        None,
+                                        format!(
+                                            "{} token requests in one call and still no usable token",
+                                            self.token_attempts
+                                        ),
+                                    )
+                                    .into()));
+                                    continue;
+                                }
                                 self.lease = Some(lease);
                                 self.token_attempts += 1;
                                 self.phase = Phase::AwaitToken;
@@ -160,6 +229,15 @@ impl<'a, E: Endpoint> Exchange<'a, E> {
                     } else {
                         None
                     };
+                    // The permit is taken after the token, right before stamping it, so a call
+                    // that queued for long never goes out with a token refreshed meanwhile.
+                    if let (None, Some(cost)) = (self.permit, self.cost) {
+                        if !self.session.limiter().try_take(cost) {
+                            self.phase = Phase::AwaitPermit;
+                            return Step::Sleep(PERMIT_POLL);
+                        }
+                        self.permit = Some(cost);
+                    }
                     let parts = self.parts.as_ref().expect("parts set above");
                     let assembled = assemble(&self.session.context(), parts);
                     let mut request = match assembled {
@@ -241,13 +319,17 @@ impl<'a, E: Endpoint> Exchange<'a, E> {
                 {
                     if let Some(token) = self.used_token.take() {
                         if is_invalid_token(&view) {
+                            // Invalidated before the permit is given back, so the call that
+                            // takes the permit next cannot go out with the rejected token.
                             self.session.invalidate(&token);
+                            self.release_permit();
                             self.replayed_after_401 = true;
                             self.phase = Phase::Start;
                             return;
                         }
                     }
                 }
+                self.release_permit();
                 let jitter = self.jitter();
                 let outcome = Outcome::Status {
                     status,
@@ -279,7 +361,10 @@ impl<'a, E: Endpoint> Exchange<'a, E> {
                 }
                 (self.token_attempts, true)
             }
-            Phase::AwaitApi => (self.attempts, self.idempotent()),
+            Phase::AwaitApi => {
+                self.release_permit();
+                (self.attempts, self.idempotent())
+            }
             _ => {
                 self.finish(Err(misuse(
                     "transport error reported with no request in flight",
@@ -306,6 +391,7 @@ impl<E: Endpoint> Drop for Exchange<'_, E> {
         if let Some(lease) = self.lease.take() {
             self.session.abort_refresh(lease);
         }
+        self.release_permit();
     }
 }
 

@@ -35,6 +35,8 @@
 
 pub use http;
 
+pub mod bulk;
+pub mod composite;
 pub mod config;
 pub mod context;
 pub mod driver;
@@ -43,7 +45,10 @@ pub mod error;
 pub mod exchange;
 pub mod features;
 pub mod generated;
+pub mod jobs;
+pub mod limit;
 pub mod models;
+pub mod notifications;
 pub mod oauth;
 pub mod op_spec;
 pub mod outputs;
@@ -57,6 +62,7 @@ pub mod response;
 pub mod retry;
 pub mod secret;
 pub mod session;
+pub mod stream;
 pub mod territories;
 pub mod token_store;
 
@@ -68,6 +74,7 @@ pub use error::{
     TransportError, TransportErrorKind,
 };
 pub use exchange::{Exchange, Step};
+pub use limit::ConcurrencyLimits;
 pub use outputs::{ApiResponse, Download, FilePart};
 pub use record::{FieldError, Lookup, Record};
 pub use request::{assemble, Body, RequestParts};
@@ -76,4 +83,4 @@ pub use retry::RetryPolicy;
 pub use secret::{AccessToken, ClientSecret, GrantCode, RefreshToken};
 pub use session::{Credentials, Session};
 pub use time;
-pub use token_store::{FileTokenStore, MemoryTokenStore, StoredToken, TokenStore};
+pub use token_store::{FileTokenStore, MemoryTokenStore, StoreLock, StoredToken, TokenStore};

@@ -103,11 +103,16 @@ pub fn parse_token_response(resp: &http::Response<&[u8]>) -> Result<TokenRespons
             token_type: raw.token_type,
         });
     }
+    // Error texts come from the server and could quote a token back: scrub token-like words.
     let code = match raw.error {
-        Some(Value::String(s)) => Some(s),
-        Some(other) => Some(other.to_string()),
+        Some(Value::String(s)) => Some(crate::secret::scrub_tokens(&s)),
+        Some(other) => Some(crate::secret::scrub_tokens(&other.to_string())),
         None => None,
     };
+    let description = raw
+        .error_description
+        .as_deref()
+        .map(crate::secret::scrub_tokens);
     let throttled = code
         .as_deref()
         .is_some_and(|c| c.eq_ignore_ascii_case("Access Denied"))
@@ -119,7 +124,7 @@ pub fn parse_token_response(resp: &http::Response<&[u8]>) -> Result<TokenRespons
     } else {
         AuthErrorKind::BadResponse
     };
-    let mut message = match (&code, &raw.error_description) {
+    let mut message = match (&code, &description) {
         (Some(c), Some(d)) => format!("token endpoint refused the request: {c} ({d})"),
         (Some(c), None) => format!("token endpoint refused the request: {c}"),
         (None, _) => format!("token endpoint answered HTTP {status} without an access token"),

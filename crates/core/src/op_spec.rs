@@ -486,14 +486,26 @@ pub fn download_url_parts(method: Method, url: &str) -> Result<RequestParts, Bui
     let (host, rest) = match url.split_once("://") {
         Some((_, after)) => {
             let (authority, rest) = after.split_at(after.find('/').unwrap_or(after.len()));
-            let host = if authority.starts_with("content.zohoapis.") {
-                crate::context::Host::Content
-            } else if authority.contains("zohoapis.") {
-                crate::context::Host::Api
-            } else {
+            // Only a Zoho API host of some data centre (exactly, not as a prefix of another
+            // domain); the request then goes to this session's own host of that kind.
+            let name = authority.rsplit('@').next().unwrap_or(authority);
+            let name = name.split(':').next().unwrap_or(name).to_ascii_lowercase();
+            let zoho = crate::context::DataCenter::ALL.iter().any(|dc| {
+                let api = dc.api_domain(crate::context::Environment::Production);
+                let tld = api.trim_start_matches("https://www.zohoapis.");
+                name.strip_suffix(tld)
+                    .and_then(|n| n.strip_suffix(".zohoapis."))
+                    .is_some_and(|sub| matches!(sub, "www" | "sandbox" | "developer" | "content"))
+            });
+            if !zoho {
                 return Err(invalid(format!(
                     "`{authority}` is not a Zoho API host; fetch this URL with the transport directly"
                 )));
+            }
+            let host = if name.starts_with("content.zohoapis.") {
+                crate::context::Host::Content
+            } else {
+                crate::context::Host::Api
             };
             (host, rest)
         }
@@ -595,6 +607,16 @@ mod tests {
             "https://www.zohoapis.com/crm/v8/files/a%20b.zip?x=1&y=%26"
         );
         assert!(download_url_parts(Method::GET, "https://evil.example/x").is_err());
+        for evil in [
+            "https://www.zohoapis.com.evil.example/x",
+            "https://zohoapis.evil.example/x",
+            "https://evil.example/www.zohoapis.com/x",
+            "https://www.zohoapis.com@evil.example/x",
+        ] {
+            assert!(download_url_parts(Method::GET, evil).is_err(), "{evil}");
+        }
+        assert!(download_url_parts(Method::GET, "https://sandbox.zohoapis.com.au/a").is_ok());
+        assert!(download_url_parts(Method::GET, "https://content.zohoapis.eu/a").is_ok());
     }
 
     /// Generated endpoints: percent-encoding round trip, build-time validation and the JSON

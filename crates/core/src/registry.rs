@@ -130,6 +130,9 @@ pub fn hand_written() -> Vec<Operation> {
     ];
     ops.extend(crate::territories::operations());
     ops.extend(crate::records::operations());
+    ops.extend(crate::bulk::operations());
+    ops.extend(crate::composite::operations());
+    ops.extend(crate::notifications::operations());
     ops
 }
 
@@ -191,5 +194,9 @@ impl Endpoint for Call {
 
     fn parse(&self, response: http::Response<&[u8]>) -> Result<Value, Error> {
         self.op.parse(&self.input, response)
+    }
+
+    fn id(&self) -> &'static str {
+        self.op.id
     }
 }

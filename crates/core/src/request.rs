@@ -150,7 +150,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Everything needed to build one HTTP request, as plain data.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[must_use]
 pub struct RequestParts {
     /// The HTTP method.
@@ -172,6 +172,31 @@ pub struct RequestParts {
     pub authenticated: bool,
     /// Whether replaying the request after an ambiguous failure is safe.
     pub idempotent: bool,
+}
+
+impl std::fmt::Debug for RequestParts {
+    // The revoke request carries the refresh token in its query: such values are redacted.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let query: Vec<(&str, &str)> = self
+            .query
+            .iter()
+            .map(|(k, v)| {
+                let secret = SECRET_QUERY_NAMES.iter().any(|s| k.eq_ignore_ascii_case(s));
+                (k.as_ref(), if secret { "<redacted>" } else { v.as_str() })
+            })
+            .collect();
+        f.debug_struct("RequestParts")
+            .field("method", &self.method)
+            .field("host", &self.host)
+            .field("path", &self.path)
+            .field("path_params", &self.path_params)
+            .field("query", &query)
+            .field("headers", &self.headers)
+            .field("body", &self.body)
+            .field("authenticated", &self.authenticated)
+            .field("idempotent", &self.idempotent)
+            .finish()
+    }
 }
 
 impl RequestParts {
@@ -362,8 +387,17 @@ fn encode_pairs(pairs: &[(Cow<'static, str>, String)], set: &'static AsciiSet) -
 /// The `Authorization` header is not added here (the exchange adds it), so the result holds no token.
 pub fn assemble(ctx: &Context, parts: &RequestParts) -> Result<http::Request<Vec<u8>>, BuildError> {
     let mut uri = String::with_capacity(128);
+    let path = parts.encoded_path()?;
+    // The path is joined to a configured origin, so it must start a path: `.evil.example/x` or
+    // `@evil.example` would otherwise change the host (and take the token along).
+    if !path.starts_with('/') || path.starts_with("//") {
+        return Err(BuildError::Invalid {
+            param: "path",
+            reason: format!("`{}` must start with a single `/`", parts.path),
+        });
+    }
     uri.push_str(ctx.origin(parts.host));
-    uri.push_str(&parts.encoded_path()?);
+    uri.push_str(&path);
     if !parts.query.is_empty() {
         uri.push('?');
         uri.push_str(&parts.encoded_query());
@@ -399,6 +433,36 @@ pub fn assemble(ctx: &Context, parts: &RequestParts) -> Result<http::Request<Vec
         req.headers_mut().insert(name.clone(), header_value(value)?);
     }
     Ok(req)
+}
+
+/// Query parameters whose values are secrets (the revoke endpoint takes the refresh token in the
+/// query string).
+const SECRET_QUERY_NAMES: &[&str] = &[
+    "token",
+    "refresh_token",
+    "access_token",
+    "client_secret",
+    "code",
+];
+
+/// `uri` for messages and `Debug`: the values of secret-bearing query parameters replaced by
+/// `<redacted>`.
+pub fn redacted_uri(uri: &http::Uri) -> String {
+    let Some(query) = uri.query() else {
+        return uri.to_string();
+    };
+    let base = uri.to_string();
+    let base = base.split_once('?').map_or(base.as_str(), |(b, _)| b);
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if SECRET_QUERY_NAMES.iter().any(|s| k.eq_ignore_ascii_case(s)) => {
+                format!("{k}=<redacted>")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", pairs.join("&"))
 }
 
 fn header_value(v: &str) -> Result<HeaderValue, BuildError> {

@@ -67,9 +67,56 @@ secret_type!(
     GrantCode
 );
 
+/// `text` with every word that looks like a Zoho token (`1000.` followed by more, or a long
+/// run of letters and digits) replaced by `<redacted>`: for server-supplied text that ends up
+/// in error messages.
+pub(crate) fn scrub_tokens(text: &str) -> String {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    let looks_secret = |w: &str| {
+        (w.starts_with("1000.") && w.len() > 5)
+            || (w.len() >= 32
+                && w.chars().any(|c| c.is_ascii_digit())
+                && w.chars().any(|c| c.is_ascii_alphabetic()))
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if looks_secret(word) {
+            out.push_str("<redacted>");
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if is_word(c) {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_like_words_are_scrubbed() {
+        assert_eq!(
+            scrub_tokens("refresh token 1000.abc123.def456 is invalid"),
+            "refresh token <redacted> is invalid"
+        );
+        assert_eq!(
+            scrub_tokens("key=0123456789abcdef0123456789abcdef!"),
+            "key=<redacted>!"
+        );
+        assert_eq!(scrub_tokens("invalid_code"), "invalid_code");
+        assert_eq!(scrub_tokens("Access Denied"), "Access Denied");
+    }
 
     #[test]
     fn debug_and_display_hide_the_value() {

@@ -3,7 +3,13 @@
 //! Many exchanges run against one session at once. Only one of them refreshes the token at a
 //! time (single-flight, through a lease that expires if its holder disappears); the others wait
 //! and then use the new token. Zoho allows 10 token mints per refresh token per 10 minutes, so
-//! this matters.
+//! this matters. Across processes sharing a token store, the store's refresh lock
+//! ([`TokenStore::try_lock_refresh`]) does the same: the lease holder also holds the store from
+//! reading the stale token until the new one is saved.
+//!
+//! A session belongs to one user: its token is only ever stamped on its own calls, and a stored
+//! token saved for another refresh token is never adopted. The session also holds the
+//! concurrency [`Limiter`] of its calls.
 
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 use std::time::{Duration, SystemTime};
@@ -11,11 +17,12 @@ use std::time::{Duration, SystemTime};
 use crate::context::Context;
 use crate::endpoint::Endpoint;
 use crate::error::{AuthError, AuthErrorKind, Error};
+use crate::limit::{ConcurrencyLimits, Limiter};
 use crate::oauth::{parse_token_response, ClientCredentialsGrant, RefreshAccessToken};
 use crate::request::assemble;
 use crate::retry::RetryPolicy;
 use crate::secret::{AccessToken, ClientSecret, RefreshToken};
-use crate::token_store::{MemoryTokenStore, StoredToken, TokenStore};
+use crate::token_store::{MemoryTokenStore, StoreLock, StoredToken, TokenStore};
 
 /// How a session obtains access tokens.
 #[derive(Debug, Clone)]
@@ -70,6 +77,8 @@ impl Credentials {
 struct CachedToken {
     access: AccessToken,
     expires_at: SystemTime,
+    /// The lifetime given when it was minted (unknown for a token read from a store).
+    lifetime: Option<Duration>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -84,6 +93,12 @@ struct TokenState {
     rejected: Option<AccessToken>,
     stored_refresh: Option<RefreshToken>,
     lease: Option<Lease>,
+    /// The store's refresh lock, held with the lease.
+    store_lock: Option<StoreLock>,
+    /// Since when another process has held the store's refresh lock, as seen by this session.
+    store_busy_since: Option<SystemTime>,
+    /// The store holds a token of another refresh token: never adopted, never overwritten.
+    foreign_store: bool,
     next_lease: u64,
     mints: u64,
     last_store_error: Option<String>,
@@ -112,6 +127,7 @@ pub struct Session {
     store: Arc<dyn TokenStore>,
     state: Mutex<TokenState>,
     retry: RetryPolicy,
+    limiter: Limiter,
     refresh_margin: Duration,
     lease_timeout: Duration,
     wait_interval: Duration,
@@ -123,6 +139,7 @@ impl std::fmt::Debug for Session {
             .field("context", &*self.context())
             .field("credentials", &self.credentials)
             .field("retry", &self.retry)
+            .field("limits", &self.limiter.limits())
             .finish_non_exhaustive()
     }
 }
@@ -136,6 +153,7 @@ impl Session {
             store: Arc::new(MemoryTokenStore::new()),
             state: Mutex::new(TokenState::default()),
             retry: RetryPolicy::default(),
+            limiter: Limiter::default(),
             refresh_margin: Duration::from_secs(60),
             lease_timeout: Duration::from_secs(60),
             wait_interval: Duration::from_millis(20),
@@ -154,6 +172,19 @@ impl Session {
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
+    }
+
+    /// Replaces the concurrency limits (default [`ConcurrencyLimits::default`]: 10 calls at once,
+    /// 5 of them heavy).
+    #[must_use]
+    pub fn with_concurrency(mut self, limits: ConcurrencyLimits) -> Self {
+        self.limiter = Limiter::new(limits);
+        self
+    }
+
+    /// The concurrency limiter of this session's API calls.
+    pub fn limiter(&self) -> &Limiter {
+        &self.limiter
     }
 
     /// Refreshes this long before the token expires (default 60 s).
@@ -207,8 +238,64 @@ impl Session {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Whether `token` is still good to send. A token minted with a lifetime shorter than the
+    /// refresh margin gets half its lifetime as margin, so it is used rather than refreshed
+    /// again at once (which would loop until Zoho's mint throttle stops it).
     fn fresh(&self, token: &CachedToken, now: SystemTime) -> bool {
-        token.expires_at > now + self.refresh_margin
+        let margin = match token.lifetime {
+            Some(lifetime) => self.refresh_margin.min(lifetime / 2),
+            None => self.refresh_margin,
+        };
+        token.expires_at > now + margin
+    }
+
+    /// The refresh token this session's credentials name, if configured.
+    fn configured_refresh(&self) -> Option<&RefreshToken> {
+        match &self.credentials {
+            Credentials::RefreshToken { refresh_token, .. } => refresh_token.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Reads the store; returns a fresh stored token it may use. Remembers a stored refresh
+    /// token, and refuses a store that belongs to another refresh token.
+    fn load_stored(&self, st: &mut TokenState, now: SystemTime) -> Option<AccessToken> {
+        let stored = match self.store.load() {
+            Ok(Some(stored)) => stored,
+            Ok(None) => return None,
+            Err(e) => {
+                st.last_store_error = Some(e.to_string());
+                return None;
+            }
+        };
+        if let (Some(mine), Some(theirs)) = (self.configured_refresh(), &stored.refresh_token) {
+            if mine != theirs {
+                // Another user's (or client's) token: using it would run this call as them.
+                st.foreign_store = true;
+                st.last_store_error =
+                    Some("the token store holds another refresh token's token; ignored".into());
+                return None;
+            }
+        }
+        st.foreign_store = false;
+        if stored.refresh_token.is_some() {
+            st.stored_refresh = stored.refresh_token.clone();
+        }
+        let access = stored.access_token.clone()?;
+        let cached = CachedToken {
+            access,
+            expires_at: stored.expires_at(),
+            lifetime: None,
+        };
+        if !self.fresh(&cached, now) || st.rejected.as_ref() == Some(&cached.access) {
+            return None;
+        }
+        if let Some(domain) = &stored.api_domain {
+            self.adopt_api_domain(domain);
+        }
+        let access = cached.access.clone();
+        st.token = Some(cached);
+        Some(access)
     }
 
     pub(crate) fn acquire(&self, now: SystemTime) -> Acquire {
@@ -224,31 +311,37 @@ impl Session {
                 return Acquire::Wait(self.wait_interval);
             }
             st.lease = None;
+            st.store_lock = None;
         }
         // Another process or session sharing the store may have refreshed already.
-        match self.store.load() {
-            Ok(Some(stored)) => {
-                if stored.refresh_token.is_some() {
-                    st.stored_refresh = stored.refresh_token.clone();
-                }
-                if let Some(access) = stored.access_token.clone() {
-                    let cached = CachedToken {
-                        access,
-                        expires_at: stored.expires_at(),
-                    };
-                    if self.fresh(&cached, now) && st.rejected.as_ref() != Some(&cached.access) {
-                        if let Some(domain) = &stored.api_domain {
-                            self.adopt_api_domain(domain);
-                        }
-                        let access = cached.access.clone();
-                        st.token = Some(cached);
-                        return Acquire::Ready(access);
-                    }
-                }
-            }
-            Ok(None) => {}
-            Err(e) => st.last_store_error = Some(e.to_string()),
+        if let Some(access) = self.load_stored(&mut st, now) {
+            return Acquire::Ready(access);
         }
+        // Hold the store for the whole refresh, so another process sharing it waits for this
+        // refresh instead of minting a token of its own.
+        let store_lock = match self.store.try_lock_refresh() {
+            Ok(Some(lock)) => {
+                st.store_busy_since = None;
+                // It may have been saved between the read above and taking the lock.
+                if let Some(access) = self.load_stored(&mut st, now) {
+                    return Acquire::Ready(access);
+                }
+                Some(lock)
+            }
+            Ok(None) => {
+                let since = *st.store_busy_since.get_or_insert(now);
+                if now < since + self.lease_timeout {
+                    return Acquire::Wait(self.wait_interval);
+                }
+                // The holder seems stuck: refresh without the lock rather than never.
+                st.store_busy_since = None;
+                None
+            }
+            Err(e) => {
+                st.last_store_error = Some(e.to_string());
+                None
+            }
+        };
         let parts = match &self.credentials {
             Credentials::RefreshToken {
                 client_id,
@@ -296,13 +389,48 @@ impl Session {
             id,
             until: now + self.lease_timeout,
         });
+        st.store_lock = store_lock;
         Acquire::Refresh { lease: id, request }
     }
 
-    fn release(st: &mut TokenState, lease: u64) {
+    /// Ends the lease `lease`; returns the store lock held with it, to drop once saved.
+    fn release(st: &mut TokenState, lease: u64) -> Option<StoreLock> {
         if st.lease.is_some_and(|l| l.id == lease) {
             st.lease = None;
+            return st.store_lock.take();
         }
+        None
+    }
+
+    /// The secrets this session knows, to scrub from messages of the token endpoint.
+    fn scrub(&self, error: Error) -> Error {
+        let Error::Auth(mut auth) = error else {
+            return error;
+        };
+        let mut secrets: Vec<&str> = Vec::new();
+        match &self.credentials {
+            Credentials::RefreshToken {
+                client_secret,
+                refresh_token,
+                ..
+            } => {
+                secrets.push(client_secret.expose());
+                if let Some(rt) = refresh_token {
+                    secrets.push(rt.expose());
+                }
+            }
+            Credentials::ClientCredentials { client_secret, .. } => {
+                secrets.push(client_secret.expose())
+            }
+            Credentials::AccessToken(t) => secrets.push(t.expose()),
+        }
+        for secret in secrets.into_iter().filter(|s| s.len() >= 4) {
+            auth.message = auth.message.replace(secret, "<redacted>");
+            if let Some(code) = &mut auth.code {
+                *code = code.replace(secret, "<redacted>");
+            }
+        }
+        Error::Auth(auth)
     }
 
     /// Ends a refresh with the token endpoint's response.
@@ -312,9 +440,10 @@ impl Session {
         now: SystemTime,
         response: &http::Response<&[u8]>,
     ) -> Result<(), Error> {
-        let parsed = parse_token_response(response);
+        let parsed = parse_token_response(response).map_err(|e| self.scrub(e));
         let mut st = self.state();
-        Self::release(&mut st, lease);
+        // Dropped at the end of this function, after the new token is saved.
+        let _store_lock = Self::release(&mut st, lease);
         let token = parsed?;
         if let Some(domain) = &token.api_domain {
             self.adopt_api_domain(domain);
@@ -322,6 +451,7 @@ impl Session {
         let cached = CachedToken {
             access: token.access_token.clone(),
             expires_at: now + token.expires_in,
+            lifetime: Some(token.expires_in),
         };
         st.mints += 1;
         st.rejected = None;
@@ -337,7 +467,13 @@ impl Session {
         };
         stored.set_expires_at(cached.expires_at);
         st.token = Some(cached);
-        if let Err(e) = self.store.save(&stored) {
+        // Never overwrite another user's token (nor take their refresh token out of it).
+        let saved = if st.foreign_store {
+            Ok(())
+        } else {
+            self.store.save(&stored)
+        };
+        if let Err(e) = saved {
             st.last_store_error = Some(e.to_string());
         }
         Ok(())
@@ -345,7 +481,8 @@ impl Session {
 
     /// Gives up a lease without a token (transport failure, cancelled exchange).
     pub(crate) fn abort_refresh(&self, lease: u64) {
-        Self::release(&mut self.state(), lease);
+        let lock = Self::release(&mut self.state(), lease);
+        drop(lock);
     }
 
     /// Marks `token` as rejected by the API (401 INVALID_TOKEN) so the next call refreshes.

@@ -1,11 +1,19 @@
 //! Where tokens are kept between calls and between runs: the [`TokenStore`] trait, an in-memory
-//! store and a file store (atomic write via rename, mode 0600 on Unix).
+//! store and a file store (atomic write via rename, mode 0600 on Unix, and a lock file that
+//! makes refreshing single-flight across processes).
 //!
 //! Stores are called by the [`Session`](crate::session::Session) only when a token is needed and
 //! the cached one has expired, and after each refresh; they are the one IO seam of the core and
 //! are supplied by the user.
+//!
+//! A refresh is a read-modify-write of the store: read (stale), mint, write. Two processes
+//! sharing a file would otherwise both mint (Zoho allows 10 mints per refresh token per 10
+//! minutes) and race on the file. [`TokenStore::try_lock_refresh`] lets the session hold the
+//! store for the whole refresh; another process finds it locked, waits, and then reads the
+//! token the first one wrote.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -55,6 +63,32 @@ pub struct StoreError {
     pub message: String,
 }
 
+/// Exclusive hold of a store for one refresh (see [`TokenStore::try_lock_refresh`]); released
+/// when dropped.
+pub struct StoreLock {
+    _guard: Option<Box<dyn Send + Sync>>,
+}
+
+impl StoreLock {
+    /// A lock held as long as `guard` lives (e.g. an open, locked file).
+    pub fn new(guard: impl Send + Sync + 'static) -> Self {
+        StoreLock {
+            _guard: Some(Box::new(guard)),
+        }
+    }
+
+    /// A lock that excludes no one: for stores that only one process uses.
+    pub fn none() -> Self {
+        StoreLock { _guard: None }
+    }
+}
+
+impl std::fmt::Debug for StoreLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoreLock")
+    }
+}
+
 /// Loads and saves the token of one session (one client and refresh token).
 pub trait TokenStore: Send + Sync {
     /// The stored token, or `None` when there is none.
@@ -63,6 +97,12 @@ pub trait TokenStore: Send + Sync {
     fn save(&self, token: &StoredToken) -> Result<(), StoreError>;
     /// Removes the stored token.
     fn clear(&self) -> Result<(), StoreError>;
+    /// Takes the store for one refresh without blocking: `Ok(None)` when someone else (another
+    /// process) holds it. The session holds the lock from reading a stale token until the new
+    /// one is saved. The default excludes no one, which suits stores used by one process.
+    fn try_lock_refresh(&self) -> Result<Option<StoreLock>, StoreError> {
+        Ok(Some(StoreLock::none()))
+    }
 }
 
 /// A store that lives as long as the process.
@@ -99,6 +139,10 @@ impl TokenStore for MemoryTokenStore {
 }
 
 /// A JSON file holding one token, written atomically (temporary file + rename) with mode 0600.
+///
+/// Refreshes are serialised across processes by an advisory lock (`flock` on Unix, `LockFileEx`
+/// on Windows) on a lock file next to the token file (`<file>.lock`); readers never need it,
+/// since a rename replaces the file whole.
 #[derive(Debug, Clone)]
 pub struct FileTokenStore {
     path: PathBuf,
@@ -115,11 +159,43 @@ impl FileTokenStore {
         &self.path
     }
 
+    /// The lock file: the token file's path with `.lock` appended.
+    pub fn lock_path(&self) -> PathBuf {
+        let mut name = self.path.as_os_str().to_owned();
+        name.push(".lock");
+        PathBuf::from(name)
+    }
+
     fn err(&self, message: impl std::fmt::Display) -> StoreError {
         StoreError {
             path: self.path.display().to_string(),
             message: message.to_string(),
         }
+    }
+
+    fn open_lock_file(&self) -> Result<std::fs::File, StoreError> {
+        let lock_path = self.lock_path();
+        if let Some(dir) = lock_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| self.err(e))?;
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        options
+            .open(&lock_path)
+            .map_err(|e| self.err(format!("lock file {}: {e}", lock_path.display())))
+    }
+
+    /// Takes the refresh lock, blocking until no other process holds it.
+    pub fn lock(&self) -> Result<StoreLock, StoreError> {
+        let file = self.open_lock_file()?;
+        #[cfg(any(unix, windows))]
+        fs4::FileExt::lock(&file).map_err(|e| self.err(format!("lock: {e}")))?;
+        Ok(StoreLock::new(file))
     }
 }
 
@@ -147,8 +223,11 @@ impl TokenStore for FileTokenStore {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "token".into());
-        // A per-process temporary name so concurrent writers never share a half-written file.
-        let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+        // A temporary name unique to this process and write, so concurrent writers (threads or
+        // processes) never share a half-written file; the rename then replaces the file whole.
+        static WRITES: AtomicU64 = AtomicU64::new(0);
+        let n = WRITES.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{file_name}.{}.{n}.tmp", std::process::id()));
         let bytes = serde_json::to_vec_pretty(token).map_err(|e| self.err(e))?;
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create(true).truncate(true);
@@ -179,6 +258,18 @@ impl TokenStore for FileTokenStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(self.err(e)),
         }
+    }
+
+    fn try_lock_refresh(&self) -> Result<Option<StoreLock>, StoreError> {
+        let file = self.open_lock_file()?;
+        // Targets without file locks (wasm) fall back to in-process single flight only.
+        #[cfg(any(unix, windows))]
+        match fs4::FileExt::try_lock(&file) {
+            Ok(()) => {}
+            Err(fs4::TryLockError::WouldBlock) => return Ok(None),
+            Err(fs4::TryLockError::Error(e)) => return Err(self.err(format!("lock: {e}"))),
+        }
+        Ok(Some(StoreLock::new(file)))
     }
 }
 
@@ -211,6 +302,31 @@ mod tests {
         }
         store.clear().unwrap();
         assert_eq!(store.load().unwrap(), None);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn refresh_lock_excludes_other_holders() {
+        let dir = std::env::temp_dir().join(format!("zohocrm-store-lock-{}", std::process::id()));
+        let a = FileTokenStore::new(dir.join("t.json"));
+        let b = FileTokenStore::new(dir.join("t.json"));
+        let held = a.try_lock_refresh().unwrap().expect("free at first");
+        // flock excludes other open files even within one process.
+        assert!(b.try_lock_refresh().unwrap().is_none());
+        drop(held);
+        assert!(b.try_lock_refresh().unwrap().is_some());
+        let blocking = b.lock().unwrap();
+        assert!(a.try_lock_refresh().unwrap().is_none());
+        drop(blocking);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(a.lock_path())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
         let _ = std::fs::remove_dir_all(dir);
     }
 

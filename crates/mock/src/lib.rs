@@ -17,6 +17,10 @@
 //!   (`POST /coql`), related lists (Contacts and Deals of an Account, Deals of a Contact, Notes,
 //!   Attachments: list, link, delink), notes, tags, attachments (multipart upload, download),
 //!   lead conversion and mass update;
+//! - **bulk read and bulk write** (`/crm/bulk/v8/...`, the upload host's `/crm/v8/upload`
+//!   with its `feature` and `X-CRM-ORG` headers), **composite requests** and **notification
+//!   channels** (`/crm/v8/actions/watch`); their choices are documented in `bulk.rs`,
+//!   `composite.rs` and `watch.rs`;
 //! - **fixture replay**: any other request equal to a recorded fixture gets the recorded answer;
 //! - **faults** on demand: Zoho error envelopes, dropped connections, slow or truncated answers,
 //!   HTML error pages, expired tokens.
@@ -96,6 +100,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod bulk;
+mod composite;
 mod http1;
 mod oauth;
 mod org;
@@ -105,6 +111,7 @@ mod replay;
 mod server;
 mod territories;
 mod util;
+mod watch;
 
 use server::Shared;
 
@@ -141,6 +148,16 @@ pub struct MockConfig {
     /// A module's demo records are generated the first time it is used, so a large number
     /// costs nothing to tests that never touch Leads.
     pub demo_leads: usize,
+    /// More refresh tokens accepted besides [`refresh_token`](Self::refresh_token), one per
+    /// further user (default none). Each mints its own access tokens, throttled separately;
+    /// [`MockZoho::access_token_owner`] tells which refresh token an access token came from.
+    pub extra_refresh_tokens: Vec<String>,
+    /// When set, every bulk read job exports this many generated Lead rows instead of the
+    /// module's stored records, made on the fly while the result zip is written, so a large
+    /// export (250,000 rows) holds no record in memory (default `None`).
+    pub bulk_read_rows: Option<usize>,
+    /// Records per bulk read result page (default 200,000, Zoho's; smaller values test paging).
+    pub bulk_page_size: usize,
 }
 
 impl Default for MockConfig {
@@ -157,6 +174,9 @@ impl Default for MockConfig {
             fixtures_dir: None,
             demo_data: true,
             demo_leads: 3000,
+            extra_refresh_tokens: Vec::new(),
+            bulk_read_rows: None,
+            bulk_page_size: 200_000,
         }
     }
 }
@@ -184,6 +204,9 @@ pub struct Stats {
     pub record_writes: u64,
     /// TCP connections accepted (a client reusing one keep-alive connection adds one).
     pub connections: u64,
+    /// The most requests under `/crm/` being handled at once (from the end of reading the
+    /// request to the response being ready, injected delays included).
+    pub max_in_flight: u64,
 }
 
 /// One request as received.
@@ -379,6 +402,12 @@ impl MockZoho {
         self.shared.expire_tokens()
     }
 
+    /// The refresh token `access_token` was minted from (`client_credentials:{client_id}` for
+    /// the client-credentials grant); `None` for a token this server never minted.
+    pub fn access_token_owner(&self, access_token: &str) -> Option<String> {
+        self.shared.access_token_owner(access_token)
+    }
+
     /// Stores `record` in `module` exactly as given, without any validation (so a test can
     /// plant values Zoho would never send, such as a malformed date-time), and returns its id:
     /// the record's `id` (a string or number) if it has one, else a new one. A record with the
@@ -496,6 +525,11 @@ impl BlockingMock {
     /// See [`MockZoho::expire_tokens`].
     pub fn expire_tokens(&self) {
         self.shared.expire_tokens()
+    }
+
+    /// See [`MockZoho::access_token_owner`].
+    pub fn access_token_owner(&self, access_token: &str) -> Option<String> {
+        self.shared.access_token_owner(access_token)
     }
 
     /// See [`MockZoho::put_raw_record`].

@@ -73,7 +73,20 @@ impl AuthState {
     pub fn new(config: &MockConfig) -> Self {
         let mut state = AuthState::default();
         state.refresh.insert(config.refresh_token.clone(), false);
+        for extra in &config.extra_refresh_tokens {
+            state.refresh.insert(extra.clone(), false);
+        }
         state
+    }
+
+    /// The refresh token (or client-credentials key) an access token was minted from.
+    pub fn owner(&self, config: &MockConfig, token: &str) -> Option<String> {
+        let at = self.access.get(token)?;
+        Some(
+            at.refresh_token
+                .clone()
+                .unwrap_or_else(|| format!("client_credentials:{}", config.client_id)),
+        )
     }
 
     /// `POST /oauth/v2/token`.

@@ -114,6 +114,10 @@ pub(crate) struct Org {
     /// Module records (Leads, Contacts, Accounts, Deals, Notes) and what hangs off them.
     pub records: Store,
     pub deleted: Vec<Deleted>,
+    /// Bulk read/write jobs and uploaded files.
+    pub bulk: crate::bulk::BulkState,
+    /// Notification channels.
+    pub watch: crate::watch::Channels,
     /// The caller (the user the tokens belong to).
     pub current_user: String,
     pub licence_limit: usize,
@@ -230,6 +234,8 @@ impl Org {
             territories,
             records: Store::new(plan),
             deleted: Vec::new(),
+            bulk: crate::bulk::BulkState::new(config),
+            watch: Default::default(),
             current_user,
             licence_limit: 10,
             replaying: config.fixtures_dir.is_some(),
@@ -279,6 +285,11 @@ impl Org {
             ["__features"] if get => Routed::Handled(self.features(req)),
             ["__features", name] if get => Routed::Handled(self.feature(name)),
             ["__features", ..] => Routed::Rejected(crate::util::invalid_method()),
+            ["upload"] if req.method == "POST" => Routed::Handled(self.bulk_upload(req)),
+            ["__composite_requests"] if req.method == "POST" => {
+                Routed::Handled(self.composite(req))
+            }
+            ["actions", "watch"] => self.route_watch(req),
             ["settings", "territories", ..] => self.route_territories(req, &tail[2..]),
             [users, user, "territories", rest @ ..] if users.eq_ignore_ascii_case("users") => {
                 self.route_user_territories(req, user, rest)

@@ -1,6 +1,7 @@
 //! The server: accepting connections, logging, faults, authentication and routing between the
 //! accounts endpoints, the stateful org and fixture replay.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncWriteExt, BufReader};
@@ -24,6 +25,17 @@ pub(crate) struct Shared {
     auth: Mutex<AuthState>,
     org: Mutex<Org>,
     replay: Replay,
+    in_flight: AtomicU64,
+    max_in_flight: AtomicU64,
+}
+
+/// Counts one `/crm/` request as in flight while it lives.
+struct InFlight<'a>(&'a AtomicU64);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl std::fmt::Debug for Shared {
@@ -52,13 +64,20 @@ impl Shared {
             log: Mutex::default(),
             faults: Mutex::default(),
             replay,
+            in_flight: AtomicU64::new(0),
+            max_in_flight: AtomicU64::new(0),
         }
     }
 
     pub fn stats(&self) -> Stats {
         let mut stats = lock(&self.stats).clone();
         stats.record_writes = lock(&self.org).records.writes;
+        stats.max_in_flight = self.max_in_flight.load(Ordering::SeqCst);
         stats
+    }
+
+    pub fn access_token_owner(&self, token: &str) -> Option<String> {
+        lock(&self.auth).owner(&self.config, token)
     }
 
     /// Runs `f` on the org (the test hooks).
@@ -124,6 +143,11 @@ impl Shared {
                 stats.api_requests += 1;
             }
         }
+        let _in_flight = req.path.starts_with("/crm/").then(|| {
+            let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+            InFlight(&self.in_flight)
+        });
         if let Some(kind) = self.take_fault(&req) {
             match kind {
                 FaultKind::Status {
@@ -192,6 +216,7 @@ impl Shared {
         }
         let routed = match rest {
             ["v8", tail @ ..] => lock(&self.org).route(req, tail),
+            ["bulk", "v8", tail @ ..] => lock(&self.org).route_bulk(req, tail),
             _ => Routed::Unserved(invalid_url()),
         };
         let (resp, reached) = match routed {

@@ -25,10 +25,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod bulk;
 mod client;
 mod records;
+mod stream;
 mod transport;
 
+pub use bulk::{BulkPage, BulkRead, BulkWrite, BulkWriteReport};
 pub use client::{Client, ClientBuilder, Pager};
 pub use records::Records;
 pub use transport::HyperTransport;

@@ -84,17 +84,23 @@ impl HyperTransport {
             .map_err(map_client_error)?;
         let (head, body) = response.into_parts();
         let limit = self.config.max_body_bytes;
-        if content_length(&head.headers).is_some_and(|n| n > limit as u64) {
+        let declared = content_length(&head.headers);
+        if declared.is_some_and(|n| n > limit as u64) {
             return Err(too_large(limit));
         }
-        let collected = Limited::new(body, limit)
-            .collect()
-            .await
-            .map_err(|e| map_body_error(e.as_ref(), limit))?;
-        Ok(http::Response::from_parts(
-            head,
-            collected.to_bytes().to_vec(),
-        ))
+        // Frames go straight into one buffer sized from Content-Length: no second copy.
+        let mut out = Vec::with_capacity(declared.map_or(8 * 1024, |n| n as usize));
+        let mut body = Limited::new(body, limit);
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| map_body_error(e.as_ref(), limit))?;
+            if let Ok(data) = frame.into_data() {
+                out.extend_from_slice(&data);
+            }
+        }
+        // hyper-util hands the connection back to its pool from a spawned task; yielding once
+        // lets that task run, so the next call reuses the connection instead of racing a new one.
+        tokio::task::yield_now().await;
+        Ok(http::Response::from_parts(head, out))
     }
 }
 

@@ -43,6 +43,15 @@ impl UreqTransport {
             .accept_encoding(ureq::config::AutoHeaderValue::None)
             .timeout_global(Some(config.timeout))
             .timeout_connect(Some(config.connect_timeout))
+            // Stated rather than inherited: Mozilla's roots via webpki, certificate and host
+            // name verification on. Nothing in this crate can turn them off.
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .provider(ureq::tls::TlsProvider::Rustls)
+                    .root_certs(ureq::tls::RootCerts::WebPki)
+                    .disable_verification(false)
+                    .build(),
+            )
             .build();
         UreqTransport {
             agent: agent_config.new_agent(),
@@ -209,5 +218,16 @@ mod tests {
     #[test]
     fn seeds_differ() {
         assert_ne!(jitter_seed(), jitter_seed());
+    }
+
+    #[test]
+    fn tls_verification_is_on_with_webpki_roots() {
+        let t = UreqTransport::default();
+        let config = t.agent.config();
+        let tls = config.tls_config();
+        assert!(!tls.disable_verification());
+        assert!(matches!(tls.root_certs(), ureq::tls::RootCerts::WebPki));
+        assert_eq!(tls.provider(), ureq::tls::TlsProvider::Rustls);
+        assert_eq!(config.max_redirects(), 0);
     }
 }

@@ -3,5 +3,9 @@
 
 mod fixtures;
 mod harness;
+mod hostile;
+mod reliability;
 mod scenarios;
+mod secrets;
 mod session;
+mod webhooks;

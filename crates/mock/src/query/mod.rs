@@ -8,7 +8,6 @@
 //!   matches when any element does;
 //! - comparisons are those of `value.rs`: numeric, then date-time, then case-insensitive text.
 
-
 mod coql;
 mod criteria;
 mod value;

@@ -193,7 +193,7 @@ pub(crate) struct MassJob {
 pub(crate) type Records = BTreeMap<Key, Arc<Record>>;
 
 /// The records of every module, plus what hangs off them.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Store {
     modules: Vec<Records>,
     loaded: Vec<bool>,

@@ -1,6 +1,8 @@
 //! Integration tests of the hyper transport and client, against the mock server on 127.0.0.1.
 
+mod bulk;
 mod client;
+mod reliability;
 
 use std::sync::Arc;
 

@@ -1,6 +1,9 @@
 //! Integration tests of the ureq transport and client, against the mock server on 127.0.0.1.
 
+mod bulk;
 mod client;
+mod reliability;
+mod token_file;
 
 use zohocrm_conformance::{Harness, Settings};
 use zohocrm_core::{Endpoint, Error, Session};
