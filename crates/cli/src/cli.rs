@@ -2,6 +2,9 @@
 
 use std::path::PathBuf;
 
+use std::ffi::OsStr;
+
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::output::Format;
@@ -65,9 +68,16 @@ pub struct GlobalArgs {
     /// Config file (default: zcrm/config.toml in the platform config directory).
     #[arg(long, global = true, env = "ZCRM_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Output format (default: table on a terminal, json otherwise).
-    #[arg(long, short = 'o', global = true, value_enum)]
-    pub output: Option<Format>,
+    /// Output format: table, json, jsonl or csv (default: table on a terminal, json
+    /// otherwise). For `bulk export`: the CSV file to write, `-` for stdout.
+    #[arg(
+        long,
+        short = 'o',
+        global = true,
+        value_name = "FORMAT|FILE",
+        value_parser = OutputParser
+    )]
+    pub output: Option<OutputArg>,
     /// Run against an embedded mock Zoho CRM server with demo data (no account needed).
     #[arg(long, global = true)]
     pub mock: bool,
@@ -96,6 +106,9 @@ pub enum Command {
     Records(RecordsCommand),
     /// Run a COQL query, e.g. `zcrm coql "select Last_Name from Leads where Email is not null limit 200"`.
     Coql(CoqlArgs),
+    /// Bulk export (bulk read) to CSV, and bulk import (bulk write) from CSV.
+    #[command(subcommand)]
+    Bulk(BulkCommand),
     /// Any API call, printing the response JSON (like `gh api`).
     Api(ApiArgs),
     /// Any typed operation of the SDK by its id (see `zcrm ops`), with a JSON input.
@@ -412,6 +425,121 @@ pub struct CoqlArgs {
     /// rewritten page after page; otherwise the query runs once.
     #[arg(long)]
     pub all: bool,
+}
+
+/// The value of `--output`: a format, or a file name (which only `bulk export` takes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputArg {
+    /// `table`, `json`, `jsonl` or `csv`.
+    Format(Format),
+    /// Anything else: the file of `bulk export` (`-` for stdout).
+    File(String),
+}
+
+/// Parses `--output`: a format name (any case), else a file name. Commands other than
+/// `bulk export` refuse file names (exit 2), as clap would refuse an unknown format.
+#[derive(Debug, Clone, Copy)]
+pub struct OutputParser;
+
+impl TypedValueParser for OutputParser {
+    type Value = OutputArg;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<OutputArg, clap::Error> {
+        let text = value
+            .to_str()
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidUtf8).with_cmd(cmd))?;
+        Ok(match Format::from_str(text, true) {
+            Ok(format) => OutputArg::Format(format),
+            Err(_) => OutputArg::File(text.to_owned()),
+        })
+    }
+}
+
+/// `zcrm bulk ...`.
+#[derive(Debug, Subcommand)]
+pub enum BulkCommand {
+    /// Export a module's records to one CSV file with bulk read jobs (200,000 records a page,
+    /// streamed to the file), e.g. `zcrm bulk export Leads --fields Last_Name,Email -o leads.csv`.
+    Export(BulkExportArgs),
+    /// Import records from a CSV file with bulk write jobs (25,000 rows a job); prints the rows
+    /// that failed, e.g. `zcrm bulk import Leads leads.csv --operation upsert --find-by Email`.
+    Import(BulkImportArgs),
+}
+
+/// Arguments of `bulk export` (the file is the global `-o FILE`).
+#[derive(Debug, Args)]
+pub struct BulkExportArgs {
+    /// The module API name, e.g. Leads.
+    pub module: String,
+    /// The fields to export (comma-separated API names; default: every field). `id` always
+    /// comes first.
+    #[arg(long, value_delimiter = ',')]
+    pub fields: Vec<String>,
+    /// Which records: `FIELD:COMPARATOR:VALUE`, conditions in parentheses joined by `and` or
+    /// `or` (e.g. `(Lead_Source:equal:Web) and (Annual_Revenue:greater_than:1000)`), or Zoho's
+    /// criteria JSON. Values of `in`, `not_in`, `between` are comma-separated.
+    #[arg(long)]
+    pub criteria: Option<String>,
+    /// Records of this custom view.
+    #[arg(long, value_name = "ID")]
+    pub cvid: Option<String>,
+    /// How jobs are polled.
+    #[command(flatten)]
+    pub job: JobArgs,
+}
+
+/// Arguments of `bulk import`.
+#[derive(Debug, Args)]
+pub struct BulkImportArgs {
+    /// The module API name, e.g. Leads.
+    pub module: String,
+    /// The CSV file: a header row of field API names, then one record per row.
+    pub file: PathBuf,
+    /// What to do with each row.
+    #[arg(long, value_enum, default_value_t = BulkOperation::Insert)]
+    pub operation: BulkOperation,
+    /// The field that finds existing records (required by update and upsert), e.g. `Email` or
+    /// `id`.
+    #[arg(long, value_name = "FIELD")]
+    pub find_by: Option<String>,
+    /// Empty cells leave fields unchanged (instead of emptying them).
+    #[arg(long)]
+    pub ignore_empty: bool,
+    /// The organisation id (zgid, sent as `X-CRM-ORG` to the upload host); `zcrm api GET org`
+    /// shows it. Else `org_id` in the config file; with `--mock`, the mock's.
+    #[arg(long, env = "ZOHO_ORG_ID", value_name = "ID")]
+    pub org_id: Option<String>,
+    /// How jobs are polled.
+    #[command(flatten)]
+    pub job: JobArgs,
+}
+
+/// The operation of `bulk import`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BulkOperation {
+    /// Create a record per row.
+    Insert,
+    /// Update the record found by `--find-by`.
+    Update,
+    /// Update the record found by `--find-by`, or create one.
+    Upsert,
+}
+
+/// Polling options of bulk jobs.
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    /// Seconds before the second status poll of a job; later waits grow by half up to 30 s
+    /// (default 2; with `--mock`, 0.01).
+    #[arg(long, value_name = "SECS")]
+    pub poll_interval: Option<f64>,
+    /// Give up waiting for a job after this many seconds (default 3600).
+    #[arg(long, value_name = "SECS")]
+    pub job_timeout: Option<u64>,
 }
 
 /// Arguments of `api`.

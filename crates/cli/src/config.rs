@@ -70,6 +70,8 @@ pub struct FileConfig {
     pub api_domain: Option<String>,
     /// `token_store`.
     pub token_store: Option<PathBuf>,
+    /// `org_id`: the organisation id (zgid) that bulk imports send as `X-CRM-ORG`.
+    pub org_id: Option<String>,
 }
 
 /// The resolved settings of one run.
@@ -89,6 +91,9 @@ pub struct Settings {
     pub api_domain: Option<Sourced<String>>,
     /// The token store file.
     pub token_store: Sourced<PathBuf>,
+    /// The organisation id (zgid) from the config file or `--mock` (`bulk import` takes
+    /// `--org-id`/`ZOHO_ORG_ID` first).
+    pub org_id: Option<Sourced<String>>,
     /// The config file that was read, if any.
     pub config_file: Option<PathBuf>,
     /// Retries after a failed attempt.
@@ -300,6 +305,10 @@ impl Settings {
                 source: Source::Default,
             },
         };
+        let org_id = non_empty(file.org_id).map(|v| Sourced {
+            value: v.trim().to_owned(),
+            source: Source::File,
+        });
         Ok(Settings {
             client_id,
             client_secret,
@@ -308,6 +317,7 @@ impl Settings {
             accounts_url,
             api_domain,
             token_store,
+            org_id,
             config_file,
             retries: args.retries,
             timeout: Duration::from_secs(args.timeout.max(1)),
@@ -336,6 +346,7 @@ impl Settings {
             value: token_store,
             source: Source::Mock,
         };
+        self.org_id = Some(mock(cfg.org_id));
     }
 
     /// The accounts server origin.

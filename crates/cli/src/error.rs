@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use zohocrm_core::error::{AuthErrorKind, TransportErrorKind};
+use zohocrm_core::jobs::JobError;
 use zohocrm_core::records::BatchError;
 use zohocrm_core::Error;
 
@@ -41,10 +42,23 @@ pub enum CliError {
     Usage(String),
     /// An authentication problem found by the tool itself (e.g. nothing to revoke).
     Auth(String),
+    /// Zoho refused the request; the line says why (exit 1).
+    Api(String),
     /// Already reported (e.g. per-row failures); exit with this code.
     Reported(Exit),
     /// Writing the output failed.
     Io(std::io::Error),
+    /// A bulk job, or the files it reads and writes, failed.
+    Job(JobError),
+}
+
+impl From<JobError> for CliError {
+    fn from(e: JobError) -> Self {
+        match e {
+            JobError::Api(e) => CliError::Zoho(*e),
+            other => CliError::Job(other),
+        }
+    }
 }
 
 impl From<Error> for CliError {
@@ -92,9 +106,11 @@ impl CliError {
             CliError::Batch(b) => exit_of(&b.error),
             CliError::Usage(_) => Exit::Usage,
             CliError::Auth(_) => Exit::Auth,
+            CliError::Api(_) => Exit::Api,
             CliError::Reported(code) => *code,
             CliError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Ok,
             CliError::Io(_) => Exit::Api,
+            CliError::Job(e) => job_exit(e),
         }
     }
 
@@ -109,11 +125,59 @@ impl CliError {
                 b.total,
                 describe(&b.error, scope)
             )),
-            CliError::Usage(m) | CliError::Auth(m) => Some(m.clone()),
+            CliError::Usage(m) | CliError::Auth(m) | CliError::Api(m) => Some(m.clone()),
             CliError::Reported(_) => None,
             CliError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => None,
             CliError::Io(e) => Some(format!("cannot write the output: {e}")),
+            CliError::Job(e) => Some(describe_job(e, scope)),
         }
+    }
+}
+
+/// The exit code of a bulk job failure: the job failed or timed out, or its result file is
+/// not what Zoho documents → 1; a local file (temporary or input) could not be used → 2.
+pub fn job_exit(e: &JobError) -> Exit {
+    match e {
+        JobError::Api(e) => exit_of(e),
+        JobError::Io(_) => Exit::Usage,
+        _ => Exit::Api,
+    }
+}
+
+/// One readable line for a bulk job failure.
+pub fn describe_job(e: &JobError, scope: Option<&str>) -> String {
+    match e {
+        JobError::Api(e) => describe(e, scope),
+        JobError::Failed {
+            job_id,
+            state,
+            message,
+            error,
+        } => {
+            let mut line = format!("bulk job {job_id} ended {state}: {message}");
+            if let Some(error) = error {
+                if !message.contains(error.code.as_str()) {
+                    let _ = write!(line, " ({}: {})", error.code.as_str(), error.message);
+                }
+            }
+            line
+        }
+        JobError::TimedOut {
+            job_id,
+            state,
+            waited,
+        } => format!(
+            "bulk job {job_id} is still {state} after {}s; hint: raise --job-timeout (the job \
+             goes on at Zoho: `zcrm api GET /crm/bulk/v8/read/{job_id}` or `.../write/{job_id}` \
+             shows it)",
+            waited.as_secs()
+        ),
+        JobError::Io(e) => format!(
+            "file error: {e}; hint: check the free space and the permissions of the temporary \
+             directory ({})",
+            std::env::temp_dir().display()
+        ),
+        other => other.to_string(),
     }
 }
 

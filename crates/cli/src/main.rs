@@ -12,6 +12,7 @@ mod config;
 mod error;
 mod input;
 mod output;
+mod progress;
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -19,7 +20,7 @@ use std::process::ExitCode;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
-use crate::cli::{Cli, Command, RecordsCommand, TerritoriesCommand};
+use crate::cli::{BulkCommand, Cli, Command, OutputArg, RecordsCommand, TerritoriesCommand};
 use crate::config::Settings;
 use crate::error::CliError;
 use crate::output::Format;
@@ -47,6 +48,10 @@ pub struct App {
     pub format: Format,
     /// Whether `--output` was given.
     pub explicit_format: bool,
+    /// The file named by `--output` (only `bulk export` takes one; `-` is stdout).
+    pub output_file: Option<String>,
+    /// Whether `--mock` is on.
+    pub mock: bool,
 }
 
 impl App {
@@ -93,8 +98,28 @@ pub fn temp_dir(what: &str) -> PathBuf {
 }
 
 fn run(cli: Cli, matches: &ArgMatches) -> Result<(), CliError> {
-    let format = cli.global.output.unwrap_or_else(Format::detect);
-    let explicit_format = cli.global.output.is_some();
+    let exporting = matches!(cli.command, Command::Bulk(BulkCommand::Export(_)));
+    let (format, output_file) = match cli.global.output.clone() {
+        None => (None, None),
+        Some(OutputArg::Format(f)) if !exporting => (Some(f), None),
+        Some(OutputArg::Format(f)) => {
+            let name = format!("{f:?}").to_ascii_lowercase();
+            return Err(CliError::Usage(format!(
+                "bulk export writes CSV to the file named by -o; `{name}` is a format name: give \
+                 a file name (e.g. -o leads.csv, or -o ./{name} for a file called {name}), or \
+                 -o - for stdout"
+            )));
+        }
+        Some(OutputArg::File(name)) if exporting => (None, Some(name)),
+        Some(OutputArg::File(name)) => {
+            return Err(CliError::Usage(format!(
+                "invalid value '{name}' for '--output': use table, json, jsonl or csv (only \
+                 `bulk export` takes a file name)"
+            )));
+        }
+    };
+    let explicit_format = format.is_some();
+    let format = format.unwrap_or_else(Format::detect);
     match &cli.command {
         Command::Tour => return cmd::tour::run(),
         Command::Ops(args) => {
@@ -115,6 +140,8 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<(), CliError> {
         settings,
         format,
         explicit_format,
+        output_file,
+        mock: cli.global.mock,
     };
     match cli.command {
         Command::Auth(c) => cmd::auth::run(&app, c),
@@ -124,6 +151,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<(), CliError> {
         Command::Coql(a) => cmd::coql::run(&app, a),
         Command::Api(a) => cmd::api::run(&app, a),
         Command::Call(a) => cmd::api::call(&app, a),
+        Command::Bulk(c) => cmd::bulk::run(&app, c),
         Command::Ops(_) | Command::Tour => unreachable!("handled above"),
     }
 }
@@ -162,6 +190,14 @@ fn scope_of(command: &Command) -> Option<String> {
             RecordsCommand::Delete { module, .. } => module_scope(module, "DELETE"),
         },
         Command::Coql(_) => "ZohoCRM.coql.READ and ZohoCRM.modules.ALL".into(),
+        Command::Bulk(BulkCommand::Export(a)) => {
+            format!("ZohoCRM.bulk.read and {}", module_scope(&a.module, "READ"))
+        }
+        Command::Bulk(BulkCommand::Import(a)) => format!(
+            "ZohoCRM.bulk.CREATE (or ZohoCRM.bulk.ALL), ZohoFiles.files.ALL for the upload, and \
+             ZohoCRM.modules.{}.ALL or ZohoCRM.modules.ALL",
+            a.module.to_ascii_lowercase()
+        ),
         Command::Call(c) if c.op.starts_with("territor") || c.op.starts_with("users_territ") => {
             TERRITORIES.into()
         }

@@ -769,8 +769,323 @@ fn mock_flag_and_tour_work_offline() {
         "MANDATORY_NOT_FOUND",
         "COQL",
         "Search",
+        "Bulk export",
         "Done",
     ] {
         assert!(text.contains(expected), "missing {expected}:\n{text}");
     }
+}
+
+/// A mock whose bulk reads export 5,000 generated Leads in pages of 2,000.
+fn start_bulk() -> (BlockingMock, Scratch) {
+    let config = MockConfig {
+        bulk_read_rows: Some(5_000),
+        bulk_page_size: 2_000,
+        ..MockConfig::default()
+    };
+    (
+        BlockingMock::start_with(config).expect("mock starts"),
+        Scratch::new("bulk"),
+    )
+}
+
+/// `run` for `bulk` commands, polling jobs every 10 ms (their option follows the command).
+fn run_bulk(cmd: &mut Command, args: &[&str]) -> Output {
+    cmd.args(args)
+        .args(["--poll-interval", "0.01"])
+        .output()
+        .expect("zcrm runs")
+}
+
+#[test]
+fn bulk_export_writes_every_page_into_one_csv() {
+    let (mock, s) = start_bulk();
+    let file = s.path("leads.csv");
+    let out = ok(run_bulk(
+        &mut zcrm(&mock, &s, RT),
+        &[
+            "bulk",
+            "export",
+            "Leads",
+            "--fields",
+            "Last_Name,Email",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    ));
+    assert!(stdout(&out).is_empty());
+    let err = stderr(&out);
+    assert!(
+        err.contains("5000 rows") && err.contains("3 pages"),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec!["id", "Last_Name", "Email"],
+        "one header"
+    );
+    let mut ids = std::collections::HashSet::new();
+    for (i, row) in reader.records().enumerate() {
+        let row = row.unwrap();
+        assert_eq!(
+            &row[1],
+            format!("Generated {i}"),
+            "rows in order, none lost"
+        );
+        assert_eq!(&row[2], format!("lead{i}@example.test"));
+        assert!(ids.insert(row[0].to_owned()));
+    }
+    assert_eq!(ids.len(), 5000);
+    let jobs = mock
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.uri.ends_with("/crm/bulk/v8/read"))
+        .count();
+    assert_eq!(jobs, 3, "one read job per page");
+    let left: Vec<_> = std::fs::read_dir(&s.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("partial"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    // Criteria, and `-o -` for stdout.
+    let out = ok(run_bulk(
+        &mut zcrm(&mock, &s, RT),
+        &[
+            "bulk",
+            "export",
+            "Leads",
+            "--fields",
+            "Lead_Source",
+            "--criteria",
+            "(Lead_Source:equal:Web) and (Last_Name:starts_with:Generated)",
+            "-o",
+            "-",
+        ],
+    ));
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("id,Lead_Source"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(
+        rows.len(),
+        1250,
+        "every fourth generated lead is from the web"
+    );
+    assert!(rows.iter().all(|r| r.ends_with(",Web")));
+
+    // `-o FILE` is only for bulk export; a format name is no file for it.
+    let out = run(&mut zcrm(&mock, &s, RT), &["licences", "-o", "x.csv"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let out = run(
+        &mut zcrm(&mock, &s, RT),
+        &["bulk", "export", "Leads", "-o", "csv"],
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let out = run(
+        &mut zcrm(&mock, &s, RT),
+        &[
+            "bulk",
+            "export",
+            "Leads",
+            "--criteria",
+            "Last_Name:like:x",
+            "-o",
+            "x.csv",
+        ],
+    );
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("unknown comparator"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn bulk_import_reports_the_failed_rows_and_exits_1() {
+    let (mock, s) = start();
+    let file = s.path("leads.csv");
+    let mut text = String::from("Last_Name,Email,Company\n");
+    for i in 1..=300 {
+        match i {
+            42 => text.push_str(",nameless@example.test,Acme\n"),
+            // A multi-line cell: the next rows start one line further down.
+            100 => text.push_str("Multi,multi@example.test,\"Two\nlines\"\n"),
+            251 => text.push_str("Bad,not-an-email,Acme\n"),
+            _ => text.push_str(&format!("Lead{i},lead{i}@bulk.test,Acme\n")),
+        }
+    }
+    std::fs::write(&file, text).unwrap();
+    let path = file.to_str().unwrap();
+    let out = run_bulk(
+        zcrm(&mock, &s, RT).env("ZOHO_ORG_ID", "mock-org-1"),
+        &["bulk", "import", "Leads", path, "-o", "json"],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let failed = json_of(&out);
+    assert_eq!(
+        failed,
+        json!([
+            {"row": 42, "line": 43, "status": "SKIPPED", "code": "MANDATORY_NOT_FOUND",
+             "field": "Last_Name", "message": "required field is empty: Last_Name"},
+            {"row": 251, "line": 253, "status": "SKIPPED", "code": "INVALID_DATA",
+             "field": "Email", "message": "invalid value: Email"},
+        ])
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("imported 300 rows")
+            && err.contains("298 succeeded (298 added, 0 updated), 2 failed"),
+        "{err}"
+    );
+    let found = ok(run(
+        &mut zcrm(&mock, &s, RT),
+        &["records", "search", "Leads", "--email", "lead300@bulk.test"],
+    ));
+    assert_eq!(json_of(&found)[0]["Last_Name"], "Lead300");
+
+    // A wrong org id: the upload host refuses the file.
+    let out = run_bulk(
+        &mut zcrm(&mock, &s, RT),
+        &["bulk", "import", "Leads", path, "--org-id", "other-org"],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("X-CRM-ORG") && err.contains("org id `other-org`"),
+        "{err}"
+    );
+    assert!(stdout(&out).is_empty());
+
+    // No org id at all, or no --find-by for an update: usage errors, before any call.
+    let before = mock.stats().api_requests;
+    let out = run(&mut zcrm(&mock, &s, RT), &["bulk", "import", "Leads", path]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("ZOHO_ORG_ID"), "{}", stderr(&out));
+    let out = run(
+        &mut zcrm(&mock, &s, RT),
+        &[
+            "bulk",
+            "import",
+            "Leads",
+            path,
+            "--org-id",
+            "mock-org-1",
+            "--operation",
+            "update",
+        ],
+    );
+    assert_eq!(code(&out), 2);
+    assert_eq!(mock.stats().api_requests, before);
+
+    // Upsert on Email with --mock (its org id is used): new e-mail addresses are added.
+    let small = s.path("small.csv");
+    std::fs::write(
+        &small,
+        "Last_Name,Email\nOne,one@bulk.test\nTwo,two@bulk.test\n",
+    )
+    .unwrap();
+    let out = ok(run(
+        &mut bare(&s),
+        &[
+            "--mock",
+            "bulk",
+            "import",
+            "Leads",
+            small.to_str().unwrap(),
+            "--operation",
+            "upsert",
+            "--find-by",
+            "Email",
+            "-o",
+            "jsonl",
+        ],
+    ));
+    assert!(stdout(&out).is_empty());
+    assert!(
+        stderr(&out).contains("2 succeeded (2 added"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The org id from the config file; the same e-mail addresses are now updated.
+    let config = s.path("config.toml");
+    std::fs::write(&config, "org_id = \"mock-org-1\"\n").unwrap();
+    ok(run_bulk(
+        zcrm(&mock, &s, RT).env("ZOHO_ORG_ID", "mock-org-1"),
+        &["bulk", "import", "Leads", small.to_str().unwrap()],
+    ));
+    let out = ok(run_bulk(
+        zcrm(&mock, &s, RT).arg("--config").arg(&config),
+        &[
+            "bulk",
+            "import",
+            "Leads",
+            small.to_str().unwrap(),
+            "--operation",
+            "upsert",
+            "--find-by",
+            "Email",
+        ],
+    ));
+    assert!(
+        stderr(&out).contains("2 succeeded (0 added, 2 updated)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn bulk_export_failures_keep_the_old_file_and_map_to_exit_codes() {
+    let (mock, s) = start_bulk();
+    let file = s.path("leads.csv");
+    std::fs::write(&file, "old\n").unwrap();
+    let export = ["bulk", "export", "Leads", "-o", file.to_str().unwrap()];
+    // The job fails at Zoho: exit 1 with its reason.
+    mock.inject(
+        Fault::once(FaultKind::Status {
+            status: 200,
+            body: json!({"data": [{"id": "111", "operation": "read", "state": "FAILED",
+                "result": {"error_message": {"code": "INTERNAL_ERROR", "message": "export broke"}}}]})
+            .to_string(),
+            retry_after: None,
+        })
+        .on("/crm/bulk/v8/read/"),
+    );
+    let out = run_bulk(&mut zcrm(&mock, &s, RT), &export);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("FAILED") && err.contains("export broke"),
+        "{err}"
+    );
+    // The connection breaks while polling: exit 4.
+    mock.inject(Fault::once(FaultKind::CloseConnection).on("/crm/bulk/v8/read/"));
+    let out = run_bulk(&mut zcrm(&mock, &s, RT), &export);
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    // The output cannot be written: exit 2.
+    let nowhere = s.path("no-such-dir").join("leads.csv");
+    let out = run_bulk(
+        &mut zcrm(&mock, &s, RT),
+        &["bulk", "export", "Leads", "-o", nowhere.to_str().unwrap()],
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot write"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "old\n");
+    let partial = std::fs::read_dir(&s.0)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("partial")
+        })
+        .count();
+    assert_eq!(partial, 0, "no half-written file is left");
 }

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod bulk;
 pub mod coql;
 pub mod licences;
 pub mod ops;
