@@ -78,6 +78,60 @@ fn machine() -> String {
     format!("{cpu}, {cores} cores")
 }
 
+/// Runs the bulk export example in release mode on `rows` generated rows; reports rows per
+/// second and, where `/usr/bin/time` exists, the peak resident set size of the process.
+fn bulk_read(rows: usize) -> Result<String, String> {
+    eprintln!("== bulk read of {rows} rows (example bulk_export)");
+    let build = cargo()
+        .args([
+            "build",
+            "-q",
+            "--release",
+            "-p",
+            "zohocrm-ureq",
+            "--example",
+            "bulk_export",
+        ])
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !build.success() {
+        return Err("building the bulk_export example failed".into());
+    }
+    let exe = target_dir().join("release/examples/bulk_export");
+    let timer = std::path::Path::new("/usr/bin/time");
+    let started = std::time::Instant::now();
+    let out = if timer.exists() {
+        Command::new(timer)
+            .arg("-v")
+            .arg(&exe)
+            .arg(rows.to_string())
+            .output()
+    } else {
+        Command::new(&exe).arg(rows.to_string()).output()
+    }
+    .map_err(|e| e.to_string())?;
+    let elapsed = started.elapsed().as_secs_f64();
+    if !out.status.success() {
+        return Err(format!(
+            "bulk_export failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let peak = stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
+        .and_then(|kb| kb.trim().parse::<f64>().ok())
+        .map_or(
+            "peak RSS not measured (no /usr/bin/time)".to_owned(),
+            |kb| format!("peak RSS {:.1} MB", kb / 1024.0),
+        );
+    Ok(format!(
+        "{rows} rows in {elapsed:.2} s = {:.0} rows/s, {peak}",
+        rows as f64 / elapsed
+    ))
+}
+
 pub fn run(args: &[String]) -> Result<bool, String> {
     let quick = args.iter().any(|a| a == "--quick");
     let mut criterion_args: Vec<&str> = vec!["--noplot"];
@@ -122,6 +176,8 @@ pub fn run(args: &[String]) -> Result<bool, String> {
         .find_map(|l| serde_json::from_str(l).ok())
         .ok_or("the allocs bench printed no JSON")?;
     let alloc = |k: &str| allocs[k].as_u64().unwrap_or(0);
+
+    let bulk = bulk_read(if quick { 100_000 } else { 250_000 })?;
 
     let t = |g: &str, b: &str| mean_ns(g, b);
     let mut rows = Vec::new();
@@ -242,6 +298,14 @@ pub fn run(args: &[String]) -> Result<bool, String> {
         ),
         ratio: None,
         target: "",
+        met: None,
+    });
+
+    rows.push(Row {
+        what: "bulk read streamed (ureq, mock in process): rows/s, peak RSS",
+        value: bulk,
+        ratio: None,
+        target: "< 64 MB",
         met: None,
     });
 

@@ -10,10 +10,9 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 use zohocrm_core::features::GetUserLicences;
-use zohocrm_core::records::{Cond, Coql, CoqlQuery, InsertRecords, ListRecords, Typed};
+use zohocrm_core::records::Typed;
 use zohocrm_core::{
-    assemble, Context, Credentials, DataCenter, Endpoint, Environment, Exchange, Record, Session,
-    Step,
+    assemble, Context, Credentials, DataCenter, Endpoint, Environment, Exchange, Session, Step,
 };
 
 #[global_allocator]
@@ -32,26 +31,7 @@ fn main() {
     // `cargo bench` passes `--bench`; anything else (e.g. `cargo test --benches`) runs it too.
     let _profiler = dhat::Profiler::builder().testing().build();
     let ctx = Context::new(DataCenter::Eu, Environment::Production);
-    let list = ListRecords::new(
-        "Leads",
-        ["Last_Name", "Email", "Company", "Owner", "Created_Time"],
-    )
-    .per_page(200)
-    .page_token("c8582xx9e7c7");
-    let records: Vec<Record> = (0..100)
-        .map(|i| {
-            Record::new()
-                .with("Last_Name", format!("Lead {i}"))
-                .with("Company", "Acme & Sons")
-        })
-        .collect();
-    let insert = InsertRecords::new("Leads", records);
-    let coql = CoqlQuery::new(
-        Coql::select(["Last_Name", "Email"])
-            .from("Leads")
-            .filter(Cond::eq("Last_Name", "O'Brien").and(Cond::gt("Annual_Revenue", 1000)))
-            .limit(2000),
-    );
+    let (list, insert, coql) = support::sample_requests();
     let body = support::leads_page(200);
     let response = |b: &[u8]| -> http::Response<Vec<u8>> {
         http::Response::builder()

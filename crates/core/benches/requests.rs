@@ -12,41 +12,13 @@ use std::time::{Duration, SystemTime};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use zohocrm_core::features::GetUserLicences;
-use zohocrm_core::records::{Cond, Coql, CoqlQuery, InsertRecords, ListRecords};
 use zohocrm_core::{
-    assemble, Context, Credentials, DataCenter, Endpoint, Environment, Exchange, Record, Session,
-    Step,
+    assemble, Context, Credentials, DataCenter, Endpoint, Environment, Exchange, Session, Step,
 };
-
-/// The three typed requests measured, shared with the `allocs` bench.
-pub fn sample_requests() -> (ListRecords, InsertRecords, CoqlQuery) {
-    let list = ListRecords::new(
-        "Leads",
-        ["Last_Name", "Email", "Company", "Owner", "Created_Time"],
-    )
-    .per_page(200)
-    .page_token("c8582xx9e7c7");
-    let records: Vec<Record> = (0..100)
-        .map(|i| {
-            Record::new()
-                .with("Last_Name", format!("Lead {i}"))
-                .with("Email", format!("lead{i}@example.test"))
-                .with("Company", "Acme & Sons")
-        })
-        .collect();
-    let insert = InsertRecords::new("Leads", records);
-    let coql = CoqlQuery::new(
-        Coql::select(["Last_Name", "Email"])
-            .from("Leads")
-            .filter(Cond::eq("Last_Name", "O'Brien").and(Cond::gt("Annual_Revenue", 1000)))
-            .limit(2000),
-    );
-    (list, insert, coql)
-}
 
 fn assembly(c: &mut Criterion) {
     let ctx = Context::new(DataCenter::Eu, Environment::Production);
-    let (list, insert, coql) = sample_requests();
+    let (list, insert, coql) = support::sample_requests();
     let mut g = c.benchmark_group("assemble");
     g.bench_function("records_list", |b| {
         b.iter(|| assemble(&ctx, &black_box(&list).parts().unwrap()).unwrap())

@@ -218,30 +218,9 @@ pub struct CompositeResponse {
 }
 
 impl Serialize for CompositeResponse {
+    // The shape of `ActionResults`: `{"status", "items": [{"ok"} | {"error"}]}`.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "lowercase")]
-        enum Item<'a> {
-            Ok(&'a SubResponse),
-            Error(&'a ApiError),
-        }
-        #[derive(Serialize)]
-        struct Out<'a> {
-            status: u16,
-            items: Vec<Item<'a>>,
-        }
-        Out {
-            status: self.status,
-            items: self
-                .items
-                .iter()
-                .map(|i| match i {
-                    Ok(s) => Item::Ok(s),
-                    Err(e) => Item::Error(e),
-                })
-                .collect(),
-        }
-        .serialize(serializer)
+        crate::response::serialize_outcomes(self.status, &self.items, serializer)
     }
 }
 

@@ -141,7 +141,7 @@ impl Download {
 }
 
 /// The file name of a `Content-Disposition` value (`filename*=UTF-8''...` preferred).
-fn file_name(disposition: &str) -> Option<String> {
+pub(crate) fn file_name(disposition: &str) -> Option<String> {
     let mut plain = None;
     for param in disposition.split(';').map(str::trim) {
         let Some((key, value)) = param.split_once('=') else {

@@ -285,30 +285,39 @@ pub struct ActionResults {
 impl Serialize for ActionResults {
     // `{"status": 207, "items": [{"ok": {...}} | {"error": {...}}]}`: stable for snapshots and bindings.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "lowercase")]
-        enum Item<'a> {
-            Ok(&'a ActionSuccess),
-            Error(&'a ApiError),
-        }
-        #[derive(Serialize)]
-        struct Out<'a> {
-            status: u16,
-            items: Vec<Item<'a>>,
-        }
-        Out {
-            status: self.status,
-            items: self
-                .items
-                .iter()
-                .map(|i| match i {
-                    Ok(s) => Item::Ok(s),
-                    Err(e) => Item::Error(e),
-                })
-                .collect(),
-        }
-        .serialize(serializer)
+        serialize_outcomes(self.status, &self.items, serializer)
     }
+}
+
+/// Serialises per-item outcomes as `{"status": N, "items": [{"ok": ...} | {"error": ...}]}`
+/// (batch actions, composite answers).
+pub(crate) fn serialize_outcomes<S: serde::Serializer, T: Serialize>(
+    status: u16,
+    items: &[Result<T, ApiError>],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "lowercase")]
+    enum Item<'a, T> {
+        Ok(&'a T),
+        Error(&'a ApiError),
+    }
+    #[derive(Serialize)]
+    struct Out<'a, T> {
+        status: u16,
+        items: Vec<Item<'a, T>>,
+    }
+    Out {
+        status,
+        items: items
+            .iter()
+            .map(|i| match i {
+                Ok(s) => Item::Ok(s),
+                Err(e) => Item::Error(e),
+            })
+            .collect(),
+    }
+    .serialize(serializer)
 }
 
 impl ActionResults {

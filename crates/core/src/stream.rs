@@ -152,32 +152,12 @@ fn header(head: &http::HeaderMap, name: http::header::HeaderName) -> Option<Stri
         .map(str::to_owned)
 }
 
-/// The file name of a `Content-Disposition` value (`filename*=UTF-8''...` preferred).
-fn disposition_file_name(disposition: &str) -> Option<String> {
-    let mut plain = None;
-    for param in disposition.split(';').map(str::trim) {
-        let Some((key, value)) = param.split_once('=') else {
-            continue;
-        };
-        match key.trim().to_ascii_lowercase().as_str() {
-            "filename*" => {
-                let encoded = value.trim().rsplit('\'').next().unwrap_or_default();
-                let decoded = percent_encoding::percent_decode_str(encoded).decode_utf8_lossy();
-                return Some(decoded.into_owned());
-            }
-            "filename" => plain = Some(value.trim().trim_matches('"').to_owned()),
-            _ => {}
-        }
-    }
-    plain.filter(|s| !s.is_empty())
-}
-
 fn downloaded(resp: &http::Response<&[u8]>, bytes: u64) -> Downloaded {
     Downloaded {
         status: resp.status().as_u16(),
         content_type: header(resp.headers(), CONTENT_TYPE),
         file_name: header(resp.headers(), http::header::CONTENT_DISPOSITION)
-            .and_then(|d| disposition_file_name(&d)),
+            .and_then(|d| crate::outputs::file_name(&d)),
         bytes,
     }
 }

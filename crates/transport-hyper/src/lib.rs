@@ -31,10 +31,11 @@ mod records;
 mod stream;
 mod transport;
 
-pub use bulk::{BulkPage, BulkRead, BulkWrite, BulkWriteReport};
+pub use bulk::{BulkPage, BulkRead};
 pub use client::{Client, ClientBuilder, Pager};
 pub use records::Records;
 pub use transport::HyperTransport;
+pub use zohocrm_core::bulk::{BulkWrite, BulkWriteReport};
 pub use zohocrm_core::config::{TransportConfig, DEFAULT_MAX_BODY_BYTES};
 
 pub use zohocrm_core;

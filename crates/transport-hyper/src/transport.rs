@@ -97,9 +97,6 @@ impl HyperTransport {
                 out.extend_from_slice(&data);
             }
         }
-        // hyper-util hands the connection back to its pool from a spawned task; yielding once
-        // lets that task run, so the next call reuses the connection instead of racing a new one.
-        tokio::task::yield_now().await;
         Ok(http::Response::from_parts(head, out))
     }
 }

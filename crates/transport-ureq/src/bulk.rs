@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use zohocrm_core::bulk::file::{BulkWriteFile, CsvZip, RowOutcome, Rows};
 use zohocrm_core::bulk::{
-    BulkReadJob, BulkWriteJob, CreateBulkReadJob, CreateBulkWriteJob, DownloadBulkReadResult,
-    DownloadBulkWriteResult, GetBulkReadJob, GetBulkWriteJob, UploadBulkFileStream, WriteOperation,
+    BulkReadJob, BulkWrite, BulkWriteJob, BulkWriteReport, CreateBulkReadJob,
+    DownloadBulkReadResult, DownloadBulkWriteResult, GetBulkReadJob, GetBulkWriteJob,
+    UploadBulkFileStream,
 };
 use zohocrm_core::composite::{Composite, SubCalls};
 use zohocrm_core::jobs::{JobError, JobPhase, JobStatus, PollPolicy, WaitStep, Waiter};
@@ -175,13 +176,13 @@ impl Client {
         while rows.peek().is_some() {
             n += 1;
             let temp = TempFile::new(
-                &write.dir,
+                write.dir(),
                 &format!("write{n}"),
                 self.transport().jitter_seed(),
             );
             let mut file = BulkWriteFile::new(
                 BufWriter::new(File::create(&temp.path)?),
-                write.columns.iter().cloned(),
+                write.columns().iter().cloned(),
             )?;
             while !file.is_full() {
                 match rows.next() {
@@ -195,8 +196,8 @@ impl Client {
                 .into_inner()
                 .map_err(|e| JobError::Io(e.into_error()))?
                 .sync_all()?;
-            let file_id = self.upload_bulk_file(&write.org_id, &temp.path)?;
-            let mut create = write.job.with_file_id(file_id);
+            let file_id = self.upload_bulk_file(write.org_id(), &temp.path)?;
+            let mut create = write.job_template().with_file_id(file_id);
             if create
                 .resource
                 .first()
@@ -209,7 +210,7 @@ impl Client {
             let done = self
                 .wait_job(
                     &GetBulkWriteJob::new(&created.id),
-                    write.policy,
+                    write.poll_policy(),
                     &mut progress,
                 )?
                 .ok_or_else(|| JobError::File("the job vanished".into()))?;
@@ -219,7 +220,7 @@ impl Client {
             let report = DownloadBulkWriteResult::for_context(&self.session().context(), url)
                 .map_err(Error::from)?;
             let report_file = TempFile::new(
-                &write.dir,
+                write.dir(),
                 &format!("report{n}"),
                 self.transport().jitter_seed(),
             );
@@ -274,74 +275,6 @@ impl Client {
     ) -> Result<ActionResults, Error> {
         enable.check_expiry(self.transport().now())?;
         self.send(enable)
-    }
-}
-
-/// A bulk write: the job (operation, module, mappings...), the org id for the upload host, the
-/// CSV columns, the polling policy and where the files go.
-#[derive(Debug, Clone)]
-pub struct BulkWrite {
-    job: CreateBulkWriteJob,
-    org_id: String,
-    columns: Vec<String>,
-    policy: PollPolicy,
-    dir: PathBuf,
-}
-
-impl BulkWrite {
-    /// `operation` on `module` for the org `org_id` (its `zgid`, sent as `X-CRM-ORG`), with
-    /// these CSV columns (field API names). Without explicit mappings the columns map by
-    /// position.
-    pub fn new<S: Into<String>>(
-        operation: WriteOperation,
-        module: &str,
-        org_id: &str,
-        columns: impl IntoIterator<Item = S>,
-    ) -> Self {
-        BulkWrite {
-            job: CreateBulkWriteJob::new(operation, module, "pending"),
-            org_id: org_id.into(),
-            columns: columns.into_iter().map(Into::into).collect(),
-            policy: PollPolicy::default(),
-            dir: std::env::temp_dir(),
-        }
-    }
-
-    /// Changes the job (e.g. `|j| j.find_by("Email")` for updates and upserts).
-    #[must_use]
-    pub fn job(mut self, f: impl FnOnce(CreateBulkWriteJob) -> CreateBulkWriteJob) -> Self {
-        self.job = f(self.job);
-        self
-    }
-
-    /// The polling policy.
-    #[must_use]
-    pub fn poll(mut self, policy: PollPolicy) -> Self {
-        self.policy = policy;
-        self
-    }
-
-    /// Where the temporary zips go (default: the system's temporary directory).
-    #[must_use]
-    pub fn temp_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.dir = dir.into();
-        self
-    }
-}
-
-/// The outcome of a [`Client::bulk_write`].
-#[derive(Debug, Clone)]
-pub struct BulkWriteReport {
-    /// Each job's final details.
-    pub jobs: Vec<BulkWriteJob>,
-    /// One outcome per row, in input order.
-    pub outcomes: Vec<RowOutcome>,
-}
-
-impl BulkWriteReport {
-    /// The rows that failed.
-    pub fn failures(&self) -> impl Iterator<Item = &RowOutcome> {
-        self.outcomes.iter().filter(|o| !o.is_success())
     }
 }
 

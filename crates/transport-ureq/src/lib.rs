@@ -26,10 +26,11 @@ mod records;
 mod stream;
 mod transport;
 
-pub use bulk::{BulkPage, BulkRead, BulkWrite, BulkWriteReport};
+pub use bulk::{BulkPage, BulkRead};
 pub use client::{Client, ClientBuilder, Pages};
 pub use records::Records;
 pub use transport::UreqTransport;
+pub use zohocrm_core::bulk::{BulkWrite, BulkWriteReport};
 pub use zohocrm_core::config::{TransportConfig, DEFAULT_MAX_BODY_BYTES};
 
 pub use zohocrm_core;

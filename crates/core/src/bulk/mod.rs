@@ -31,6 +31,11 @@ use crate::Host;
 
 #[cfg(feature = "bulk")]
 pub mod file;
+#[cfg(feature = "bulk")]
+mod write_plan;
+
+#[cfg(feature = "bulk")]
+pub use write_plan::{BulkWrite, BulkWriteReport};
 
 /// Records per bulk read result page (Zoho's limit).
 pub const READ_PAGE_SIZE: u64 = 200_000;
