@@ -229,7 +229,7 @@ pub fn write_table(
             text.push_str(v);
             if i + 1 < values.len() {
                 let pad = widths[i].saturating_sub(v.chars().count());
-                text.extend(std::iter::repeat(' ').take(pad));
+                text.extend(std::iter::repeat_n(' ', pad));
             }
         }
         writeln!(out, "{}", text.trim_end())

@@ -269,7 +269,7 @@ impl Args {
     /// required body fail before any IO.
     pub fn parts(&self, spec: &OpSpec) -> Result<RequestParts, BuildError> {
         for (i, p) in spec.params.iter().enumerate() {
-            if p.loc == Loc::Path && self.value(i).map_or(true, |v| v.text().trim().is_empty()) {
+            if p.loc == Loc::Path && self.value(i).is_none_or(|v| v.text().trim().is_empty()) {
                 return Err(BuildError::Missing(p.name));
             }
         }

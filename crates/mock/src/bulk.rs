@@ -465,11 +465,7 @@ impl Org {
         self.records.ensure_all();
         self.records
             .records(job.module)
-            .filter(|r| {
-                job.criteria
-                    .as_ref()
-                    .map_or(true, |c| matches(&r.fields, c))
-            })
+            .filter(|r| job.criteria.as_ref().is_none_or(|c| matches(&r.fields, c)))
             .map(|r| r.fields.clone())
             .collect()
     }
@@ -558,7 +554,7 @@ impl Org {
                 let mut matched = 0usize;
                 for i in 0..n {
                     let row = generated(i);
-                    if !job.criteria.as_ref().map_or(true, |c| matches(&row, c)) {
+                    if !job.criteria.as_ref().is_none_or(|c| matches(&row, c)) {
                         continue;
                     }
                     matched += 1;

@@ -232,7 +232,7 @@ impl Org {
                 }
                 Err(error) => (None, error),
             };
-            let bad = resp.as_ref().map_or(true, failed);
+            let bad = resp.as_ref().is_none_or(failed);
             out.push(answer);
             if rollback && bad {
                 rolled_back_by = Some(i);

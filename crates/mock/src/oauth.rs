@@ -193,7 +193,7 @@ impl AuthState {
             _ => return Err(invalid_token()),
         };
         match self.access.get(token) {
-            Some(at) if at.valid && at.expires.map_or(true, |e| Instant::now() < e) => Ok(()),
+            Some(at) if at.valid && at.expires.is_none_or(|e| Instant::now() < e) => Ok(()),
             _ => Err(invalid_token()),
         }
     }

@@ -313,8 +313,8 @@ impl Org {
             .territories
             .iter()
             .filter(|t| parent.is_none() || t.reporting_to.as_deref() == parent)
-            .filter(|t| ids.as_ref().map_or(true, |ids| ids.contains(&t.id)))
-            .filter(|t| filter.as_ref().map_or(true, |f| filter_matches(f, t)))
+            .filter(|t| ids.as_ref().is_none_or(|ids| ids.contains(&t.id)))
+            .filter(|t| filter.as_ref().is_none_or(|f| filter_matches(f, t)))
             .map(|t| self.territory_json(t))
             .collect())
     }
@@ -457,7 +457,7 @@ impl Org {
             .as_object()
             .ok_or_else(|| invalid("territories", path.clone()))?;
         for key in ["name", "reporting_to", "permission_type"] {
-            if obj.get(key).map_or(true, Value::is_null) {
+            if obj.get(key).is_none_or(Value::is_null) {
                 return Err(mandatory(key, format!("{path}.{key}")));
             }
         }
@@ -743,7 +743,7 @@ impl Org {
         let all: Vec<Value> = self
             .deleted
             .iter()
-            .filter(|d| ids.as_ref().map_or(true, |ids| ids.contains(&d.id)))
+            .filter(|d| ids.as_ref().is_none_or(|ids| ids.contains(&d.id)))
             .map(|d| {
                 json!({"name": d.name, "id": d.id, "deleted_time": d.time, "deleted_by": self.user_min(&d.by)})
             })

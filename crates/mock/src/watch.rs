@@ -171,7 +171,7 @@ fn read_channel(item: &Value, index: usize, full: bool) -> Result<Map<String, Va
         }
     }
     if let Some(t) = obj.get("token") {
-        if !t.is_null() && t.as_str().map_or(true, |t| t.chars().count() > 50) {
+        if !t.is_null() && t.as_str().is_none_or(|t| t.chars().count() > 50) {
             return Err(item_error("INVALID_DATA", "invalid data", "token", index));
         }
     }
@@ -209,9 +209,9 @@ impl Org {
             .watch
             .0
             .iter()
-            .filter(|c| channel.map_or(true, |x| x == c.id))
+            .filter(|c| channel.is_none_or(|x| x == c.id))
             .filter(|c| {
-                module.map_or(true, |m| {
+                module.is_none_or(|m| {
                     c.events.iter().any(|e| {
                         e.split_once('.')
                             .is_some_and(|(em, _)| em.eq_ignore_ascii_case(m))

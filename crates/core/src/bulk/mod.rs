@@ -1028,7 +1028,7 @@ impl Endpoint for CreateBulkWriteJob {
             BuildError::require("module", &r.module.api_name)?;
             BuildError::require("file_id", &r.file_id)?;
             if self.operation != WriteOperation::Insert
-                && r.find_by.as_deref().map_or(true, |f| f.trim().is_empty())
+                && r.find_by.as_deref().is_none_or(|f| f.trim().is_empty())
             {
                 return Err(BuildError::Invalid {
                     param: "find_by",

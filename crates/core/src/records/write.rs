@@ -166,7 +166,7 @@ impl Endpoint for UpdateRecords {
                 .body
                 .data
                 .iter()
-                .position(|r| r.id().map_or(true, |id| id.trim().is_empty()))
+                .position(|r| r.id().is_none_or(|id| id.trim().is_empty()))
             {
                 return Err(BuildError::Invalid {
                     param: "data",

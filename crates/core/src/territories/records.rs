@@ -23,7 +23,7 @@ fn check_records(items: &[RecordTerritoriesInput], id_in_path: bool) -> Result<(
         if id_in_path { 1 } else { usize::MAX },
     )?;
     for (i, r) in items.iter().enumerate() {
-        if !id_in_path && r.id.as_deref().map_or(true, |id| id.trim().is_empty()) {
+        if !id_in_path && r.id.as_deref().is_none_or(|id| id.trim().is_empty()) {
             return Err(BuildError::Invalid {
                 param: "id",
                 reason: format!("data[{i}]: the record id is required"),

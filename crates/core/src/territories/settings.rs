@@ -307,7 +307,7 @@ impl Endpoint for UpdateTerritories {
         let items = &self.body.territories;
         count_in("territories", items.len(), 1, MAX_TERRITORIES_PER_CALL)?;
         for (i, t) in items.iter().enumerate() {
-            if t.id.as_deref().map_or(true, |id| id.trim().is_empty()) {
+            if t.id.as_deref().is_none_or(|id| id.trim().is_empty()) {
                 return Err(missing_key(i, "id"));
             }
             check_item(i, t)?;
@@ -453,7 +453,7 @@ fn check_transfer(items: &[TransferInput], id_in_path: bool) -> Result<(), Build
     };
     count_in("territories", items.len(), 1, max)?;
     for (i, t) in items.iter().enumerate() {
-        if !id_in_path && t.id.as_deref().map_or(true, |id| id.trim().is_empty()) {
+        if !id_in_path && t.id.as_deref().is_none_or(|id| id.trim().is_empty()) {
             return Err(missing_key(i, "id"));
         }
         if t.transfer_to_id.trim().is_empty() {

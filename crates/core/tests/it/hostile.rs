@@ -107,7 +107,7 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> (Vec<u8>, &'static str) {
             let depth = 64 + rng.below(4096);
             let at = out.iter().position(|b| *b == b':').map_or(0, |p| p + 1);
             let mut deep = vec![b'['; depth];
-            deep.extend(std::iter::repeat(b']').take(depth));
+            deep.extend(std::iter::repeat_n(b']', depth));
             out.splice(at..at, deep);
             (out, "deep nesting")
         }

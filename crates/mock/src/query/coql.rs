@@ -88,7 +88,7 @@ fn run(
     }
 
     let id_path = ["id".to_owned()];
-    records.retain(|r| q.cond.as_ref().map_or(true, |c| c.matches(r)));
+    records.retain(|r| q.cond.as_ref().is_none_or(|c| c.matches(r)));
     records.sort_by(|a, b| sort_key(a, b, &id_path));
     if !q.order.is_empty() {
         records.sort_by(|a, b| {

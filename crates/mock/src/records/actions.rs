@@ -397,7 +397,7 @@ impl Org {
                     .filter(|r| {
                         territory
                             .as_ref()
-                            .map_or(true, |t| r.territories.iter().any(|a| &a.territory == t))
+                            .is_none_or(|t| r.territories.iter().any(|a| &a.territory == t))
                     })
                     .map(|r| r.id.clone())
                     .collect();

@@ -512,9 +512,9 @@ impl Org {
         let mut rows: Vec<&Record> = self
             .records
             .records(spec.name)
-            .filter(|r| spec.name != "Leads" || converted.map_or(true, |c| is_converted(r) == c))
-            .filter(|r| ids.as_ref().map_or(true, |ids| ids.contains(&r.id)))
-            .filter(|r| territory.map_or(true, |t| r.territories.iter().any(|a| a.territory == t)))
+            .filter(|r| spec.name != "Leads" || converted.is_none_or(|c| is_converted(r) == c))
+            .filter(|r| ids.as_ref().is_none_or(|ids| ids.contains(&r.id)))
+            .filter(|r| territory.is_none_or(|t| r.territories.iter().any(|a| a.territory == t)))
             .collect();
         if rows.is_empty() {
             return Ok(Response::no_content());

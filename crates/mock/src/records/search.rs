@@ -105,7 +105,7 @@ impl Org {
     ) -> Vec<&'a Record> {
         self.records
             .records(spec.name)
-            .filter(|r| spec.name != "Leads" || converted.map_or(true, |c| is_converted(r) == c))
+            .filter(|r| spec.name != "Leads" || converted.is_none_or(|c| is_converted(r) == c))
             .filter(|r| filter.matches(&r.fields))
             .collect()
     }
