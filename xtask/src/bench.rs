@@ -239,6 +239,13 @@ pub fn run(args: &[String]) -> Result<bool, String> {
             |r| r >= 0.9,
         );
     }
+    ratio_row(
+        "hyper loopback licences: raw with the same timeout / SDK",
+        t("hyper_loopback", "licences_raw_timeout")?,
+        t("hyper_loopback", "licences_sdk")?,
+        "≥ 0.9",
+        |r| r >= 0.9,
+    );
     for (what, group) in [
         ("ureq loopback 200 Leads: raw / SDK", "ureq_loopback"),
         ("hyper loopback 200 Leads: raw / SDK", "hyper_loopback"),

@@ -87,6 +87,19 @@ fn loopback(c: &mut Criterion) {
     g.bench_function("licences_raw", |b| {
         b.iter(|| black_box(rt.block_on(raw_get(&raw, &licences_url, &auth))))
     });
+    // The SDK bounds every call with a timeout (tokio::time::timeout); the same guard on the
+    // raw client shows what that setting alone costs.
+    let timeout = zohocrm_hyper::TransportConfig::default().timeout;
+    g.bench_function("licences_raw_timeout", |b| {
+        b.iter(|| {
+            let call = async {
+                tokio::time::timeout(timeout, raw_get(&raw, &licences_url, &auth))
+                    .await
+                    .unwrap()
+            };
+            black_box(rt.block_on(call))
+        })
+    });
     g.bench_function("leads200_sdk", |b| {
         b.iter(|| black_box(rt.block_on(client.send(&list)).unwrap()))
     });
