@@ -43,6 +43,31 @@ pub fn next_cursor(
     this.checked_add(1).map(Cursor::Page)
 }
 
+/// The cursor after a page of a Zoho record list (records, related records): page numbers while
+/// the next page stays within the first `page_reach` records (2,000), then the answer's
+/// `page_token`; once tokens are in use, never page numbers again. `per_page` is the page size
+/// asked for.
+pub fn next_record_cursor(
+    page: Option<u32>,
+    page_token: Option<&str>,
+    per_page: u32,
+    page_reach: u64,
+    info: &PageInfo,
+    had_items: bool,
+) -> Option<Cursor> {
+    match next_cursor(page, None, Some(info), had_items, false)? {
+        Cursor::Page(n)
+            if page_token.is_none() && u64::from(n) * u64::from(per_page) <= page_reach =>
+        {
+            Some(Cursor::Page(n))
+        }
+        _ => match next_cursor(None, page_token, Some(info), had_items, true)? {
+            token @ Cursor::Token(_) => Some(token),
+            Cursor::Page(_) => None,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,21 +44,28 @@ impl Default for HyperTransport {
     }
 }
 
+/// The one TLS connector of this crate (plain and streaming clients alike): rustls with the
+/// webpki roots, certificate and hostname verification always on, `http://` allowed only
+/// because the core refuses it for anything but loopback.
+pub(crate) fn https_connector(config: &TransportConfig) -> HttpsConnector<HttpConnector> {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(Some(config.connect_timeout));
+    HttpsConnectorBuilder::new()
+        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+        // Only fails for a provider without cipher suites for TLS 1.2/1.3; ring has them.
+        .expect("the ring provider supports the default TLS versions")
+        .https_or_http()
+        .enable_http1()
+        .enable_http2()
+        .wrap_connector(http)
+}
+
 impl HyperTransport {
     /// A transport with these timeouts and limits. Needs no runtime to be created.
     pub fn new(config: TransportConfig) -> Self {
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_nodelay(true);
-        http.set_connect_timeout(Some(config.connect_timeout));
-        let https = HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
-            // Only fails for a provider without cipher suites for TLS 1.2/1.3; ring has them.
-            .expect("the ring provider supports the default TLS versions")
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .wrap_connector(http);
+        let https = https_connector(&config);
         let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())

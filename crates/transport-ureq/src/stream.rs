@@ -17,6 +17,7 @@ use zohocrm_core::stream::{
 };
 use zohocrm_core::{Endpoint, Error, TransportError, TransportErrorKind};
 
+use crate::transport::{map_error, map_io, too_large};
 use crate::{Client, UreqTransport};
 
 /// The agent of streamed calls: no whole-request timeout, long body timeouts.
@@ -38,39 +39,6 @@ fn stream_agent(config: &TransportConfig) -> ureq::Agent {
         .timeout_recv_body(Some(long))
         .build()
         .new_agent()
-}
-
-fn io_kind(e: &io::Error) -> TransportErrorKind {
-    match e.kind() {
-        io::ErrorKind::ConnectionRefused
-        | io::ErrorKind::HostUnreachable
-        | io::ErrorKind::NetworkUnreachable
-        | io::ErrorKind::AddrNotAvailable => TransportErrorKind::Connect,
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportErrorKind::Timeout,
-        _ => TransportErrorKind::Io,
-    }
-}
-
-fn map_error(e: ureq::Error) -> TransportError {
-    use ureq::Error as U;
-    let kind = match &e {
-        U::Io(io) => io_kind(io),
-        U::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => TransportErrorKind::Connect,
-        U::Timeout(_) => TransportErrorKind::Timeout,
-        U::HostNotFound | U::ConnectionFailed | U::Tls(_) | U::Rustls(_) => {
-            TransportErrorKind::Connect
-        }
-        U::BodyExceedsLimit(_) => TransportErrorKind::BodyTooLarge,
-        _ => TransportErrorKind::Other,
-    };
-    TransportError::new(kind, e.to_string())
-}
-
-fn too_large(limit: usize) -> TransportError {
-    TransportError::new(
-        TransportErrorKind::BodyTooLarge,
-        format!("the response body exceeds the limit of {limit} bytes"),
-    )
 }
 
 /// Reads a non-streamed body with the transport's limit.
@@ -122,7 +90,7 @@ impl BlockingStreamTransport for UreqTransport {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     return Err(StreamFailure {
-                        error: TransportError::new(io_kind(&e), e.to_string()),
+                        error: TransportError::new(map_io(&e), e.to_string()),
                         written,
                     })
                 }

@@ -75,7 +75,7 @@ fn content_length(headers: &http::HeaderMap) -> Option<u64> {
         .ok()
 }
 
-fn too_large(limit: usize) -> TransportError {
+pub(crate) fn too_large(limit: usize) -> TransportError {
     TransportError::new(
         TransportErrorKind::BodyTooLarge,
         format!("the response body exceeds the limit of {limit} bytes"),
@@ -151,7 +151,7 @@ fn is_handshake_error(e: &rustls::Error) -> bool {
     )
 }
 
-fn map_io(e: &io::Error) -> TransportErrorKind {
+pub(crate) fn map_io(e: &io::Error) -> TransportErrorKind {
     use io::ErrorKind as K;
     match e.kind() {
         // Only ever raised while connecting: the request never left.
@@ -173,7 +173,7 @@ fn map_io(e: &io::Error) -> TransportErrorKind {
     }
 }
 
-fn map_error(e: ureq::Error) -> TransportError {
+pub(crate) fn map_error(e: ureq::Error) -> TransportError {
     use ureq::Error as U;
     let kind = match &e {
         U::Io(io) => map_io(io),

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::endpoint::{Endpoint, Paginated};
 use crate::error::{BuildError, Error};
-use crate::pagination::{next_cursor, Cursor};
+use crate::pagination::{next_record_cursor, Cursor};
 use crate::record::Record;
 use crate::request::RequestParts;
 
@@ -232,26 +232,14 @@ impl Paginated for ListRecords {
         if fetched >= MAX_REACHABLE {
             return None;
         }
-        let per_page = u64::from(self.per_page.unwrap_or(MAX_PER_PAGE));
-        let had = !output.records.is_empty();
-        let by_page = next_cursor(self.page, None, Some(&output.info), had, false);
-        let cursor = match by_page {
-            // Page numbers while they reach; `page_token` pages never go back to numbers.
-            Some(Cursor::Page(n))
-                if self.page_token.is_none() && u64::from(n) * per_page <= PAGE_NUMBER_REACH =>
-            {
-                Cursor::Page(n)
-            }
-            Some(_) => next_cursor(
-                None,
-                self.page_token.as_deref(),
-                Some(&output.info),
-                had,
-                true,
-            )
-            .filter(|c| matches!(c, Cursor::Token(_)))?,
-            None => return None,
-        };
+        let cursor = next_record_cursor(
+            self.page,
+            self.page_token.as_deref(),
+            self.per_page.unwrap_or(MAX_PER_PAGE),
+            PAGE_NUMBER_REACH,
+            &output.info,
+            !output.records.is_empty(),
+        )?;
         let mut next = self.clone();
         next.fetched = fetched;
         match cursor {

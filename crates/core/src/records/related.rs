@@ -11,7 +11,7 @@ use super::{
 use crate::endpoint::{Endpoint, Paginated};
 use crate::error::{BuildError, Error};
 use crate::outputs::{Download, FilePart};
-use crate::pagination::{next_cursor, Cursor};
+use crate::pagination::{next_record_cursor, Cursor};
 use crate::record::Record;
 use crate::request::{Body, Multipart, Part, RequestParts};
 use crate::response::{decode_action_results, decode_json, ActionResults};
@@ -111,26 +111,17 @@ impl Endpoint for GetRelatedRecords {
 
 impl Paginated for GetRelatedRecords {
     fn next_page(&self, output: &RecordPage) -> Option<Self> {
-        let had = !output.records.is_empty();
-        let per_page = u64::from(self.per_page.unwrap_or(MAX_PER_PAGE));
         let mut next = self.clone();
-        match next_cursor(self.page, None, Some(&output.info), had, false)? {
-            Cursor::Page(n)
-                if self.page_token.is_none() && u64::from(n) * per_page <= PAGE_NUMBER_REACH =>
-            {
-                next.page = Some(n);
-            }
-            _ => {
-                let Cursor::Token(t) = next_cursor(
-                    None,
-                    self.page_token.as_deref(),
-                    Some(&output.info),
-                    had,
-                    true,
-                )?
-                else {
-                    return None;
-                };
+        match next_record_cursor(
+            self.page,
+            self.page_token.as_deref(),
+            self.per_page.unwrap_or(MAX_PER_PAGE),
+            PAGE_NUMBER_REACH,
+            &output.info,
+            !output.records.is_empty(),
+        )? {
+            Cursor::Page(n) => next.page = Some(n),
+            Cursor::Token(t) => {
                 next.page = None;
                 next.page_token = Some(t);
             }
