@@ -7,7 +7,7 @@ use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
-use zohocrm_core::bulk::file::{BulkWriteFile, CsvZip, RowOutcome, Rows};
+use zohocrm_core::bulk::file::{CsvZip, RowOutcome, Rows};
 use zohocrm_core::bulk::{
     BulkReadJob, BulkWrite, BulkWriteJob, BulkWriteReport, CreateBulkReadJob,
     DownloadBulkReadResult, DownloadBulkWriteResult, GetBulkReadJob, GetBulkWriteJob,
@@ -180,31 +180,15 @@ impl Client {
                 &format!("write{n}"),
                 self.transport().jitter_seed(),
             );
-            let mut file = BulkWriteFile::new(
-                BufWriter::new(File::create(&temp.path)?),
-                write.columns().iter().cloned(),
-            )?;
-            while !file.is_full() {
-                match rows.next() {
-                    Some(r) => file.push(&r)?,
-                    None => break,
-                }
-            }
-            let count = file.rows() as u64;
-            let mappings = file.field_mappings();
-            file.finish()?
+            let filled = write.fill(BufWriter::new(File::create(&temp.path)?), &mut rows)?;
+            let count = filled.rows;
+            filled
+                .out
                 .into_inner()
                 .map_err(|e| JobError::Io(e.into_error()))?
                 .sync_all()?;
             let file_id = self.upload_bulk_file(write.org_id(), &temp.path)?;
-            let mut create = write.job_template().with_file_id(file_id);
-            if create
-                .resource
-                .first()
-                .is_some_and(|r| r.field_mappings.is_empty())
-            {
-                create = create.field_mappings(mappings);
-            }
+            let create = write.job_for(file_id, filled.mappings);
             let created = self.send(&create)?;
             let mut progress = |_: &Option<BulkWriteJob>| {};
             let done = self
@@ -239,12 +223,7 @@ impl Client {
                 on_row(outcome?);
                 seen += 1;
             }
-            if seen != count {
-                return Err(JobError::File(format!(
-                    "the report of job {} has {seen} rows for {count} written",
-                    done.id
-                )));
-            }
+            BulkWrite::check_report(&done.id, seen, count)?;
             first_row += count;
             jobs.push(done);
         }

@@ -35,7 +35,7 @@ pub mod file;
 mod write_plan;
 
 #[cfg(feature = "bulk")]
-pub use write_plan::{BulkWrite, BulkWriteReport};
+pub use write_plan::{BulkWrite, BulkWriteReport, FilledFile};
 
 /// Records per bulk read result page (Zoho's limit).
 pub const READ_PAGE_SIZE: u64 = 200_000;

@@ -1,11 +1,24 @@
 //! A bulk write's plan (job template, org id, columns, polling, temp dir) and its report,
 //! shared by both transports' `Client::bulk_write`.
 
+use std::io::{Seek, Write};
 use std::path::PathBuf;
 
-use super::file::RowOutcome;
-use super::{BulkWriteJob, CreateBulkWriteJob, WriteOperation};
-use crate::jobs::PollPolicy;
+use super::file::{BulkWriteFile, RowOutcome};
+use super::{BulkWriteJob, CreateBulkWriteJob, FieldMapping, WriteOperation};
+use crate::jobs::{JobError, PollPolicy};
+use crate::record::Record;
+
+/// One upload file written by [`BulkWrite::fill`].
+#[derive(Debug)]
+pub struct FilledFile<W> {
+    /// The finished zip's writer.
+    pub out: W,
+    /// Rows written.
+    pub rows: u64,
+    /// The columns' mappings by position, used when the job names none.
+    pub mappings: Vec<FieldMapping>,
+}
 
 /// A bulk write: the job (operation, module, mappings...), the org id for the upload host, the
 /// CSV columns, the polling policy and where the files go.
@@ -81,6 +94,55 @@ impl BulkWrite {
     /// Where the temporary zips go.
     pub fn dir(&self) -> &std::path::Path {
         &self.dir
+    }
+
+    /// Writes rows from `rows` into one upload zip on `out` until it is full (25,000 rows or
+    /// about 24 MB) or the rows end.
+    pub fn fill<W: Write + Seek>(
+        &self,
+        out: W,
+        rows: &mut impl Iterator<Item = Record>,
+    ) -> Result<FilledFile<W>, JobError> {
+        let mut file = BulkWriteFile::new(out, self.columns.iter().cloned())?;
+        while !file.is_full() {
+            match rows.next() {
+                Some(r) => file.push(&r)?,
+                None => break,
+            }
+        }
+        let rows = file.rows() as u64;
+        let mappings = file.field_mappings();
+        Ok(FilledFile {
+            out: file.finish()?,
+            rows,
+            mappings,
+        })
+    }
+
+    /// The job for an uploaded file: the template with `file_id`, and the file's positional
+    /// mappings when the template names none.
+    pub fn job_for(&self, file_id: String, mappings: Vec<FieldMapping>) -> CreateBulkWriteJob {
+        let create = self.job.with_file_id(file_id);
+        if create
+            .resource
+            .first()
+            .is_some_and(|r| r.field_mappings.is_empty())
+        {
+            create.field_mappings(mappings)
+        } else {
+            create
+        }
+    }
+
+    /// Checks that a job's report had one outcome per row written.
+    pub fn check_report(job_id: &str, seen: u64, written: u64) -> Result<(), JobError> {
+        if seen == written {
+            Ok(())
+        } else {
+            Err(JobError::File(format!(
+                "the report of job {job_id} has {seen} rows for {written} written"
+            )))
+        }
     }
 }
 
