@@ -280,44 +280,9 @@ fn token_hash(job: &ReadJob) -> u64 {
 
 /// The multipart part named `name`: (file name, bytes).
 fn multipart_file(req: &Request, name: &str) -> Option<(String, Vec<u8>)> {
-    let ct = req.header("content-type")?;
-    let boundary = ct.split(';').find_map(|p| {
-        let (k, v) = p.trim().split_once('=')?;
-        k.eq_ignore_ascii_case("boundary")
-            .then(|| v.trim().trim_matches('"').to_owned())
-    })?;
-    let delim = format!("--{boundary}");
-    let body = &req.body;
-    let find = |hay: &[u8], needle: &[u8], from: usize| {
-        hay.get(from..)?
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map(|i| i + from)
-    };
-    let mut pos = find(body, delim.as_bytes(), 0)? + delim.len();
-    loop {
-        if body.get(pos..pos + 2) == Some(b"--") {
-            return None;
-        }
-        let head_end = find(body, b"\r\n\r\n", pos)?;
-        let head = String::from_utf8_lossy(&body[pos..head_end]).into_owned();
-        let start = head_end + 4;
-        let end_delim = format!("\r\n{delim}");
-        let end = find(body, end_delim.as_bytes(), start)?;
-        let param = |key: &str| {
-            head.split(';').find_map(|p| {
-                let (k, v) = p.trim().split_once('=')?;
-                (k.trim() == key).then(|| v.trim().trim_matches('"').to_owned())
-            })
-        };
-        if param("name").as_deref() == Some(name) {
-            return Some((
-                param("filename").unwrap_or_default(),
-                body[start..end].to_vec(),
-            ));
-        }
-        pos = end + end_delim.len();
-    }
+    let parts = crate::multipart::parts(req.header("content-type")?, &req.body)?;
+    let part = parts.into_iter().find(|p| p.name == name)?;
+    Some((part.file_name.unwrap_or_default(), part.body))
 }
 
 impl Org {
@@ -794,7 +759,10 @@ impl Org {
                                 }
                                 Value::Null
                             } else {
-                                Value::String(v)
+                                // Cells are text: typed fields take them parsed.
+                                crate::records::spec(module)
+                                    .and_then(|s| s.field(field))
+                                    .map_or(Value::String(v.clone()), |f| f.cell_value(&v))
                             }
                         }
                         Err(constant) => constant.clone(),

@@ -94,6 +94,8 @@
 //!   recorded org and the demo org cannot both be true), except reading a stored record by id.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// The metadata endpoints build large `json!` literals.
+#![recursion_limit = "256"]
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -103,11 +105,14 @@ use std::time::Duration;
 mod bulk;
 mod composite;
 mod http1;
+mod meta;
+mod multipart;
 mod oauth;
 mod org;
 mod query;
 mod records;
 mod replay;
+mod schema;
 mod server;
 mod territories;
 mod util;

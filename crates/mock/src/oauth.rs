@@ -1,5 +1,6 @@
 //! The accounts server: token minting (three grants), Zoho's mint throttle, revocation, and the
-//! access-token check used by every `/crm/` request.
+//! access-token check used by every `/crm/` request. Parameters may come in the query, an
+//! URL-encoded body or a `multipart/form-data` body.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -55,13 +56,16 @@ fn throttled() -> Response {
     )
 }
 
-/// Parameters from the query string and from a form body (the body wins).
+/// Parameters from the query string and from the body (the body wins), as Zoho's accounts
+/// server reads them: a URL-encoded form, or `multipart/form-data` (the Node SDK's choice).
 fn params(req: &Request) -> HashMap<String, String> {
     let mut out: HashMap<String, String> = req.params().iter().cloned().collect();
-    let is_json = req
-        .header("content-type")
-        .is_some_and(|ct| ct.to_ascii_lowercase().contains("json"));
-    if !is_json {
+    let content_type = req.header("content-type").unwrap_or("");
+    if let Some(parts) = crate::multipart::parts(content_type, &req.body) {
+        for part in parts.into_iter().filter(|p| p.file_name.is_none()) {
+            out.insert(part.name, String::from_utf8_lossy(&part.body).into_owned());
+        }
+    } else if !content_type.to_ascii_lowercase().contains("json") {
         for (k, v) in zohocrm_fixtures::form_pairs(&req.body) {
             out.insert(k, v);
         }

@@ -16,7 +16,7 @@ pub(crate) fn make_id(n: u64) -> String {
     ID_BASE.saturating_add(n).to_string()
 }
 
-const DEMO_TIME: &str = "2025-01-15T10:00:00+00:00";
+pub(crate) const DEMO_TIME: &str = "2025-01-15T10:00:00+00:00";
 
 #[derive(Debug, Clone)]
 pub(crate) struct User {
@@ -30,6 +30,11 @@ pub(crate) struct User {
 }
 
 impl User {
+    /// The user's Zoho account id.
+    pub fn zuid(&self) -> String {
+        format!("90{}", &self.id[self.id.len().saturating_sub(6)..])
+    }
+
     pub fn full_name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name)
     }
@@ -45,7 +50,7 @@ impl User {
             "role": {"name": self.role.0, "id": self.role.1},
             "profile": {"name": self.profile.0, "id": self.profile.1},
             "status": if self.active { "active" } else { "inactive" },
-            "zuid": format!("90{}", &self.id[self.id.len() - 6..]),
+            "zuid": self.zuid(),
             "confirm": true,
             "time_zone": "Etc/UTC",
             "locale": "en_US",
@@ -121,9 +126,20 @@ pub(crate) struct Org {
     /// The caller (the user the tokens belong to).
     pub current_user: String,
     pub licence_limit: usize,
-    /// A fixture directory is replayed: record modules are left to it (see `route`).
-    replaying: bool,
+    /// The org id (`zgid`; the client-credentials grant's `soid` and the upload host's
+    /// `X-CRM-ORG` name it).
+    pub org_id: String,
 }
+
+/// The org's roles: name, id number (see [`make_id`]), the role it reports to.
+pub(crate) const ROLES: [(&str, u64, Option<u64>); 3] = [
+    ("CEO", 100_001, None),
+    ("Manager", 100_002, Some(100_001)),
+    ("Sales Rep", 100_003, Some(100_002)),
+];
+
+/// The org's profiles: name, id number. The first is the administrators'.
+pub(crate) const PROFILES: [(&str, u64); 2] = [("Administrator", 110_001), ("Standard", 110_002)];
 
 /// Modules whose records carry territories.
 pub(crate) const TERRITORY_MODULES: [&str; 3] = ["Accounts", "Contacts", "Deals"];
@@ -138,11 +154,10 @@ pub(crate) fn module_name(s: &str) -> Option<&'static str> {
 impl Org {
     pub fn new(config: &MockConfig) -> Self {
         let demo = config.demo_data;
-        let role_ceo = ("CEO", make_id(100_001));
-        let role_manager = ("Manager", make_id(100_002));
-        let role_rep = ("Sales Rep", make_id(100_003));
-        let admin = ("Administrator", make_id(110_001));
-        let standard = ("Standard", make_id(110_002));
+        let role = |i: usize| (ROLES[i].0, make_id(ROLES[i].1));
+        let profile = |i: usize| (PROFILES[i].0, make_id(PROFILES[i].1));
+        let (role_ceo, role_manager, role_rep) = (role(0), role(1), role(2));
+        let (admin, standard) = (profile(0), profile(1));
         let people = [
             ("Avery", "Admin", role_ceo, admin, true),
             (
@@ -238,7 +253,7 @@ impl Org {
             watch: Default::default(),
             current_user,
             licence_limit: 10,
-            replaying: config.fixtures_dir.is_some(),
+            org_id: config.org_id.clone(),
         }
     }
 
@@ -280,6 +295,9 @@ impl Org {
 
     /// The dispatcher for `/crm/v8/...` (`tail` is what follows `v8`).
     pub fn route(&mut self, req: &Request, tail: &[&str]) -> Routed {
+        if let Some(routed) = self.route_meta(req, tail) {
+            return routed;
+        }
         let get = req.is_get();
         match tail {
             ["__features"] if get => Routed::Handled(self.features(req)),
@@ -313,16 +331,7 @@ impl Org {
             }
             ["coql"] if req.method == "POST" => Routed::Handled(self.coql(req)),
             ["coql"] => Routed::Rejected(crate::util::invalid_method()),
-            // With a fixture directory, the record modules answer from the fixtures (a recorded
-            // org and the demo org cannot both be true); only reading a stored record by id
-            // stays stateful, as before the records API existed.
-            [module, ..] if records::spec(module).is_some() => {
-                if self.replaying && !(get && tail.len() == 2) {
-                    Routed::Unserved(invalid_url())
-                } else {
-                    self.route_records(req, tail)
-                }
-            }
+            [module, ..] if records::spec(module).is_some() => self.route_records(req, tail),
             // Module API names start with a capital; lowercase resources are other APIs.
             [first, ..] if first.starts_with(|c: char| c.is_ascii_uppercase()) => {
                 Routed::Unserved(invalid_module())

@@ -8,6 +8,7 @@ use super::list::is_converted;
 use super::write::{invalid, write_details, Prepared};
 use super::{id_value, same_value, spec_of, MassJob, Spec};
 use crate::org::Org;
+use crate::schema::Kind;
 use crate::util::{
     api_error, batch, body_array, error_obj, invalid_path_id, json_body, limit_exceeded,
     now_string, required_param, success_obj, Request, Response, MSG_INVALID, MSG_INVALID_ID,
@@ -333,14 +334,14 @@ impl Org {
             ));
         }
         for k in values.keys() {
-            let forbidden = k == "Email"
-                || k.ends_with("_Email")
-                || spec.lookup_target(k).is_some()
-                || matches!(
-                    k.as_str(),
-                    "id" | "Created_Time" | "Modified_Time" | "Created_By" | "Modified_By" | "Tag"
-                )
-                || k.starts_with('$');
+            let forbidden = crate::schema::is_system_key(k)
+                || spec.field(k).is_some_and(|f| {
+                    f.read_only
+                        || matches!(
+                            f.kind,
+                            Kind::Email | Kind::Lookup(_) | Kind::Tags | Kind::Parent
+                        )
+                });
             if forbidden {
                 return Err(bad(
                     "This field cannot be updated in the Mass Update",

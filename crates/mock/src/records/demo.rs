@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::{Key, Record, Spec, TagDef};
 use crate::org::{make_id, Assignment};
+use crate::schema::{ACCOUNT_TYPES, INDUSTRIES, INTERESTS, LEAD_SOURCES, LEAD_STATUSES, RATINGS};
 use crate::util::format_unix;
 
 const DEMO_TIME: &str = "2025-01-15T10:00:00+00:00";
@@ -97,49 +98,6 @@ const COMPANY_WORDS: [&str; 16] = [
     "Fourth Coffee",
     "Graphic Design",
 ];
-const LEAD_SOURCES: [&str; 12] = [
-    "Advertisement",
-    "Cold Call",
-    "Employee Referral",
-    "External Referral",
-    "Online Store",
-    "Partner",
-    "Public Relations",
-    "Seminar Partner",
-    "Trade Show",
-    "Web Download",
-    "Web Research",
-    "Chat",
-];
-const LEAD_STATUSES: [&str; 8] = [
-    "Attempted to Contact",
-    "Contact in Future",
-    "Contacted",
-    "Junk Lead",
-    "Lost Lead",
-    "Not Contacted",
-    "Pre-Qualified",
-    "Not Qualified",
-];
-const INDUSTRIES: [&str; 10] = [
-    "ASP (Application Service Provider)",
-    "Data/Telecom OEM",
-    "ERP (Enterprise Resource Planning)",
-    "Government/Military",
-    "Large Enterprise",
-    "Management ISV",
-    "MSP (Management Service Provider)",
-    "Network Equipment Enterprise",
-    "Non-management ISV",
-    "Service Provider",
-];
-const RATINGS: [&str; 5] = [
-    "Acquired",
-    "Active",
-    "Market Failed",
-    "Project Cancelled",
-    "Shut Down",
-];
 const TITLES: [&str; 8] = [
     "CEO",
     "CTO",
@@ -162,15 +120,6 @@ const PLACES: [(&str, &str, &str); 10] = [
     ("Zurich", "ZH", "Switzerland"),
     ("London", "ENG", "United Kingdom"),
     ("Toronto", "ON", "Canada"),
-];
-const INTERESTS: [&str; 5] = ["CRM", "Analytics", "Support Desk", "Mail", "Books"];
-const ACCOUNT_TYPES: [&str; 6] = [
-    "Customer",
-    "Prospect",
-    "Partner",
-    "Reseller",
-    "Competitor",
-    "Other",
 ];
 const STAGES: [(&str, u64); 8] = [
     ("Qualification", 10),
@@ -806,7 +755,7 @@ mod tests {
             for (x, y) in a.iter().zip(&b) {
                 assert_eq!(x.fields, y.fields);
             }
-            if let Some(u) = spec.unique {
+            if let Some(u) = spec.unique() {
                 let mut seen = std::collections::HashSet::new();
                 for r in &a {
                     if let Some(v) = r.fields.get(u).and_then(Value::as_str) {
@@ -822,6 +771,37 @@ mod tests {
             .windows(2)
             .all(|w| w[0].fields["Created_Time"].as_str().unwrap()
                 < w[1].fields["Created_Time"].as_str().unwrap()));
+    }
+
+    #[test]
+    fn records_fit_their_schema() {
+        let plan = plan();
+        for spec in &super::super::SPECS {
+            for r in records(&plan, spec) {
+                for (k, v) in &r.fields {
+                    if crate::schema::is_system_key(k) {
+                        continue;
+                    }
+                    let field = spec
+                        .field(k)
+                        .unwrap_or_else(|| panic!("{} has no field {k}", spec.name));
+                    assert_eq!(field.check(v), Ok(()), "{} {k} {v}", spec.name);
+                    if let (crate::schema::Kind::Picklist(values), Some(s)) =
+                        (field.kind, v.as_str())
+                    {
+                        assert!(values.contains(&s), "{} {k} {s}", spec.name);
+                    }
+                }
+                for m in spec.mandatory() {
+                    assert!(
+                        r.fields.get(m.api_name).is_some_and(|v| !v.is_null()),
+                        "{} {}",
+                        spec.name,
+                        m.api_name
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use crate::org::{make_id, Assignment, Org, Routed};
+use crate::schema::{self, Field, Kind};
 use crate::util::{invalid_method, invalid_module, invalid_url, Request};
 
 mod actions;
@@ -44,18 +45,17 @@ impl Key {
     }
 }
 
-/// What the mock knows of a module.
+/// What the mock knows of a module: its fields (the schema, see `schema.rs`) and how the records
+/// API treats it.
 #[derive(Debug)]
 pub(crate) struct Spec {
     pub name: &'static str,
+    /// The singular label (`Lead`), for the metadata endpoints.
+    pub singular: &'static str,
     /// The module's own id (`module.id` in duplicate errors and `Parent_Id`).
     pub id_n: u64,
-    /// Fields an insert must carry.
-    pub mandatory: &'static [&'static str],
-    /// The system unique field (duplicate check on insert, default upsert check).
-    pub unique: Option<&'static str>,
-    /// Lookup fields and the module they point to.
-    pub lookups: &'static [(&'static str, &'static str)],
+    /// Every field, in layout order.
+    pub fields: &'static [Field],
     /// Related lists served under `/{module}/{id}/{related}`.
     pub related: &'static [&'static str],
     /// Fields that make the record's display name, joined by a space.
@@ -74,57 +74,72 @@ impl Spec {
             .unwrap_or_default()
     }
 
+    /// The field of that API name (exact spelling, as Zoho compares field names).
+    pub fn field(&self, api_name: &str) -> Option<&'static Field> {
+        self.fields.iter().find(|f| f.api_name == api_name)
+    }
+
+    /// Fields an insert must carry.
+    pub fn mandatory(&self) -> impl Iterator<Item = &'static Field> {
+        self.fields.iter().filter(|f| f.mandatory)
+    }
+
+    /// The system unique field (duplicate check on insert, default upsert check).
+    pub fn unique(&self) -> Option<&'static str> {
+        self.fields.iter().find(|f| f.unique).map(|f| f.api_name)
+    }
+
+    /// Lookup fields and the module each points to.
+    pub fn lookups(&self) -> impl Iterator<Item = (&'static str, &'static str)> {
+        self.fields.iter().filter_map(|f| match f.kind {
+            Kind::Lookup(target) => Some((f.api_name, target)),
+            _ => None,
+        })
+    }
+
     pub fn lookup_target(&self, field: &str) -> Option<&'static str> {
-        self.lookups
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| *m)
+        self.lookups().find(|(f, _)| *f == field).map(|(_, m)| m)
     }
 }
 
 pub(crate) const SPECS: [Spec; 5] = [
     Spec {
         name: "Leads",
+        singular: "Lead",
         id_n: 200_001,
-        mandatory: &["Last_Name"],
-        unique: Some("Email"),
-        lookups: &[],
+        fields: schema::LEADS,
         related: &["Notes", "Attachments"],
         display: &["First_Name", "Last_Name"],
     },
     Spec {
         name: "Contacts",
+        singular: "Contact",
         id_n: 200_002,
-        mandatory: &["Last_Name"],
-        unique: Some("Email"),
-        lookups: &[("Account_Name", "Accounts")],
+        fields: schema::CONTACTS,
         related: &["Deals", "Notes", "Attachments"],
         display: &["First_Name", "Last_Name"],
     },
     Spec {
         name: "Accounts",
+        singular: "Account",
         id_n: 200_003,
-        mandatory: &["Account_Name"],
-        unique: Some("Account_Name"),
-        lookups: &[],
+        fields: schema::ACCOUNTS,
         related: &["Contacts", "Deals", "Notes", "Attachments"],
         display: &["Account_Name"],
     },
     Spec {
         name: "Deals",
+        singular: "Deal",
         id_n: 200_004,
-        mandatory: &["Deal_Name", "Stage"],
-        unique: Some("Deal_Name"),
-        lookups: &[("Account_Name", "Accounts"), ("Contact_Name", "Contacts")],
+        fields: schema::DEALS,
         related: &["Notes", "Attachments"],
         display: &["Deal_Name"],
     },
     Spec {
         name: "Notes",
+        singular: "Note",
         id_n: 200_005,
-        mandatory: &["Note_Content"],
-        unique: None,
-        lookups: &[],
+        fields: schema::NOTES,
         related: &[],
         display: &["Note_Title"],
     },

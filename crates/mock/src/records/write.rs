@@ -9,6 +9,7 @@ use super::{
     MAX_WRITE,
 };
 use crate::org::Org;
+use crate::schema::{self, Kind, Misfit};
 use crate::util::{
     api_error, batch, body_array, error_obj, invalid_path_id, json_body, limit_exceeded,
     now_string, parse_datetime, success_obj, target_ids, Request, Response, MSG_DUPLICATE,
@@ -22,17 +23,6 @@ const TRIGGERS: [&str; 5] = [
     "blueprint",
     "pathfinder",
     "orchestration",
-];
-
-/// Fields a write never sets (Zoho ignores read-only fields in input).
-const READ_ONLY: [&str; 7] = [
-    "id",
-    "Created_Time",
-    "Modified_Time",
-    "Created_By",
-    "Modified_By",
-    "Territories",
-    "Full_Name",
 ];
 
 pub(super) fn mandatory(field: &str, path: &str) -> Value {
@@ -51,16 +41,21 @@ pub(super) fn invalid(field: &str, path: &str, expected: Option<&str>) -> Value 
     error_obj("INVALID_DATA", MSG_INVALID, details)
 }
 
+/// A text longer than the field allows.
+fn too_long(field: &str, path: &str, max: u32) -> Value {
+    error_obj(
+        "INVALID_DATA",
+        MSG_INVALID,
+        json!({"api_name": field, "json_path": format!("{path}.{field}"), "maximum_length": max}),
+    )
+}
+
 fn not_an_object(path: &str) -> Value {
     error_obj(
         "INVALID_DATA",
         MSG_INVALID,
         json!({"api_name": "data", "json_path": path, "expected_data_type": "jsonobject"}),
     )
-}
-
-fn is_email_field(name: &str) -> bool {
-    name == "Email" || name.ends_with("_Email")
 }
 
 /// A plausible e-mail address: one `@`, a local part, a dotted domain, no spaces.
@@ -165,8 +160,9 @@ enum Target<'a> {
 }
 
 impl Org {
-    /// Validates an item's fields (`path` is `$.data[i]`); `creating` means mandatory fields
-    /// must be present.
+    /// Validates an item's fields against the module's schema (`path` is `$.data[i]`);
+    /// `creating` means mandatory fields must be present. Read-only fields, `$` keys and field
+    /// names the module does not have are ignored, as Zoho ignores them.
     pub(super) fn prepare(
         &self,
         spec: &Spec,
@@ -174,33 +170,39 @@ impl Org {
         obj: &Map<String, Value>,
         creating: bool,
     ) -> Result<Prepared, Value> {
-        for f in spec.mandatory {
-            let v = obj.get(*f);
+        for field in spec.mandatory() {
+            let v = obj.get(field.api_name);
             if (creating || v.is_some()) && is_blank(v) {
-                return Err(mandatory(f, path));
-            }
-            if v.is_some_and(|v| !v.is_string()) {
-                return Err(invalid(f, path, Some("text")));
+                return Err(mandatory(field.api_name, path));
             }
         }
         let mut out = Prepared::default();
         for (k, v) in obj {
-            if READ_ONLY.contains(&k.as_str()) || k.starts_with('$') {
+            if schema::is_system_key(k) {
                 continue;
             }
-            if spec.name == "Notes" && k == "Parent_Id" {
+            let Some(field) = spec.field(k).filter(|f| !f.read_only) else {
                 continue;
+            };
+            match field.check(v) {
+                Ok(()) => {}
+                Err(Misfit::Type) => return Err(invalid(k, path, Some(field.kind.expected()))),
+                Err(Misfit::TooLong(max)) => return Err(too_long(k, path, max)),
             }
-            let value = if k == "Owner" {
-                let user = id_value(Some(v))
-                    .and_then(|id| self.user(&id).map(|u| u.id.clone()))
-                    .ok_or_else(|| invalid(k, path, None))?;
-                self.user_min(&user)
-            } else if k == "Tag" {
-                out.tags = Some(self.wanted_tags(v, &format!("{path}.Tag"))?);
-                continue;
-            } else if let Some(target) = spec.lookup_target(k) {
-                match v {
+            let value = match field.kind {
+                // A note's parent is resolved by `note_parent`.
+                Kind::Parent => continue,
+                Kind::Owner => {
+                    let user = id_value(Some(v))
+                        .and_then(|id| self.user(&id).map(|u| u.id.clone()))
+                        .ok_or_else(|| invalid(k, path, None))?;
+                    self.user_min(&user)
+                }
+                Kind::Tags => {
+                    out.tags = Some(self.wanted_tags(v, &format!("{path}.Tag"))?);
+                    continue;
+                }
+                Kind::Lookup(target) => match v {
                     Value::Null => Value::Null,
                     _ => {
                         let id = id_value(Some(v))
@@ -208,16 +210,15 @@ impl Org {
                             .ok_or_else(|| invalid(k, path, Some("lookup")))?;
                         json!({"name": self.records.display_name(target, &id), "id": id})
                     }
-                }
-            } else if is_email_field(k) {
-                match v {
-                    Value::Null => Value::Null,
+                },
+                Kind::Email => match v {
                     Value::String(s) if s.is_empty() => Value::Null,
-                    Value::String(s) if valid_email(s) => v.clone(),
-                    _ => return Err(invalid(k, path, Some("email"))),
-                }
-            } else {
-                v.clone()
+                    Value::String(s) if !valid_email(s) => {
+                        return Err(invalid(k, path, Some("email")))
+                    }
+                    _ => v.clone(),
+                },
+                _ => v.clone(),
             };
             out.set.insert(k.clone(), value);
         }
@@ -304,7 +305,7 @@ impl Org {
         set: &Map<String, Value>,
         exclude: Option<&str>,
     ) -> Result<(), Value> {
-        let Some(field) = spec.unique else {
+        let Some(field) = spec.unique() else {
             return Ok(());
         };
         let Some(value) = set.get(field).filter(|v| !v.is_null()) else {
@@ -587,7 +588,7 @@ impl Org {
             check.push(f);
         }
         match body.get("duplicate_check_fields") {
-            None | Some(Value::Null) => check.extend(spec.unique.map(str::to_owned)),
+            None | Some(Value::Null) => check.extend(spec.unique().map(str::to_owned)),
             Some(Value::Array(fields)) if fields.iter().all(Value::is_string) => {
                 check.extend(fields.iter().filter_map(Value::as_str).map(str::to_owned));
             }
@@ -664,15 +665,15 @@ impl Org {
         }
         self.records.attachments.retain(|_, a| a.parent != id);
         for other in super::SPECS.iter() {
-            for (field, target) in other.lookups {
-                if *target != spec.name {
+            for (field, target) in other.lookups() {
+                if target != spec.name {
                     continue;
                 }
                 for r in self.records.map_mut(other.name).values_mut() {
-                    if r.fields.get(*field).and_then(|v| v.get("id")) == Some(&json!(id)) {
+                    if r.fields.get(field).and_then(|v| v.get("id")) == Some(&json!(id)) {
                         std::sync::Arc::make_mut(r)
                             .fields
-                            .insert((*field).into(), Value::Null);
+                            .insert(field.into(), Value::Null);
                     }
                 }
             }

@@ -1095,7 +1095,7 @@ fn raw_records_need_a_known_module() {
 }
 
 #[tokio::test]
-async fn fixtures_take_over_record_modules() {
+async fn record_modules_stay_stateful_with_fixtures() {
     let dir = std::env::temp_dir().join(format!("zohocrm-mock-records-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mock = MockZoho::start_with(MockConfig {
@@ -1105,9 +1105,10 @@ async fn fixtures_take_over_record_modules() {
     .await
     .unwrap();
     let api = Api::new(&mock).await;
-    // No fixture for it: the replay's 404, not the store.
-    assert_eq!(api.get("/crm/v8/Leads?fields=Last_Name").await.status, 404);
-    // Reading a stored record by id stays stateful.
+    // No fixture for it: the store answers.
+    let resp = api.get("/crm/v8/Leads?fields=Last_Name&per_page=2").await;
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.json()["data"].as_array().unwrap().len(), 2);
     assert_eq!(
         api.get(&format!("/crm/v8/Accounts/{ACME}")).await.status,
         200

@@ -22,48 +22,67 @@ impl Drop for TempDir {
     }
 }
 
-#[tokio::test]
-async fn fixtures_answer_unserved_requests() {
-    let dir = TempDir::new("replay");
-    let fixture = json!({
-        "operation": "record.get_records",
-        "description": "test fixture",
-        "exchanges": [{
-            "request": {"method": "GET", "uri": "https://www.zohoapis.com/crm/v8/Leads?fields=Last_Name%2CEmail&per_page=2"},
-            "response": {"status": 200, "headers": {"x-test": "yes"}, "body": {"data": [{"id": "1", "Last_Name": "Doe"}], "info": {"more_records": false}}}
-        }]
-    });
+fn write(dir: &TempDir, name: &str, fixture: serde_json::Value) {
     std::fs::write(
-        dir.0.join("records/get_records/basic.json"),
+        dir.0.join("records/get_records").join(name),
         fixture.to_string(),
     )
     .unwrap();
+}
+
+fn one(
+    method: &str,
+    uri: &str,
+    body: serde_json::Value,
+    status: u16,
+    answer: serde_json::Value,
+) -> serde_json::Value {
+    json!({
+        "operation": "pipeline.get_pipelines",
+        "description": "test fixture",
+        "exchanges": [{
+            "request": {"method": method, "uri": uri, "body": body},
+            "response": {"status": status, "headers": {"x-test": "yes"}, "body": answer}
+        }]
+    })
+}
+
+#[tokio::test]
+async fn fixtures_answer_unserved_requests() {
+    let dir = TempDir::new("replay");
+    let pipelines = "https://www.zohoapis.com/crm/v8/settings/pipeline?layout_id=7&page=1";
+    write(
+        &dir,
+        "basic.json",
+        one(
+            "GET",
+            pipelines,
+            json!(null),
+            200,
+            json!({"pipeline": [{"id": "1"}]}),
+        ),
+    );
     let two = json!({
-        "operation": "record.get_records",
+        "operation": "pipeline.get_pipelines",
         "description": "scenario fixtures (several exchanges) are not replayed",
         "exchanges": [
-            {"request": {"method": "GET", "uri": "https://www.zohoapis.com/crm/v8/Deals?fields=Deal_Name"}, "response": {"status": 200, "body": {"data": []}}},
-            {"request": {"method": "GET", "uri": "https://www.zohoapis.com/crm/v8/Deals?fields=Deal_Name"}, "response": {"status": 200, "body": {"data": []}}}
+            {"request": {"method": "GET", "uri": "https://www.zohoapis.com/crm/v8/settings/pipeline?layout_id=8"}, "response": {"status": 200, "body": {"pipeline": []}}},
+            {"request": {"method": "GET", "uri": "https://www.zohoapis.com/crm/v8/settings/pipeline?layout_id=8"}, "response": {"status": 200, "body": {"pipeline": []}}}
         ]
     });
-    std::fs::write(
-        dir.0.join("records/get_records/scenario.json"),
-        two.to_string(),
-    )
-    .unwrap();
-    let post = json!({
-        "operation": "record.insert_records",
-        "description": "a write",
-        "exchanges": [{
-            "request": {"method": "POST", "uri": "/crm/v8/Leads", "body": {"data": [{"Last_Name": "Doe"}]}},
-            "response": {"status": 201, "body": {"data": [{"code": "SUCCESS", "details": {"id": "9"}, "message": "record added", "status": "success"}]}}
-        }]
-    });
-    std::fs::write(
-        dir.0.join("records/get_records/post.json"),
-        post.to_string(),
-    )
-    .unwrap();
+    write(&dir, "scenario.json", two);
+    let ok = json!({"pipeline": [{"code": "SUCCESS", "details": {"id": "9"}, "message": "pipeline created", "status": "success"}]});
+    write(
+        &dir,
+        "post.json",
+        one(
+            "POST",
+            "/crm/v8/settings/pipeline?layout_id=7",
+            json!({"pipeline": [{"display_value": "P"}]}),
+            201,
+            ok,
+        ),
+    );
 
     let config = MockConfig {
         fixtures_dir: Some(dir.0.clone()),
@@ -74,7 +93,7 @@ async fn fixtures_answer_unserved_requests() {
     let resp = send(
         &mock.base_url(),
         "GET",
-        "/crm/v8/Leads?per_page=2&fields=Last_Name,Email",
+        "/crm/v8/settings/pipeline?layout_id=7&page=1",
         &[],
         b"",
     )
@@ -83,25 +102,152 @@ async fn fixtures_answer_unserved_requests() {
     let api = Api::new(&mock).await;
     // Query order and encoding do not matter.
     let resp = api
-        .get("/crm/v8/Leads?per_page=2&fields=Last_Name,Email")
+        .get("/crm/v8/settings/pipeline?page=1&layout_id=%37")
         .await;
     assert_eq!(resp.status, 200);
     assert_eq!(resp.header("x-test"), Some("yes"));
-    assert_eq!(resp.json()["data"][0]["Last_Name"], "Doe");
+    assert_eq!(resp.json()["pipeline"][0]["id"], "1");
+    // Another query, or a scenario fixture: nothing answers.
     assert_eq!(
-        api.get("/crm/v8/Leads?per_page=3&fields=Last_Name,Email")
+        api.get("/crm/v8/settings/pipeline?layout_id=7&page=2")
             .await
             .status,
         404
     );
-    assert_eq!(api.get("/crm/v8/Deals?fields=Deal_Name").await.status, 404);
+    assert_eq!(
+        api.get("/crm/v8/settings/pipeline?layout_id=8")
+            .await
+            .status,
+        404
+    );
     let resp = api
-        .post("/crm/v8/Leads", json!({"data": [{"Last_Name": "Doe"}]}))
+        .post(
+            "/crm/v8/settings/pipeline?layout_id=7",
+            json!({"pipeline": [{"display_value": "Q"}]}),
+        )
         .await;
-    assert_eq!(resp.status, 201);
+    assert_eq!(resp.status, 201, "a success answers a loose match");
     assert_eq!(mock.stats().writes, 1);
     // Stateful handlers win over fixtures.
     assert_eq!(api.get("/crm/v8/settings/territories").await.status, 200);
+}
+
+#[tokio::test]
+async fn successes_win_unless_an_error_matches_exactly() {
+    let dir = TempDir::new("prefer");
+    let uri = "https://www.zohoapis.com/crm/v8/settings/pipeline?layout_id=7";
+    let error = json!({"code": "MANDATORY_NOT_FOUND", "details": {"api_name": "sample", "json_path": "sample"}, "message": "sample", "status": "error"});
+    // The generator's pair: same request, an error and a success ("openapi_error" sorts first).
+    write(
+        &dir,
+        "a_error.json",
+        one("GET", uri, json!(null), 400, error.clone()),
+    );
+    write(
+        &dir,
+        "b_success.json",
+        one(
+            "GET",
+            uri,
+            json!(null),
+            200,
+            json!({"pipeline": [{"id": "1"}]}),
+        ),
+    );
+    // A write whose error case has its own recorded body.
+    let post = "https://www.zohoapis.com/crm/v8/settings/pipeline?layout_id=9";
+    write(
+        &dir,
+        "c_error.json",
+        one(
+            "POST",
+            post,
+            json!({"pipeline": [{}]}),
+            400,
+            json!({"pipeline": [error]}),
+        ),
+    );
+    write(
+        &dir,
+        "d_success.json",
+        one(
+            "POST",
+            post,
+            json!({"pipeline": [{"display_value": "P"}]}),
+            201,
+            json!({"pipeline": [{"code": "SUCCESS", "details": {"id": "9"}, "message": "ok", "status": "success"}]}),
+        ),
+    );
+    // An error alone, for a request of a stateful module.
+    write(
+        &dir,
+        "e_error.json",
+        one(
+            "GET",
+            "https://www.zohoapis.com/crm/v8/Leads/actions/count",
+            json!(null),
+            400,
+            error.clone(),
+        ),
+    );
+    write(
+        &dir,
+        "f_count.json",
+        one(
+            "GET",
+            "https://www.zohoapis.com/crm/v8/Deals/actions/count",
+            json!(null),
+            200,
+            json!({"count": "sample"}),
+        ),
+    );
+    let mock = MockZoho::start_with(MockConfig {
+        fixtures_dir: Some(dir.0.clone()),
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let api = Api::new(&mock).await;
+    assert_eq!(
+        api.get("/crm/v8/settings/pipeline?layout_id=7")
+            .await
+            .status,
+        200
+    );
+    let resp = api
+        .post(
+            "/crm/v8/settings/pipeline?layout_id=9",
+            json!({"pipeline": [{}]}),
+        )
+        .await;
+    assert_eq!(resp.status, 400, "an exact error match answers");
+    assert_eq!(resp.json()["pipeline"][0]["code"], "MANDATORY_NOT_FOUND");
+    let resp = api
+        .post(
+            "/crm/v8/settings/pipeline?layout_id=9",
+            json!({"pipeline": [{"display_value": "P"}]}),
+        )
+        .await;
+    assert_eq!(resp.status, 201);
+    let resp = api
+        .post(
+            "/crm/v8/settings/pipeline?layout_id=9",
+            json!({"pipeline": [{"display_value": "other"}]}),
+        )
+        .await;
+    assert_eq!(resp.status, 201, "a loose success beats a loose error");
+    // Record modules stay stateful: counts are the store's integers.
+    for module in ["Leads", "Deals"] {
+        let resp = api.get(&format!("/crm/v8/{module}/actions/count")).await;
+        assert_eq!(resp.status, 200);
+        assert!(resp.json()["count"].is_u64(), "{module}: {}", resp.json());
+    }
+    // A module the mock does not serve answers Zoho's error for it, not a URL error.
+    let resp = api.get("/crm/v8/Widgets?fields=Name").await;
+    assert_eq!(
+        (resp.status, resp.json()["code"].clone()),
+        (400, json!("INVALID_MODULE"))
+    );
 }
 
 #[tokio::test]
