@@ -7,6 +7,7 @@
 //! cargo xtask features check                       zohocrm-core compiles with each cluster feature alone
 //! cargo xtask coverage --spec <oas-dir> [--write|--check]   one TSV line per spec operation, or COVERAGE.md
 //! cargo xtask bench [--quick]                      run the benchmarks and print one table of ratios
+//! cargo xtask interop [--cache DIR] [--only python|node]   Zoho's Python and Node SDKs against the mock
 //! ```
 //!
 //! xtask links `zohocrm-core`, generated code included. When a generator change makes the
@@ -17,6 +18,7 @@ mod bench;
 mod clusters;
 mod codegen;
 mod fixtures;
+mod interop;
 mod model;
 mod names;
 mod patches;
@@ -122,7 +124,8 @@ fn run() -> Result<bool, String> {
         ["features", "check", ..] => features_check(),
         ["coverage", ..] => fixtures::coverage(&args),
         ["bench", ..] => bench::run(&args),
-        _ => Err("usage: cargo xtask codegen --spec <dir> [--check] | fixtures generate --spec <dir> | fixtures check | features check | coverage --spec <dir> [--write|--check] | bench [--quick]".into()),
+        ["interop", ..] => interop::run(&args),
+        _ => Err("usage: cargo xtask codegen --spec <dir> [--check] | fixtures generate --spec <dir> | fixtures check | features check | coverage --spec <dir> [--write|--check] | bench [--quick] | interop [--cache <dir>] [--only python|node]".into()),
     }
 }
 
