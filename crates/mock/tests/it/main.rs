@@ -7,6 +7,7 @@ mod binary;
 mod blocking;
 mod faults;
 mod licences;
+mod meta;
 mod oauth;
 mod records;
 mod records_api;

@@ -243,3 +243,88 @@ async fn unknown_urls_and_bad_bodies() {
         200
     );
 }
+
+/// A `multipart/form-data` body with these text fields (the Node SDK's token requests).
+fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let boundary = "----mock7MA4YWxkTrZu0gW";
+    let mut body = String::new();
+    for (k, v) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        body.into_bytes(),
+    )
+}
+
+#[tokio::test]
+async fn token_parameters_may_come_as_form_data() {
+    let mock = MockZoho::start().await.unwrap();
+    let base = mock.base_url();
+    let client = [
+        ("client_id", "mock-client-id"),
+        ("client_secret", "mock-client-secret"),
+    ];
+    let post = |fields: Vec<(&'static str, &'static str)>| {
+        let base = base.clone();
+        async move {
+            let (ct, body) = multipart(&fields);
+            send(
+                &base,
+                "POST",
+                "/oauth/v2/token",
+                &[("content-type", &ct)],
+                &body,
+            )
+            .await
+        }
+    };
+    let mut refresh = client.to_vec();
+    refresh.extend([
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "mock-refresh-token"),
+    ]);
+    let resp = post(refresh).await;
+    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    assert_eq!(resp.json()["access_token"], "mock-access-1");
+    let mut code = client.to_vec();
+    code.extend([
+        ("grant_type", "authorization_code"),
+        ("code", "mock-grant-code"),
+    ]);
+    let resp = post(code).await;
+    assert_eq!(resp.json()["refresh_token"], "mock-refresh-token");
+    let mut cc = client.to_vec();
+    cc.extend([
+        ("grant_type", "client_credentials"),
+        ("soid", "ZohoCRM.mock-org-1"),
+    ]);
+    assert_eq!(post(cc).await.status, 200);
+    // The query and the body combine (the body wins).
+    let (ct, body) = multipart(&[("client_secret", "mock-client-secret")]);
+    let resp = send(
+        &base,
+        "POST",
+        "/oauth/v2/token?grant_type=refresh_token&client_id=mock-client-id&client_secret=wrong&refresh_token=mock-refresh-token",
+        &[("content-type", &ct)],
+        &body,
+    )
+    .await;
+    assert_eq!(resp.status, 200);
+    // Revoking with a form-data body.
+    let (ct, body) = multipart(&[("token", "mock-refresh-token")]);
+    let resp = send(
+        &base,
+        "POST",
+        "/oauth/v2/token/revoke",
+        &[("content-type", &ct)],
+        &body,
+    )
+    .await;
+    assert_eq!(resp.json(), json!({"status": "success"}));
+    assert_eq!(mock.stats().revoked, 1);
+    assert_eq!(mock.stats().mints, 4);
+}
