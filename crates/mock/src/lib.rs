@@ -4,8 +4,14 @@
 //! drives the SDK against it compares two readings of Zoho's documentation. It serves:
 //!
 //! - **OAuth** on `/oauth/v2/token` (refresh token, grant code, client credentials) and
-//!   `/oauth/v2/token/revoke`, with Zoho's throttle (10 access tokens per refresh token per
-//!   10 minutes) and Zoho's error bodies;
+//!   `/oauth/v2/token/revoke`, parameters in the query, an URL-encoded or a `multipart/form-data`
+//!   body, with Zoho's throttle (10 access tokens per refresh token per 10 minutes) and Zoho's
+//!   error bodies;
+//! - **metadata** that agrees with the data: `settings/modules`, `settings/fields?module=`,
+//!   `settings/layouts?module=` rendered from one schema per module (`schema.rs`, which also
+//!   validates every write), `org` (with `license_details`), `users` (`type=AllUsers`,
+//!   `ActiveUsers`, `CurrentUser`, ...; the users territories and records name, one active user
+//!   per licence in use), `settings/roles` and `settings/profiles`;
 //! - **user licences** (`/crm/v8/__features[/user_licenses]`);
 //! - **territories**, statefully: the 27 territory operations (settings, users of a territory,
 //!   territories of a user, assigning territories to Accounts, Contacts and Deals);
@@ -21,7 +27,8 @@
 //!   with its `feature` and `X-CRM-ORG` headers), **composite requests** and **notification
 //!   channels** (`/crm/v8/actions/watch`); their choices are documented in `bulk.rs`,
 //!   `composite.rs` and `watch.rs`;
-//! - **fixture replay**: any other request equal to a recorded fixture gets the recorded answer;
+//! - **fixture replay**: any other request equal to a recorded fixture gets the recorded answer
+//!   (a success, unless an error fixture's recorded request matches exactly; see `replay.rs`);
 //! - **faults** on demand: Zoho error envelopes, dropped connections, slow or truncated answers,
 //!   HTML error pages, expired tokens.
 //!
@@ -77,9 +84,11 @@
 //!   `DISCRETE_PAGINATION_LIMIT_EXCEEDED`; a `fields` name the record lacks comes back `null`;
 //!   `If-Modified-Since` takes ISO 8601 or an HTTP date; nothing modified since answers 304;
 //! - the system unique fields (Leads and Contacts `Email`, Accounts `Account_Name`, Deals
-//!   `Deal_Name`) are unique case-insensitively on insert and update; fields whose name is
-//!   `Email` or ends in `_Email` must look like an address; read-only and `$` fields in input are
-//!   ignored; lookups (`Account_Name`, `Contact_Name`, `Owner`) must name existing records;
+//!   `Deal_Name`) are unique case-insensitively on insert and update; values are checked against
+//!   the field's data type (`INVALID_DATA` with `expected_data_type`) and length
+//!   (`maximum_length`); e-mail fields must look like an address; read-only and `$` fields and
+//!   field names the module does not have are ignored; picklists accept unlisted values;
+//!   lookups (`Account_Name`, `Contact_Name`, `Owner`) must name existing records;
 //! - a deleted record goes to the recycle bin with its notes and attachments gone and lookups
 //!   to it emptied; nothing is ever deleted permanently (`type=permanent` answers 204);
 //! - search ranks like a listing (id descending), `word` looks in every text field and
@@ -90,8 +99,9 @@
 //! - lead conversion reuses the Account whose name is the lead's `Company` and the Contact with
 //!   the lead's `Email`, else creates them; a Deal only when `Deals` is given;
 //! - tag names compare case-insensitively (an unknown name creates the tag);
-//! - with [`MockConfig::fixtures_dir`] set, record modules are left to fixture replay (a
-//!   recorded org and the demo org cannot both be true), except reading a stored record by id.
+//! - with [`MockConfig::fixtures_dir`] set, record modules stay stateful: fixtures answer only
+//!   what no stateful handler serves (a record by an id the store lacks, modules the mock does
+//!   not serve, operations it does not model).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // The metadata endpoints build large `json!` literals.
