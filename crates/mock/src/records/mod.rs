@@ -425,9 +425,13 @@ impl Org {
                 Handled(self.record_tags(req, spec, None, *action == "add_tags"))
             }
             ("POST" | "GET", ["actions", "mass_update"]) => Handled(self.mass_update(req, spec)),
-            (_, ["upsert"] | ["deleted"] | ["search"] | ["actions", _]) => {
+            (_, ["upsert"] | ["deleted"] | ["search"])
+            | (_, ["actions", "count" | "add_tags" | "remove_tags" | "mass_update"]) => {
                 Rejected(invalid_method())
             }
+            // Other module actions (mass convert, mass delete, ...) are not modelled: a fixture
+            // may answer.
+            (_, ["actions", _]) => Unserved(invalid_url()),
             ("POST", [id, "actions", "convert"]) if spec.name == "Leads" => {
                 Handled(self.convert_lead(req, id))
             }

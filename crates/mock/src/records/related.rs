@@ -85,14 +85,16 @@ impl Org {
         related: &str,
         related_id: Option<&str>,
     ) -> Routed {
-        use Routed::{Handled, Rejected};
+        use Routed::{Handled, Rejected, Unserved};
         let Some(related) = spec
             .related
             .iter()
             .find(|r| r.eq_ignore_ascii_case(related))
             .copied()
         else {
-            return Handled(invalid_relation());
+            // Sub-resources the mock does not model (`photo`, `Emails`, `__timeline`, ...) are
+            // left to fixture replay; without one, Zoho's answer for an unknown relation.
+            return Unserved(invalid_relation());
         };
         let Some(id) = self.path_record(req, spec.name, segment) else {
             return Handled(invalid_path_id(1));

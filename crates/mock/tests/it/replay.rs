@@ -201,6 +201,28 @@ async fn successes_win_unless_an_error_matches_exactly() {
             json!({"count": "sample"}),
         ),
     );
+    write(
+        &dir,
+        "g_timeline.json",
+        one(
+            "GET",
+            "https://www.zohoapis.com/crm/v8/Leads/42/__timeline",
+            json!(null),
+            200,
+            json!({"__timeline": [{"id": "t"}]}),
+        ),
+    );
+    write(
+        &dir,
+        "h_mass.json",
+        one(
+            "GET",
+            "https://www.zohoapis.com/crm/v8/Leads/actions/mass_convert?job_id=7",
+            json!(null),
+            200,
+            json!({"status": "COMPLETED"}),
+        ),
+    );
     let mock = MockZoho::start_with(MockConfig {
         fixtures_dir: Some(dir.0.clone()),
         ..MockConfig::default()
@@ -242,6 +264,14 @@ async fn successes_win_unless_an_error_matches_exactly() {
         assert_eq!(resp.status, 200);
         assert!(resp.json()["count"].is_u64(), "{module}: {}", resp.json());
     }
+    // Sub-resources and actions of a record module that the mock does not model replay.
+    let resp = api.get("/crm/v8/Leads/42/__timeline").await;
+    assert_eq!(resp.json()["__timeline"][0]["id"], "t");
+    let resp = api.get("/crm/v8/Leads/actions/mass_convert?job_id=7").await;
+    assert_eq!(resp.json()["status"], "COMPLETED");
+    // Without a fixture, Zoho's answer for an unknown relation.
+    let resp = api.get("/crm/v8/Leads/42/Bogus").await;
+    assert_eq!(resp.json()["details"], json!({"resource_path_index": 2}));
     // A module the mock does not serve answers Zoho's error for it, not a URL error.
     let resp = api.get("/crm/v8/Widgets?fields=Name").await;
     assert_eq!(
