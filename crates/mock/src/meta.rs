@@ -34,6 +34,16 @@ fn admin_ref(org: &Org) -> Value {
 impl Org {
     /// The metadata routes (`tail` follows `/crm/v8/`); `None` when `tail` is not one of them.
     pub(crate) fn route_meta(&self, req: &Request, tail: &[&str]) -> Option<Routed> {
+        if !req.is_get() {
+            // Writes to the org's settings are not modelled: a fixture may answer.
+            const SETTINGS: [&str; 5] = ["modules", "fields", "layouts", "roles", "profiles"];
+            let ours = match tail {
+                ["org"] | ["users"] | ["users", _] => true,
+                ["settings", what] | ["settings", what, _] => SETTINGS.contains(what),
+                _ => false,
+            };
+            return ours.then(|| Routed::Unserved(crate::util::invalid_method()));
+        }
         let resp = match tail {
             ["org"] => self.org_json(),
             ["users"] => self.users_json(req),
@@ -91,12 +101,7 @@ impl Org {
             }
             _ => return None,
         };
-        Some(if req.is_get() {
-            Routed::Handled(resp)
-        } else {
-            // Writes to the org's settings are not modelled: a fixture may answer.
-            Routed::Unserved(crate::util::invalid_method())
-        })
+        Some(Routed::Handled(resp))
     }
 
     /// `GET /org`.
@@ -171,7 +176,8 @@ pub(crate) fn fields_json(spec: &Spec) -> Vec<Value> {
         .collect()
 }
 
-fn picklist(values: &[&str]) -> Value {
+/// Picklist values; `base` makes their ids unique to the field.
+fn picklist(values: &[&str], base: u64) -> Value {
     let mut all = vec!["-None-"];
     all.extend_from_slice(values);
     Value::Array(
@@ -185,7 +191,7 @@ fn picklist(values: &[&str]) -> Value {
                     "sequence_number": i + 1,
                     "colour_code": null,
                     "type": "used",
-                    "id": make_id(730_000 + crate::util::fnv64(v.as_bytes()) % 100_000),
+                    "id": make_id(base + i as u64),
                 })
             })
             .collect(),
@@ -193,8 +199,14 @@ fn picklist(values: &[&str]) -> Value {
 }
 
 fn field_json(spec: &Spec, f: &Field, i: usize) -> Value {
+    // Id ranges (`make_id` numbers): fields 700_000.., layouts 710_000.., sections 720_000..,
+    // lookups 740_000.., related lists 750_000.., permissions 760_000.., picklist values
+    // 800_000_000.. (1,000 per field).
+    let module_n = spec.id_n - 200_000;
     let pick_list_values = match f.kind {
-        Kind::Picklist(values) | Kind::MultiSelect(values) => picklist(values),
+        Kind::Picklist(values) | Kind::MultiSelect(values) => {
+            picklist(values, 800_000_000 + module_n * 1_000_000 + i as u64 * 1000)
+        }
         _ => json!([]),
     };
     let lookup = match f.kind {
@@ -204,7 +216,7 @@ fn field_json(spec: &Spec, f: &Field, i: usize) -> Value {
                 "display_label": f.label,
                 "api_name": f.api_name,
                 "module": {"api_name": target, "id": target_id},
-                "id": make_id(740_000 + i as u64 + (spec.id_n - 200_000) * 100),
+                "id": make_id(740_000 + module_n * 100 + i as u64),
                 "query_details": {},
                 "revalidate_filter_during_edit": false,
             })

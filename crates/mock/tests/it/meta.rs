@@ -127,6 +127,22 @@ async fn fields_have_zohos_shape() {
         .map(|f| f["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids.len(), leads.len() + deals.len(), "field ids are unique");
+    let mut all = HashSet::new();
+    for f in leads.iter().chain(&deals) {
+        let nested = f["pick_list_values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| &v["id"]);
+        for id in std::iter::once(&f["id"])
+            .chain(nested)
+            .chain([&f["lookup"]["id"]])
+        {
+            if let Some(id) = id.as_str() {
+                assert!(all.insert(id.to_owned()), "id {id} repeats");
+            }
+        }
+    }
     // One field by id.
     let id = last["id"].as_str().unwrap();
     let resp = api
