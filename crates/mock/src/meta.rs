@@ -13,8 +13,7 @@ use crate::org::{make_id, Org, Routed, User, DEMO_TIME, PROFILES, ROLES};
 use crate::records::{spec, Spec, SPECS};
 use crate::schema::{field_id, Field, Kind};
 use crate::util::{
-    invalid_module, invalid_param, invalid_path_id, page_of, paging, required_param, Request,
-    Response,
+    invalid_module, invalid_param, invalid_path_id, required_param, Request, Response,
 };
 
 /// A layout's id per module (`make_id` number).
@@ -434,14 +433,7 @@ impl Org {
                 None => return invalid_param("type"),
             }
         }
-        let (page, per_page) = match paging(req, 200, 200) {
-            Ok(p) => p,
-            Err(r) => return r,
-        };
-        match page_of(&users, page, per_page) {
-            Some((items, info)) => Response::json(200, &json!({"users": items, "info": info})),
-            None => Response::no_content(),
-        }
+        crate::util::paged(req, "users", &users)
     }
 
     /// `GET /users/{id}`.

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::records::{self, Plan, Store};
-use crate::util::{api_error, invalid_module, invalid_url, page_of, paging, Request, Response};
+use crate::util::{api_error, invalid_module, invalid_url, Request, Response};
 use crate::MockConfig;
 
 /// Every id the mock makes up is this plus a counter: 19 digits, like Zoho's
@@ -370,14 +370,7 @@ impl Org {
             let names = crate::util::id_list(names);
             all.retain(|f| names.iter().any(|n| f["api_name"] == n.as_str()));
         }
-        let (page, per_page) = match paging(req, 200, 200) {
-            Ok(p) => p,
-            Err(r) => return r,
-        };
-        match page_of(&all, page, per_page) {
-            Some((items, info)) => Response::json(200, &json!({"__features": items, "info": info})),
-            None => Response::no_content(),
-        }
+        crate::util::paged(req, "__features", &all)
     }
 
     /// `GET /__features/{name}`: the seed page's exact shape for `user_licenses`.

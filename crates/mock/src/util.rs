@@ -287,6 +287,19 @@ pub(crate) fn page_of<T: Clone>(
     Some((slice, info))
 }
 
+/// A paged listing of `items` under `key` with Zoho's `info` (`page`/`per_page` from the query,
+/// default and maximum 200), or 204 when the page is empty.
+pub(crate) fn paged(req: &Request, key: &str, items: &[Value]) -> Response {
+    let (page, per_page) = match paging(req, 200, 200) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match page_of(items, page, per_page) {
+        Some((items, info)) => Response::json(200, &json!({ key: items, "info": info })),
+        None => Response::no_content(),
+    }
+}
+
 /// Percent-decodes; `+` becomes a space when `plus_as_space` (query strings).
 pub(crate) fn decode(s: &str, plus_as_space: bool) -> String {
     let s = if plus_as_space {

@@ -13,8 +13,7 @@ use serde_json::{json, Map, Value};
 
 use crate::org::{Org, Routed};
 use crate::util::{
-    api_error, batch, error_obj, invalid_method, json_body, page_of, paging, parse_datetime,
-    Request, Response,
+    api_error, batch, error_obj, invalid_method, json_body, parse_datetime, Request, Response,
 };
 
 const MSG_ENABLED: &str = "Successfully subscribed for actions-watch of the given module";
@@ -220,14 +219,7 @@ impl Org {
             })
             .map(Channel::to_json)
             .collect();
-        let (page, per_page) = match paging(req, 200, 200) {
-            Ok(p) => p,
-            Err(r) => return r,
-        };
-        match page_of(&all, page, per_page) {
-            Some((items, info)) => Response::json(200, &json!({"watch": items, "info": info})),
-            None => Response::no_content(),
-        }
+        crate::util::paged(req, "watch", &all)
     }
 
     fn write_watch(&mut self, req: &Request, method: &str) -> Response {
