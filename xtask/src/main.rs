@@ -19,10 +19,12 @@ mod clusters;
 mod codegen;
 mod fixtures;
 mod interop;
+mod meta;
 mod model;
 mod names;
 mod patches;
 mod spec;
+mod types;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -60,8 +62,10 @@ pub fn load_spec(args: &[String]) -> Result<spec::Spec, String> {
 
 fn codegen(args: &[String]) -> Result<bool, String> {
     let check = args.iter().any(|a| a == "--check");
-    let ops = load_ops(args)?;
-    let files = codegen::render(&ops)?;
+    let spec = load_spec(args)?;
+    let ops = model::operations(&spec)?;
+    let set = types::TypeSet::build(&spec, &ops)?;
+    let files = codegen::render(&ops, &set)?;
     let dir = workspace_root().join("crates/core/src/generated");
     let differ = codegen::sync(&dir, &files, check)?;
     if check {
@@ -87,6 +91,49 @@ fn codegen(args: &[String]) -> Result<bool, String> {
         patches::PATCHES.len(),
         patches::RULES.len()
     );
+    Ok(true)
+}
+
+fn types_stats(args: &[String]) -> Result<bool, String> {
+    let spec = load_spec(args)?;
+    let ops = model::operations(&spec)?;
+    let set = types::TypeSet::build(&spec, &ops)?;
+    let fields: usize = set.models.iter().map(|m| m.fields.len()).sum();
+    println!(
+        "{} models ({} fields), {} enums",
+        set.models.len(),
+        fields,
+        set.enums.len()
+    );
+    let classes = set.classes();
+    let used: Vec<usize> = (0..set.models.len())
+        .filter(|i| !set.models[*i].features.is_empty())
+        .collect();
+    let reps: std::collections::BTreeSet<usize> = used.iter().map(|i| classes[*i]).collect();
+    let rep_fields: usize = reps.iter().map(|i| set.models[*i].fields.len()).sum();
+    println!(
+        "{} used models, {} distinct shapes ({} fields)",
+        used.len(),
+        reps.len(),
+        rep_fields
+    );
+    let mut kinds = std::collections::BTreeMap::new();
+    for (id, o) in &set.outputs {
+        let k = match o {
+            types::Output::Typed(types::Ty::Model(_)) => "model".to_owned(),
+            types::Output::Typed(t) => format!("typed {t:?}"),
+            types::Output::Outcomes(k) => format!("outcomes {k:?}"),
+            types::Output::Download => "download".into(),
+            types::Output::Untyped => "untyped".to_owned(),
+        };
+        if args.iter().any(|a| a == "-v") {
+            println!("{id}\t{k}");
+        }
+        *kinds.entry(k).or_insert(0) += 1;
+    }
+    for (k, n) in kinds {
+        println!("{n:5} {k}");
+    }
     Ok(true)
 }
 
@@ -125,7 +172,8 @@ fn run() -> Result<bool, String> {
         ["coverage", ..] => fixtures::coverage(&args),
         ["bench", ..] => bench::run(&args),
         ["interop", ..] => interop::run(&args),
-        _ => Err("usage: cargo xtask codegen --spec <dir> [--check] | fixtures generate --spec <dir> | fixtures check | features check | coverage --spec <dir> [--write|--check] | bench [--quick] | interop [--cache <dir>] [--only python|node]".into()),
+        ["types", ..] => types_stats(&args),
+        _ => Err("usage: cargo xtask codegen --spec <dir> [--check] | fixtures generate --spec <dir> | fixtures check | features check | coverage --spec <dir> [--write|--check] | types --spec <dir> [-v] | bench [--quick] | interop [--cache <dir>] [--only python|node]".into()),
     }
 }
 

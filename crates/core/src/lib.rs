@@ -46,6 +46,7 @@ pub mod exchange;
 pub mod features;
 pub mod generated;
 pub mod jobs;
+pub mod lenient;
 pub mod limit;
 pub mod models;
 pub mod notifications;

@@ -150,10 +150,40 @@ pub enum Target {
 /// What a response is parsed into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputKind {
-    /// [`ApiResponse`].
-    Json,
+    /// The generated model of the operation's answer.
+    Typed,
+    /// Per-item outcomes ([`ActionResults`](crate::ActionResults)) of the status objects under
+    /// this key (`""`: a bare status object).
+    Outcomes(&'static str),
     /// [`Download`].
     Download,
+    /// [`ApiResponse`]: the spec declares no JSON answer (204-only operations).
+    Untyped,
+}
+
+/// How an operation pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paging {
+    /// One answer.
+    None,
+    /// `page` (and `per_page`) with `info.more_records`.
+    Page,
+    /// `page` up to Zoho's limit, then `page_token` from `info.next_page_token`.
+    PageToken,
+}
+
+/// The API credits one call costs (Zoho's published values; most calls cost 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Credits {
+    /// The least a call costs.
+    pub min: u16,
+    /// The most a call costs (e.g. 10 for an insert of 100 records).
+    pub max: u16,
+}
+
+impl Credits {
+    /// One credit per call.
+    pub const ONE: Credits = Credits { min: 1, max: 1 };
 }
 
 /// One generated operation, as data.
@@ -173,6 +203,18 @@ pub struct OpSpec {
     pub body: BodyKind,
     /// The output.
     pub output: OutputKind,
+    /// The OAuth scopes the spec lists (any one of them grants the call).
+    pub scopes: &'static [&'static str],
+    /// Whether replaying the request after an ambiguous failure (5xx, timeout, reset) is safe:
+    /// GET, PUT and DELETE, except a PUT that performs an action (`/actions/...`).
+    pub idempotent: bool,
+    /// How the operation pages.
+    pub paging: Paging,
+    /// Whether Zoho counts the call against its sub-concurrency limit for resource-intensive
+    /// APIs (COQL, bulk jobs, conversions, mass actions, mail, composite).
+    pub heavy: bool,
+    /// The credits one call costs.
+    pub credits: Credits,
 }
 
 /// A parameter value.
@@ -227,7 +269,9 @@ impl Arg {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Args {
     values: Vec<Option<Arg>>,
-    body: Option<Value>,
+    /// The JSON body, serialised when it was set (or the serialisation error, reported by
+    /// [`parts`](Args::parts)).
+    body: Option<Result<Vec<u8>, String>>,
     files: Vec<FilePart>,
 }
 
@@ -249,10 +293,57 @@ impl Args {
         self
     }
 
-    /// Sets the JSON body.
-    pub fn body(mut self, body: Value) -> Self {
-        self.body = Some(body);
+    /// Sets the JSON body from any serialisable value (a generated model, or JSON).
+    pub fn body<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.body = Some(serde_json::to_vec(body).map_err(|e| e.to_string()));
         self
+    }
+
+    /// The JSON body as a value, when one is set.
+    fn body_value(&self) -> Option<Value> {
+        match &self.body {
+            Some(Ok(bytes)) => serde_json::from_slice(bytes).ok(),
+            _ => None,
+        }
+    }
+
+    /// The request for the page after an answer whose paging object is `info` (`had_items`: the
+    /// answer held at least one item), or `None` at the end or when the cursor would not move.
+    pub fn next_page(
+        &self,
+        spec: &OpSpec,
+        info: Option<&crate::response::PageInfo>,
+        had_items: bool,
+    ) -> Option<Self> {
+        let index = |name: &str| {
+            spec.params
+                .iter()
+                .position(|p| p.name == name && p.loc == Loc::Query)
+        };
+        let page_at = index("page");
+        let token_at = index("page_token");
+        let page = page_at.and_then(|i| match self.value(i) {
+            Some(Arg::Int(n)) => u32::try_from(*n).ok(),
+            _ => None,
+        });
+        let token = token_at.and_then(|i| match self.value(i) {
+            Some(Arg::Str(t)) => Some(t.as_str()),
+            _ => None,
+        });
+        let tokens = spec.paging == Paging::PageToken && token_at.is_some();
+        let mut next = self.clone();
+        match crate::pagination::next_cursor(page, token, info, had_items, tokens)? {
+            crate::pagination::Cursor::Page(n) => {
+                next.values[page_at?] = Some(Arg::Int(i64::from(n)));
+            }
+            crate::pagination::Cursor::Token(t) => {
+                next.values[token_at?] = Some(Arg::Str(t));
+                if let Some(i) = page_at {
+                    next.values[i] = None;
+                }
+            }
+        }
+        (next != *self).then_some(next)
     }
 
     /// Adds a file part.
@@ -287,7 +378,8 @@ impl Args {
             }
             Target::Content => RequestParts::new(method, Host::Content, spec.path),
             Target::Api => RequestParts::new(method, Host::Api, spec.path),
-        };
+        }
+        .idempotent(spec.idempotent);
         for (i, p) in spec.params.iter().enumerate() {
             let value = self.value(i).map(Arg::text);
             match (p.loc, value) {
@@ -308,7 +400,8 @@ impl Args {
         match spec.body {
             BodyKind::None => Ok(parts),
             BodyKind::Json { required } => match &self.body {
-                Some(body) => parts.json(body),
+                Some(Ok(bytes)) => Ok(parts.body(Body::Json(bytes.clone()))),
+                Some(Err(e)) => Err(BuildError::Body(e.clone())),
                 None if required => Err(BuildError::Missing("body")),
                 None => Ok(parts),
             },
@@ -343,8 +436,8 @@ impl Args {
                 input.insert(p.name.to_owned(), v.to_json());
             }
         }
-        if let Some(body) = &self.body {
-            input.insert("body".to_owned(), body.clone());
+        if let Some(body) = self.body_value() {
+            input.insert("body".to_owned(), body);
         }
         if !self.files.is_empty() {
             let files = serde_json::to_value(&self.files).unwrap_or(Value::Null);
@@ -374,7 +467,11 @@ impl Args {
         }
         match spec.body {
             BodyKind::None => {}
-            BodyKind::Json { .. } => args.body = map.remove("body").filter(|v| !v.is_null()),
+            BodyKind::Json { .. } => {
+                if let Some(body) = map.remove("body").filter(|v| !v.is_null()) {
+                    args = args.body(&body);
+                }
+            }
             BodyKind::Files { .. } => {
                 let files = match map.remove("file") {
                     None | Some(Value::Null) => Vec::new(),
@@ -401,8 +498,8 @@ impl Args {
                 s.field(p.name, v);
             }
         }
-        if let Some(body) = &self.body {
-            s.field("body", body);
+        if let Some(body) = self.body_value() {
+            s.field("body", &body);
         }
         if !self.files.is_empty() {
             s.field("file", &self.files);
@@ -440,20 +537,41 @@ pub fn build_from_input(spec: &OpSpec, input: &Value) -> Result<RequestParts, Bu
         .parts(spec)
 }
 
-/// Parses a response of `spec` into JSON (the registry's parse function).
-pub fn parse_to_value(spec: &OpSpec, response: http::Response<&[u8]>) -> Result<Value, Error> {
-    match spec.output {
-        OutputKind::Json => {
-            let out = ApiResponse::parse(spec.id, response)?;
-            Ok(serde_json::json!({ "status": out.status, "body": out.body }))
-        }
-        OutputKind::Download => {
-            let status = response.status().as_u16();
-            let out = Download::parse(spec.id, response)?;
-            serde_json::to_value(out)
-                .map_err(|e| crate::response::decode_error(spec.id, status, &[], ".".into(), e))
-        }
-    }
+/// Parses a response of `spec` whose output is not a generated model (the registry's parse for
+/// per-item outcomes, downloads and operations without a declared JSON answer).
+pub fn parse_untyped(
+    spec: &OpSpec,
+    response: http::Response<&[u8]>,
+) -> Result<Box<dyn crate::registry::TypedOutput>, Error> {
+    Ok(match spec.output {
+        OutputKind::Typed | OutputKind::Untyped => Box::new(ApiResponse::parse(spec.id, response)?),
+        OutputKind::Outcomes(key) => Box::new(crate::response::decode_action_results(
+            spec.id, key, &response,
+        )?),
+        OutputKind::Download => Box::new(Download::parse(spec.id, response)?),
+    })
+}
+
+/// Parses a response into the generated model `T` (the `parse` of typed generated endpoints).
+///
+/// 204, 304 and empty bodies give `T::default()`; Zoho errors (whatever the status, in any of the
+/// envelopes) are [`Error::Api`]; everything else decodes leniently (see [`crate::lenient`]).
+pub fn parse_typed<T: crate::lenient::FieldType + Default>(
+    endpoint: &'static str,
+    response: http::Response<&[u8]>,
+) -> Result<T, Error> {
+    crate::response::decode_model(endpoint, &response).map(Option::unwrap_or_default)
+}
+
+/// [`parse_typed`] for the registry: the typed value behind a [`TypedOutput`](crate::registry::TypedOutput).
+pub fn parse_typed_output<T>(
+    spec: &OpSpec,
+    response: http::Response<&[u8]>,
+) -> Result<Box<dyn crate::registry::TypedOutput>, Error>
+where
+    T: crate::lenient::FieldType + Default + Serialize + fmt::Debug + Send + 'static,
+{
+    Ok(Box::new(parse_typed::<T>(spec.id, response)?))
 }
 
 /// Deserialises [`Args`] for `spec` (the body of generated `Deserialize` impls).
@@ -539,21 +657,25 @@ pub fn download_url_parts(method: Method, url: &str) -> Result<RequestParts, Bui
 
 /// Implements `Endpoint`, `Serialize`, `Deserialize` and `Debug` (and with `default`, `Default`)
 /// for a generated endpoint `struct $ty(Args)` that has an associated `const SPEC: OpSpec`.
+///
+/// The output is one of `typed Model` (a generated model, optionally `paged field` where `field`
+/// is the list whose emptiness ends the paging), `outcomes` (per-item outcomes), `download` or
+/// `untyped`. `spec_endpoint!(@default $ty)` implements `Default` through `new()`.
 macro_rules! spec_endpoint {
-    ($ty:ident, $output:ident) => {
+    (@endpoint $ty:ident, $output:ty, |$self_:ident, $resp:ident| $parse:expr) => {
         impl $crate::endpoint::Endpoint for $ty {
             const ID: &'static str = Self::SPEC.id;
-            type Output = $crate::outputs::$output;
+            type Output = $output;
 
             fn parts(&self) -> Result<$crate::request::RequestParts, $crate::error::BuildError> {
                 self.0.parts(&Self::SPEC)
             }
 
             fn parse(
-                &self,
-                response: http::Response<&[u8]>,
+                &$self_,
+                $resp: http::Response<&[u8]>,
             ) -> Result<Self::Output, $crate::error::Error> {
-                $crate::outputs::$output::parse(Self::ID, response)
+                $parse
             }
         }
 
@@ -575,9 +697,41 @@ macro_rules! spec_endpoint {
             }
         }
     };
-    ($ty:ident, $output:ident, default) => {
-        $crate::op_spec::spec_endpoint!($ty, $output);
-
+    ($ty:ident, typed $model:ty $(, paged $list:ident)?) => {
+        $crate::op_spec::spec_endpoint!(@endpoint $ty, $model, |self, response| {
+            $crate::op_spec::parse_typed(Self::ID, response)
+        });
+        $(
+            impl $crate::endpoint::Paginated for $ty {
+                fn next_page(&self, output: &$model) -> Option<Self> {
+                    let had_items = output.$list.as_ref().is_some_and(|items| !items.is_empty());
+                    self.0
+                        .next_page(&Self::SPEC, output.info.as_ref(), had_items)
+                        .map(Self)
+                }
+            }
+        )?
+    };
+    ($ty:ident, outcomes) => {
+        $crate::op_spec::spec_endpoint!(@endpoint $ty, $crate::response::ActionResults, |self, response| {
+            let key = match Self::SPEC.output {
+                $crate::op_spec::OutputKind::Outcomes(key) => key,
+                _ => "",
+            };
+            $crate::response::decode_action_results(Self::ID, key, &response)
+        });
+    };
+    ($ty:ident, download) => {
+        $crate::op_spec::spec_endpoint!(@endpoint $ty, $crate::outputs::Download, |self, response| {
+            $crate::outputs::Download::parse(Self::ID, response)
+        });
+    };
+    ($ty:ident, untyped) => {
+        $crate::op_spec::spec_endpoint!(@endpoint $ty, $crate::outputs::ApiResponse, |self, response| {
+            $crate::outputs::ApiResponse::parse(Self::ID, response)
+        });
+    };
+    (@default $ty:ident) => {
         impl Default for $ty {
             fn default() -> Self {
                 Self::new()
@@ -658,31 +812,46 @@ mod tests {
 
         #[test]
         fn build_validates_required_values() {
-            assert_eq!(
-                record::UpdateRecords::new("Leads").parts().unwrap_err(),
-                BuildError::Missing("body")
-            );
+            // Required values are constructor arguments; what is left to check at build time
+            // is their content, and the JSON input path (where anything can be missing).
             assert_eq!(
                 record::GetRecord::new("Leads", " ").parts().unwrap_err(),
                 BuildError::Missing("id")
             );
+            let search = module_search::SearchModule::new("Leads", 200);
+            assert_eq!(search.parts().unwrap().query[0].1, "200");
+            let op = crate::registry::find("module_search.search_module").unwrap();
             assert_eq!(
-                module_search::SearchModule::new("Leads")
-                    .parts()
+                op.build(&serde_json::json!({"module": "Leads"}))
                     .unwrap_err(),
                 BuildError::Missing("per_page")
             );
-            assert!(module_search::SearchModule::new("Leads")
-                .per_page(200)
-                .parts()
-                .is_ok());
+            let op = crate::registry::find("record.update_records").unwrap();
             assert_eq!(
-                record::UploadPhoto::new("Leads", "1").parts().unwrap_err(),
-                BuildError::Missing("file")
+                op.build(&serde_json::json!({"module_api_name": "Leads"}))
+                    .unwrap_err(),
+                BuildError::Missing("body")
             );
-            let upload = record::UploadPhoto::new("Leads", "1")
-                .file(FilePart::new("a.png", vec![0x89, b'P']).content_type("image/png"));
+            let upload = record::UploadPhoto::new(
+                "Leads",
+                "1",
+                FilePart::new("a.png", vec![0x89, b'P']).content_type("image/png"),
+            );
             assert!(matches!(upload.parts().unwrap().body, Body::Multipart(_)));
+            // A typed body is sent as its JSON, unknown keys included.
+            let mut row = record::BodyWrapper::default();
+            row.extra.insert(
+                "skip_feature_execution".into(),
+                serde_json::json!([{"name": "cadences"}]),
+            );
+            let update = record::UpdateRecords::new("Leads", row);
+            let Body::Json(bytes) = update.parts().unwrap().body else {
+                panic!("a JSON body")
+            };
+            assert_eq!(
+                serde_json::from_slice::<Value>(&bytes).unwrap(),
+                serde_json::json!({"skip_feature_execution": [{"name": "cadences"}]})
+            );
         }
 
         #[test]

@@ -121,7 +121,7 @@ impl Record {
     }
 
     /// Indexes the JSON text of an object already validated by serde_json.
-    fn from_valid_json(text: String) -> Result<Self, serde_json::Error> {
+    pub(crate) fn from_valid_json(text: String) -> Result<Self, serde_json::Error> {
         let slots = scan_object(text.as_bytes())
             .ok_or_else(|| serde_json::Error::custom("a record must be a JSON object"))?;
         if text.len() > u32::MAX as usize {
@@ -428,7 +428,7 @@ fn short(s: &str) -> String {
     format!("{}…", &s[..end])
 }
 
-fn parse_date(s: &str) -> Option<Date> {
+pub(crate) fn parse_date(s: &str) -> Option<Date> {
     let mut it = s.splitn(3, '-');
     let (y, m, d) = (it.next()?, it.next()?, it.next()?);
     if y.len() != 4 || m.len() != 2 || d.len() != 2 {

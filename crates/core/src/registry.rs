@@ -25,22 +25,75 @@ pub struct Operation {
 
 /// How an operation is driven: through a hand-written endpoint type, or by interpreting the
 /// [`OpSpec`] of a generated one.
+/// How a generated operation with a model output parses (one instantiation per model).
+pub type SpecParse = fn(&OpSpec, http::Response<&[u8]>) -> Result<Box<dyn TypedOutput>, Error>;
+
+/// How a hand-written operation parses, from its JSON input.
+type InputParse = fn(&Value, http::Response<&[u8]>) -> Result<Box<dyn TypedOutput>, Error>;
+
 #[derive(Clone, Copy)]
 enum Imp {
     Typed {
         type_name: &'static str,
         build: fn(&Value) -> Result<RequestParts, BuildError>,
-        parse: fn(&Value, http::Response<&[u8]>) -> Result<Value, Error>,
+        parse: InputParse,
     },
-    Spec(&'static OpSpec),
+    Spec {
+        spec: &'static OpSpec,
+        /// The typed parse of operations whose output is a generated model.
+        typed: Option<SpecParse>,
+    },
+}
+
+/// The typed output of an operation called by id: what a Rust caller of its endpoint type gets,
+/// viewable as JSON (the same keys and values) and through `Debug` (types, variants, and the
+/// keys kept in `extra` that no model field describes).
+pub trait TypedOutput: std::fmt::Debug + Send {
+    /// The Rust type, e.g. `zohocrm_core::generated::users::ResponseWrapper`.
+    fn type_name(&self) -> &'static str;
+
+    /// The output as JSON.
+    fn to_json(&self) -> Result<Value, serde_json::Error>;
+}
+
+impl<T: std::fmt::Debug + Serialize + Send> TypedOutput for T {
+    fn type_name(&self) -> &'static str {
+        std::any::type_name::<T>()
+    }
+
+    fn to_json(&self) -> Result<Value, serde_json::Error> {
+        // Through bytes: the one JSON serialiser every output already has.
+        serde_json::from_slice(&serde_json::to_vec(self)?)
+    }
 }
 
 impl Operation {
-    /// The operation of a generated endpoint, from its spec.
+    /// The operation of a generated endpoint whose output is not a generated model, from its spec.
     pub const fn spec(spec: &'static OpSpec) -> Self {
         Operation {
             id: spec.id,
-            imp: Imp::Spec(spec),
+            imp: Imp::Spec { spec, typed: None },
+        }
+    }
+
+    /// The operation of a generated endpoint whose output is a generated model: `parse` decodes
+    /// the typed model and gives it back as JSON.
+    pub const fn typed(spec: &'static OpSpec, parse: SpecParse) -> Self {
+        Operation {
+            id: spec.id,
+            imp: Imp::Spec {
+                spec,
+                typed: Some(parse),
+            },
+        }
+    }
+
+    /// The generated operation's metadata (scopes, idempotency, paging, credits), `None` for a
+    /// hand-written one.
+    pub fn op_spec(&self) -> Option<&'static OpSpec> {
+        match self.imp {
+            Imp::Spec { spec, .. } => Some(spec),
+            Imp::Typed { .. } => None,
         }
     }
 
@@ -49,7 +102,7 @@ impl Operation {
     pub fn hand_written_type(&self) -> Option<&'static str> {
         match self.imp {
             Imp::Typed { type_name, .. } => Some(type_name),
-            Imp::Spec(_) => None,
+            Imp::Spec { .. } => None,
         }
     }
 
@@ -57,15 +110,33 @@ impl Operation {
     pub fn build(&self, input: &Value) -> Result<RequestParts, BuildError> {
         match self.imp {
             Imp::Typed { build, .. } => build(input),
-            Imp::Spec(spec) => crate::op_spec::build_from_input(spec, input),
+            Imp::Spec { spec, .. } => crate::op_spec::build_from_input(spec, input),
         }
     }
 
-    /// Parses a response of a request built from the same input, into JSON.
+    /// Parses a response of a request built from the same input, into JSON (the typed output's
+    /// keys and values).
     pub fn parse(&self, input: &Value, response: http::Response<&[u8]>) -> Result<Value, Error> {
+        let status = response.status().as_u16();
+        self.parse_typed(input, response)?
+            .to_json()
+            .map_err(|e| decode_error(self.id, status, &[], ".".into(), e))
+    }
+
+    /// Parses a response of a request built from the same input into the operation's typed
+    /// output.
+    pub fn parse_typed(
+        &self,
+        input: &Value,
+        response: http::Response<&[u8]>,
+    ) -> Result<Box<dyn TypedOutput>, Error> {
         match self.imp {
             Imp::Typed { parse, .. } => parse(input, response),
-            Imp::Spec(spec) => crate::op_spec::parse_to_value(spec, response),
+            Imp::Spec {
+                spec,
+                typed: Some(parse),
+            } => parse(spec, response),
+            Imp::Spec { spec, typed: None } => crate::op_spec::parse_untyped(spec, response),
         }
     }
 }
@@ -93,22 +164,20 @@ fn build<E: Endpoint + DeserializeOwned>(input: &Value) -> Result<RequestParts, 
     endpoint_from_input::<E>(input)?.parts()
 }
 
-fn parse<E>(input: &Value, response: http::Response<&[u8]>) -> Result<Value, Error>
+fn parse<E>(input: &Value, response: http::Response<&[u8]>) -> Result<Box<dyn TypedOutput>, Error>
 where
     E: Endpoint + DeserializeOwned,
-    E::Output: Serialize,
+    E::Output: std::fmt::Debug + Serialize + Send + 'static,
 {
-    let status = response.status().as_u16();
     let endpoint = endpoint_from_input::<E>(input)?;
-    let output = endpoint.parse(response)?;
-    serde_json::to_value(output).map_err(|e| decode_error(E::ID, status, &[], ".".into(), e))
+    Ok(Box::new(endpoint.parse(response)?))
 }
 
 /// The [`Operation`] of an endpoint type.
 pub fn operation<E>() -> Operation
 where
     E: Endpoint + DeserializeOwned,
-    E::Output: Serialize,
+    E::Output: std::fmt::Debug + Serialize + Send + 'static,
 {
     Operation {
         id: E::ID,

@@ -237,6 +237,75 @@ pub fn decode_json<T: DeserializeOwned>(
     from_json(endpoint, status, body).map(Some)
 }
 
+/// Decodes a JSON response into a generated model, like [`decode_json`], and also finds Zoho
+/// errors nested under a resource key of a 2xx body (`{"users": {"status": "error", ...}}`).
+///
+/// Those errors can only sit where the body holds the bytes `"status"` followed by `"error"`
+/// (or `"failure"`): text inside a JSON string cannot contain an unescaped quote. So one scan of
+/// the bytes decides, and only a body that holds such a pair is read as a `Value` to look for
+/// the envelope; every other body decodes straight into the model.
+pub fn decode_model<T: crate::lenient::FieldType + Default>(
+    endpoint: &'static str,
+    resp: &http::Response<&[u8]>,
+) -> Result<Option<T>, Error> {
+    let status = resp.status().as_u16();
+    let body = *resp.body();
+    if status == 304 || (resp.status().is_success() && is_empty_body(body)) {
+        return Ok(None);
+    }
+    if !resp.status().is_success() {
+        return Err(error_from_response(resp));
+    }
+    if has_error_status(body) {
+        if let Ok(value) = serde_json::from_slice::<Value>(body) {
+            if let Some(error) = find_error(&value) {
+                return Err(Error::Api { status, error });
+            }
+        }
+    }
+    // Models decode leniently, so this fails only on malformed JSON or a body of another kind.
+    let text = std::str::from_utf8(body)
+        .map_err(|e| decode_error(endpoint, status, body, ".".into(), e))?;
+    crate::lenient::decode(text).map(Some).map_err(|e| {
+        decode_error(
+            endpoint,
+            status,
+            body,
+            e.path(),
+            format!("{} at byte {}", e.reason(), e.offset()),
+        )
+    })
+}
+
+/// Whether `body` holds a `"status"` key whose value is `"error"` or `"failure"` (any case).
+fn has_error_status(body: &[u8]) -> bool {
+    const KEY: &[u8] = b"\"status\"";
+    let mut at = 0;
+    while let Some(found) = body[at..].windows(KEY.len()).position(|w| w == KEY) {
+        let mut i = at + found + KEY.len();
+        at = i;
+        while body.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        if body.get(i) != Some(&b':') {
+            continue;
+        }
+        i += 1;
+        while body.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        if body.get(i) != Some(&b'"') {
+            continue;
+        }
+        let rest = &body[i + 1..];
+        let word = &rest[..rest.iter().position(|&b| b == b'"').unwrap_or(rest.len())];
+        if word.eq_ignore_ascii_case(b"error") || word.eq_ignore_ascii_case(b"failure") {
+            return true;
+        }
+    }
+    false
+}
+
 /// A successful item of a batch action (`status: "success"`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionSuccess {
@@ -492,28 +561,66 @@ fn action_results(
     }
 }
 
-/// The `info` object of paged list responses. Every field is optional; `count` accepts a string.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// The `info` object of paged list responses. Every field is optional; `count` accepts a string;
+/// absent fields are not written back.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PageInfo {
     /// Records per page.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub per_page: Option<u32>,
     /// Records on this page.
     #[serde(deserialize_with = "crate::models::lenient_u64::option")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
     /// The page number.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<u32>,
     /// Whether more records follow.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub more_records: Option<bool>,
     /// The token for the next page (record lists past 2,000 records).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     /// The token for the previous page.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_page_token: Option<String>,
     /// When `next_page_token` expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_token_expiry: Option<String>,
     /// Any other keys.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl std::fmt::Debug for PageInfo {
+    // Only what Zoho sent, like the generated models.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("PageInfo");
+        let mut field = |name: &str, value: Option<&dyn std::fmt::Debug>| {
+            if let Some(v) = value {
+                d.field(name, v);
+            }
+        };
+        field("per_page", self.per_page.as_ref().map(|v| v as _));
+        field("count", self.count.as_ref().map(|v| v as _));
+        field("page", self.page.as_ref().map(|v| v as _));
+        field("more_records", self.more_records.as_ref().map(|v| v as _));
+        field(
+            "next_page_token",
+            self.next_page_token.as_ref().map(|v| v as _),
+        );
+        field(
+            "previous_page_token",
+            self.previous_page_token.as_ref().map(|v| v as _),
+        );
+        field(
+            "page_token_expiry",
+            self.page_token_expiry.as_ref().map(|v| v as _),
+        );
+        crate::lenient::debug_extra(&mut d, &self.extra);
+        d.finish()
+    }
 }
 
 impl PageInfo {
