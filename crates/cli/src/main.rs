@@ -13,8 +13,9 @@ mod error;
 mod input;
 mod output;
 mod progress;
+mod term;
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -29,11 +30,13 @@ fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let scope = scope_of(&cli.command);
+    output::set_csv_policy(cli.global.keep_formulas, io::stdout().is_terminal());
     match run(cli, &matches) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if let Some(line) = e.message(scope.as_deref()) {
-                eprintln!("zcrm: {line}");
+                // The line quotes the server (codes, messages, details): cleaned for the terminal.
+                term::say(line);
             }
             e.exit().into()
         }
