@@ -30,11 +30,13 @@ use zohocrm_core::{
 use zohocrm_mock::{BlockingMock, Fault, FaultKind, LoggedRequest, MockConfig};
 
 mod faults;
+mod hostile;
 mod net;
 mod records;
 mod reliability;
 mod security;
 pub use faults::*;
+pub use hostile::*;
 pub use records::*;
 pub use reliability::*;
 pub use security::*;
@@ -129,6 +131,12 @@ macro_rules! conformance_tests {
             paths_with_http_are_not_misrouted,
             values_round_trip_percent_encoded,
             limits_are_checked_before_sending,
+            hostile_token_lifetimes_are_clamped,
+            hostile_dot_segments_stay_values,
+            hostile_batch_answers_are_never_flattened,
+            hostile_record_cursor_cycles_are_reported,
+            hostile_values_are_errors_not_nulls,
+            hostile_channel_tokens_never_show,
         );
     };
     (@each $harness:expr; $($case:ident,)*) => {

@@ -54,13 +54,17 @@ fn zip_error(e: zip::result::ZipError) -> JobError {
     }
 }
 
-/// An IO error, or the limit it stands for when a [`Metered`] reader or the zip guard raised it.
+/// An IO error, or what it stands for: the limit a [`Metered`] reader raised, or a damaged
+/// file (the decompressor's and checksum's `InvalidData`): the server's fault, not the disk's.
 fn io_error(e: io::Error) -> JobError {
     match e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<LimitHit>())
     {
         Some(LimitHit(limit)) => JobError::OverLimit(limit.clone()),
+        None if e.kind() == io::ErrorKind::InvalidData => {
+            JobError::File(format!("the zip is damaged: {e}"))
+        }
         None => JobError::Io(e),
     }
 }
@@ -1285,6 +1289,19 @@ mod tests {
             e.to_string().contains("second end of central directory"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_damaged_zip_is_the_file_s_fault_not_the_disk_s() {
+        let mut bytes = zip_of(b"id\n1\n2\n", 1);
+        // The CRC of the entry, in its local header and in the directory.
+        bytes[14] ^= 0xFF;
+        let cd = bytes.windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
+        bytes[cd + 16] ^= 0xFF;
+        let mut zip = CsvZip::open(Cursor::new(bytes)).unwrap();
+        let e = read_all(&mut zip).unwrap_err();
+        assert!(matches!(e, JobError::File(_)), "{e:?}");
+        assert!(e.to_string().contains("damaged"), "{e}");
     }
 
     #[test]
