@@ -212,29 +212,38 @@ impl ExportFile {
     pub fn open(name: &str) -> Result<ExportFile, CliError> {
         let cannot = |e: io::Error| CliError::Usage(format!("cannot write {name}: {e}"));
         let given = PathBuf::from(name);
-        let dest = match fs::symlink_metadata(&given) {
-            Ok(m) if m.file_type().is_symlink() => fs::canonicalize(&given).map_err(|e| {
-                CliError::Usage(format!(
-                    "-o {name}: a symbolic link that leads nowhere ({e})"
-                ))
-            })?,
-            _ => given,
-        };
-        let meta = match fs::metadata(&dest) {
+        let is_link = fs::symlink_metadata(&given).is_ok_and(|m| m.file_type().is_symlink());
+        // What the name leads to, symbolic links followed.
+        let meta = match fs::metadata(&given) {
             Ok(m) => Some(m),
+            Err(e) if e.kind() == io::ErrorKind::NotFound && is_link => {
+                return Err(CliError::Usage(format!(
+                    "-o {name}: a symbolic link that leads nowhere"
+                )))
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => return Err(cannot(e)),
         };
         match meta {
             Some(m) if m.is_dir() => Err(CliError::Usage(format!(
                 "-o {name}: is a directory; name a file, e.g. -o {}",
-                dest.join("export.csv").display()
+                given.join("export.csv").display()
             ))),
             Some(m) if !m.is_file() => {
-                let file = OpenOptions::new().write(true).open(&dest).map_err(cannot)?;
+                // A FIFO, a device, /dev/stdout: written where it is, never replaced.
+                let file = OpenOptions::new()
+                    .write(true)
+                    .open(&given)
+                    .map_err(cannot)?;
                 Ok(ExportFile::InPlace { file })
             }
             existing => {
+                // A link to a regular file: the file is replaced, the link stays.
+                let dest = if is_link {
+                    fs::canonicalize(&given).map_err(cannot)?
+                } else {
+                    given
+                };
                 let file_name = dest
                     .file_name()
                     .ok_or_else(|| {
@@ -379,6 +388,27 @@ mod tests {
         let dangling = dir.path().join("dangling.csv");
         std::os::unix::fs::symlink(dir.path().join("missing"), &dangling).unwrap();
         assert!(ExportFile::open(dangling.to_str().unwrap()).is_err());
+    }
+
+    #[test]
+    fn a_link_planted_at_the_name_is_never_followed() {
+        let dir = scratch("planted");
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "precious").unwrap();
+        let tries = std::cell::Cell::new(0);
+        let (path, mut file) = create_registered(dir.path(), "out.csv", ".partial", |p| {
+            if tries.replace(tries.get() + 1) == 0 {
+                // An attacker who guessed the first name.
+                std::os::unix::fs::symlink(&victim, p).unwrap();
+            }
+            OpenOptions::new().write(true).create_new(true).open(p)
+        })
+        .unwrap();
+        assert_eq!(tries.get(), 2, "the taken name is skipped");
+        file.write_all(b"export").unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "export");
+        unregister(&path);
     }
 
     #[test]
