@@ -500,6 +500,21 @@ fn bulk_server(
     server
 }
 
+/// A bulk read server whose one job reports one row and answers `zip`.
+fn one_row_job(zip: Vec<u8>) -> Hostile {
+    let zip = Arc::new(zip);
+    bulk_server(
+        move |_| Page {
+            count: 1,
+            per_page: 200_000,
+            more: false,
+            token: None,
+            zip: zip.clone(),
+        },
+        None,
+    )
+}
+
 /// `zcrm bulk export Leads -o FILE` against `server`, polling every 10 ms.
 fn export(server: &Hostile, s: &Scratch, file: &Path, extra: &[&str]) -> Run {
     let mut cmd = zcrm(server, s);
@@ -786,17 +801,7 @@ fn a_gigabyte_line_stops_at_the_record_limit_in_bounded_memory() {
     let line = deflate_repeated(b"id,Note\n1,", &vec![b'x'; 1 << 20], 1024);
     assert!(line.len() < 2 << 20, "a 1 GiB line in {} bytes", line.len());
     // Sizes and checksum lie: the file is read as it comes.
-    let zip = Arc::new(zip_with("1.csv", &line, 1 << 20, 0));
-    let server = bulk_server(
-        move |_| Page {
-            count: 1,
-            per_page: 200_000,
-            more: false,
-            token: None,
-            zip: zip.clone(),
-        },
-        None,
-    );
+    let server = one_row_job(zip_with("1.csv", &line, 1 << 20, 0));
     let s = Scratch::new("hostile-line");
     let file = old_file(&s);
     export(&server, &s, &file, &[])
@@ -831,27 +836,13 @@ fn an_unterminated_quote_fails_the_export() {
 fn zip_bombs_and_crowded_zips_are_refused_in_bounded_memory() {
     // 4 GiB of "1\n" for a job that reported one row.
     let rows = b"1\n".repeat(1 << 19);
-    let bomb = Arc::new(zip_with(
-        "1.csv",
-        &deflate_repeated(b"id\n", &rows, 4096),
-        1 << 20,
-        0,
-    ));
-    let crowded = Arc::new(many_entries_zip(1_000_000));
+    let bomb = zip_with("1.csv", &deflate_repeated(b"id\n", &rows, 4096), 1 << 20, 0);
+    let crowded = many_entries_zip(1_000_000);
     for (zip, why) in [
         (bomb, "holds more than the 1 rows the job reported"),
         (crowded, "the zip holds more than 64 entries"),
     ] {
-        let server = bulk_server(
-            move |_| Page {
-                count: 1,
-                per_page: 200_000,
-                more: false,
-                token: None,
-                zip: zip.clone(),
-            },
-            None,
-        );
+        let server = one_row_job(zip);
         let s = Scratch::new("hostile-zip");
         let file = old_file(&s);
         export(&server, &s, &file, &[]).expect(1).stderr_has(why);

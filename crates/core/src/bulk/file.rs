@@ -348,6 +348,8 @@ struct CsvSource<'a> {
     rows: u64,
     /// The rows the job reported, when known.
     expected: Option<u64>,
+    /// The end of the file or an error was reached: nothing more is read.
+    done: bool,
 }
 
 impl CsvSource<'_> {
@@ -415,6 +417,24 @@ impl CsvSource<'_> {
     fn read_byte_record(&mut self, record: &mut csv::ByteRecord) -> Result<bool, JobError> {
         let got = self.reader.read_byte_record(record);
         self.after_read(got)
+    }
+
+    /// The next row into `row`, for the iterators: `None` after the end or the first error.
+    fn next_row(&mut self, row: &mut csv::StringRecord) -> Option<Result<(), JobError>> {
+        if self.done {
+            return None;
+        }
+        match self.read_record(row) {
+            Ok(true) => Some(Ok(())),
+            Ok(false) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
     }
 }
 
@@ -558,6 +578,7 @@ impl<R: Read + Seek> CsvZip<R> {
             max_record,
             rows: 0,
             expected,
+            done: false,
         };
         let headers = source.headers()?;
         Ok((source, headers))
@@ -578,7 +599,6 @@ impl<R: Read + Seek> CsvZip<R> {
             source,
             headers,
             row: csv::StringRecord::new(),
-            done: false,
             decode: |headers, row, line| {
                 Record::from_serialize(&RowAsMap { headers, row }).map_err(|e| JobError::Csv {
                     row: line,
@@ -597,7 +617,6 @@ impl<R: Read + Seek> CsvZip<R> {
             source,
             headers,
             row: csv::StringRecord::new(),
-            done: false,
             decode: |headers, row, line| {
                 let header = csv::StringRecord::from(headers.to_vec());
                 row.deserialize(Some(&header))
@@ -621,7 +640,6 @@ impl<R: Read + Seek> CsvZip<R> {
             columns,
             row: csv::StringRecord::new(),
             next: first_row,
-            done: false,
         })
     }
 }
@@ -665,7 +683,6 @@ pub struct Rows<'a, T> {
     source: CsvSource<'a>,
     headers: Vec<String>,
     row: csv::StringRecord,
-    done: bool,
     decode: DecodeRow<T>,
     target: PhantomData<fn() -> T>,
 }
@@ -695,20 +712,10 @@ impl<T> Iterator for Rows<'_, T> {
     type Item = Result<T, JobError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.source.read_record(&mut self.row) {
-            Ok(false) => {
-                self.done = true;
-                None
-            }
-            Ok(true) => Some((self.decode)(&self.headers, &self.row, self.source.rows)),
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
+        Some(match self.source.next_row(&mut self.row)? {
+            Ok(()) => (self.decode)(&self.headers, &self.row, self.source.rows),
+            Err(e) => Err(e),
+        })
     }
 }
 
@@ -788,7 +795,6 @@ pub struct Outcomes<'a> {
     columns: [Option<usize>; 3],
     row: csv::StringRecord,
     next: u64,
-    done: bool,
 }
 
 impl std::fmt::Debug for Outcomes<'_> {
@@ -803,33 +809,21 @@ impl Iterator for Outcomes<'_> {
     type Item = Result<RowOutcome, JobError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
+        if let Err(e) = self.source.next_row(&mut self.row)? {
+            return Some(Err(e));
         }
-        match self.source.read_record(&mut self.row) {
-            Ok(false) => {
-                self.done = true;
-                None
-            }
-            Ok(true) => {
-                let cell = |i: Option<usize>| i.and_then(|i| self.row.get(i)).unwrap_or("");
-                let [status, id, errors] = self.columns;
-                let outcome = RowOutcome {
-                    row: self.next,
-                    status: cell(status).trim().to_owned(),
-                    record_id: Some(cell(id).trim())
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned),
-                    errors: parse_errors(cell(errors)),
-                };
-                self.next += 1;
-                Some(Ok(outcome))
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
+        let cell = |i: Option<usize>| i.and_then(|i| self.row.get(i)).unwrap_or("");
+        let [status, id, errors] = self.columns;
+        let outcome = RowOutcome {
+            row: self.next,
+            status: cell(status).trim().to_owned(),
+            record_id: Some(cell(id).trim())
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+            errors: parse_errors(cell(errors)),
+        };
+        self.next += 1;
+        Some(Ok(outcome))
     }
 }
 
