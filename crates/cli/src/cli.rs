@@ -78,6 +78,12 @@ pub struct GlobalArgs {
         value_parser = OutputParser
     )]
     pub output: Option<OutputArg>,
+    /// Write CSV cells that start with = + - @, a tab or a carriage return as they are. By
+    /// default (`-o csv`, `bulk export`) such cells get a leading ' so that a spreadsheet shows
+    /// them as text instead of running them as formulas (CRM data often comes from public web
+    /// forms); numbers such as -12.5 or +1 555 0100 are left alone.
+    #[arg(long, global = true, env = "ZCRM_KEEP_FORMULAS")]
+    pub keep_formulas: bool,
     /// Run against an embedded mock Zoho CRM server with demo data (no account needed).
     #[arg(long, global = true)]
     pub mock: bool,

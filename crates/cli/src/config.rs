@@ -179,11 +179,11 @@ fn warn_if_readable_by_others(path: &Path, config: &FileConfig) {
     let has_secret = config.client_secret.is_some() || config.refresh_token.is_some();
     if let Ok(meta) = std::fs::metadata(path) {
         if has_secret && meta.permissions().mode() & 0o077 != 0 {
-            eprintln!(
-                "zcrm: warning: {} holds secrets and is readable by others; run `chmod 600 {}`",
+            crate::term::say(format!(
+                "warning: {} holds secrets and is readable by others; run `chmod 600 {}`",
                 path.display(),
                 path.display()
-            );
+            ));
         }
     }
 }

@@ -5,10 +5,11 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
+use serde_json::Value;
 use zohocrm_core::error::{AuthErrorKind, TransportErrorKind};
 use zohocrm_core::jobs::JobError;
 use zohocrm_core::records::BatchError;
-use zohocrm_core::Error;
+use zohocrm_core::{ApiError, Error};
 
 /// The exit codes of `zcrm`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,12 +120,22 @@ impl CliError {
     pub fn message(&self, scope: Option<&str>) -> Option<String> {
         match self {
             CliError::Zoho(e) => Some(describe(e, scope)),
-            CliError::Batch(b) => Some(format!(
-                "the write stopped after {} of {} rows: {}",
-                b.done.items.len(),
-                b.total,
-                describe(&b.error, scope)
-            )),
+            CliError::Batch(b) => {
+                let mut line = format!(
+                    "the write stopped after {} of {} rows: {}",
+                    b.done.items.len(),
+                    b.total,
+                    describe(&b.error, scope)
+                );
+                if !b.extra.is_empty() {
+                    let _ = write!(
+                        line,
+                        "; the {} outcomes beyond the rows are printed after them",
+                        b.extra.len()
+                    );
+                }
+                Some(line)
+            }
             CliError::Usage(m) | CliError::Auth(m) | CliError::Api(m) => Some(m.clone()),
             CliError::Reported(_) => None,
             CliError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => None,
@@ -173,8 +184,8 @@ pub fn describe_job(e: &JobError, scope: Option<&str>) -> String {
             waited.as_secs()
         ),
         JobError::Io(e) => format!(
-            "file error: {e}; hint: check the free space and the permissions of the temporary \
-             directory ({})",
+            "file error: {e}; hint: check the free space and the permissions of the output \
+             file's directory and of the temporary directory ({})",
             std::env::temp_dir().display()
         ),
         other => other.to_string(),
@@ -190,11 +201,7 @@ pub fn describe(e: &Error, scope: Option<&str>) -> String {
                 let _ = write!(s, ": {}", error.message);
             }
             let _ = write!(s, " (HTTP {status})");
-            // Zoho names the offending field or parameter in `details`.
-            let detail = ["api_name", "param_name", "json_path"]
-                .iter()
-                .find_map(|k| error.detail_str(k).map(|v| format!("{k} {v}")));
-            if let Some(d) = detail {
+            if let Some(d) = details_summary(error) {
                 let _ = write!(s, " [{d}]");
             }
             s
@@ -212,8 +219,16 @@ pub fn describe(e: &Error, scope: Option<&str>) -> String {
         Error::Http {
             status,
             content_type,
-            ..
-        } => format!("unexpected HTTP {status} ({content_type}) without a Zoho error body"),
+            excerpt,
+        } => {
+            let mut s =
+                format!("unexpected HTTP {status} ({content_type}) without a Zoho error body");
+            let text = excerpt.split_whitespace().collect::<Vec<_>>().join(" ");
+            if !text.is_empty() {
+                let _ = write!(s, "; it starts {:?}", shorten(&text, 160));
+            }
+            s
+        }
         Error::Decode(d) => d.to_string(),
         Error::Build(b) => format!("invalid request: {b}"),
         other => other.to_string(),
@@ -222,6 +237,59 @@ pub fn describe(e: &Error, scope: Option<&str>) -> String {
         let _ = write!(line, "; hint: {h}");
     }
     line
+}
+
+/// What Zoho's `details` say about an error, in a few words: the field or parameter it is
+/// about, the COQL clause, the index of the item in the path, and for a duplicate, the record
+/// it duplicates.
+pub fn details_summary(error: &ApiError) -> Option<String> {
+    let d = &error.details;
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let mut parts: Vec<String> = [
+        "api_name",
+        "param_name",
+        "json_path",
+        "clause",
+        "line",
+        "column",
+        "near",
+        "resource_path_index",
+    ]
+    .iter()
+    .filter_map(|k| d.get(k).and_then(text).map(|v| format!("{k} {v}")))
+    .collect();
+    // The record a duplicate clashes with: `duplicate_record {id, module}` (v8), or `id` and
+    // `module` beside the field (older answers).
+    let (dup, whole) = match d.get("duplicate_record") {
+        Some(r) => (r, true),
+        None => (d, false),
+    };
+    let module = match dup.get("module") {
+        Some(Value::Object(m)) => m.get("api_name").and_then(text),
+        Some(other) => text(other),
+        None => None,
+    };
+    let id = dup.get("id").and_then(text);
+    if whole || error.code.as_str() == "DUPLICATE_DATA" {
+        match (module, id) {
+            (Some(m), Some(id)) => parts.push(format!("duplicate of {m} record {id}")),
+            (None, Some(id)) => parts.push(format!("duplicate of record {id}")),
+            _ => {}
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// At most `max` characters of `text`, with `…` when cut.
+fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
 }
 
 /// What to do about an error, when there is something useful to say.
@@ -330,6 +398,66 @@ mod tests {
         assert_eq!(exit_of(&net), Exit::Network);
         let build = Error::Build(zohocrm_core::BuildError::Missing("fields"));
         assert_eq!(exit_of(&build), Exit::Usage);
+    }
+
+    #[test]
+    fn lines_keep_what_zoho_said() {
+        let with = |code: ApiErrorCode, details: Value| Error::Api {
+            status: 400,
+            error: ApiError {
+                code,
+                message: "m".into(),
+                details,
+            },
+        };
+        let coql = describe(
+            &with(
+                ApiErrorCode::SyntaxError,
+                serde_json::json!({"clause": "where"}),
+            ),
+            None,
+        );
+        assert!(coql.contains("[clause where]"), "{coql}");
+        let index = describe(
+            &with(
+                ApiErrorCode::InvalidData,
+                serde_json::json!({"resource_path_index": 1, "api_name": "id"}),
+            ),
+            None,
+        );
+        assert!(
+            index.contains("[api_name id, resource_path_index 1]"),
+            "{index}"
+        );
+        let duplicate = describe(
+            &with(
+                ApiErrorCode::DuplicateData,
+                serde_json::json!({"api_name": "Email", "json_path": "$.data[0].Email",
+                    "duplicate_record": {"id": "5725767000000", "module": {"api_name": "Leads", "id": "1"}}}),
+            ),
+            None,
+        );
+        assert!(
+            duplicate.contains("duplicate of Leads record 5725767000000"),
+            "{duplicate}"
+        );
+        let older = details_summary(&ApiError {
+            code: ApiErrorCode::DuplicateData,
+            message: String::new(),
+            details: serde_json::json!({"api_name": "Email", "id": "9", "module": "Contacts"}),
+        });
+        assert_eq!(
+            older.as_deref(),
+            Some("api_name Email, duplicate of Contacts record 9")
+        );
+        let html = Error::Http {
+            status: 502,
+            content_type: "text/html".into(),
+            excerpt: "<html><head><title>502 Bad Gateway</title></head>\n<body>".into(),
+        };
+        let line = describe(&html, None);
+        assert!(line.contains("502 Bad Gateway"), "{line}");
+        assert!(!line.contains('\n'), "{line}");
     }
 
     #[test]

@@ -10,12 +10,13 @@ mod cli;
 mod cmd;
 mod config;
 mod error;
+mod files;
 mod input;
 mod output;
 mod progress;
+mod term;
 
-use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
@@ -29,11 +30,14 @@ fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let scope = scope_of(&cli.command);
+    output::set_csv_policy(cli.global.keep_formulas, io::stdout().is_terminal());
+    files::install_cleanup();
     match run(cli, &matches) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if let Some(line) = e.message(scope.as_deref()) {
-                eprintln!("zcrm: {line}");
+                // The line quotes the server (codes, messages, details): cleaned for the terminal.
+                term::say(line);
             }
             e.exit().into()
         }
@@ -69,32 +73,21 @@ impl App {
 /// The mock server of `--mock` and its private token store, removed at exit.
 struct MockGuard {
     _mock: zohocrm_mock::BlockingMock,
-    dir: PathBuf,
+    _dir: files::PrivateDir,
 }
 
 impl MockGuard {
     fn start(settings: &mut Settings) -> Result<MockGuard, CliError> {
         let mock = zohocrm_mock::BlockingMock::start()
             .map_err(|e| CliError::Usage(format!("cannot start the mock server: {e}")))?;
-        let dir = temp_dir("mock");
-        settings.use_mock(&mock.base_url(), dir.join("token.json"));
-        Ok(MockGuard { _mock: mock, dir })
+        let dir = files::PrivateDir::new_in(&std::env::temp_dir(), "mock")
+            .map_err(|e| CliError::Usage(format!("cannot create a temporary directory: {e}")))?;
+        settings.use_mock(&mock.base_url(), dir.path().join("token.json"));
+        Ok(MockGuard {
+            _mock: mock,
+            _dir: dir,
+        })
     }
-}
-
-impl Drop for MockGuard {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// A fresh directory name under the system temporary directory.
-pub fn temp_dir(what: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    std::env::temp_dir().join(format!("zcrm-{what}-{}-{nanos}", std::process::id()))
 }
 
 fn run(cli: Cli, matches: &ArgMatches) -> Result<(), CliError> {

@@ -3,11 +3,22 @@
 //! Rows are JSON objects. A [`RowSink`] takes them one by one, so lists can stream: JSON lines
 //! and CSV are written (and flushed) as each row arrives, JSON as an array written incrementally;
 //! only tables wait for every row, to size their columns.
+//!
+//! Server text never reaches a terminal raw: table cells and headers are cleaned
+//! ([`term::clean`]), JSON escapes the unsafe characters ([`term::json_safe`]), and CSV on a
+//! terminal is cleaned too. CSV cells that a spreadsheet would run as a formula (they start
+//! with `=`, `+`, `-`, `@`, a tab or a carriage return: CRM data often comes from public web
+//! forms) get a leading `'`, unless `--keep-formulas` is given ([`set_csv_policy`]).
 
+use std::borrow::Cow;
 use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::ValueEnum;
 use serde_json::{Map, Value};
+use zohocrm_core::Record;
+
+use crate::term;
 
 /// The output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -57,12 +68,61 @@ pub fn cell(value: &Value, for_table: bool) -> String {
     if for_table {
         let one_line: String = text
             .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
+            .map(|c| {
+                if matches!(c, '\n' | '\r' | '\t') {
+                    ' '
+                } else {
+                    c
+                }
+            })
             .collect();
-        truncate(&one_line, MAX_CELL)
+        term::clean(&truncate(&one_line, MAX_CELL)).into_owned()
     } else {
         text
     }
+}
+
+/// Whether CSV cells that start a formula get a leading `'` (on unless `--keep-formulas`).
+static NEUTRALISE_FORMULAS: AtomicBool = AtomicBool::new(true);
+/// Whether CSV goes to a terminal (then its cells are cleaned like table cells).
+static CSV_TO_TERMINAL: AtomicBool = AtomicBool::new(false);
+
+/// Sets how CSV cells are written, once, from the command line: `keep_formulas` writes cells
+/// as they are; `terminal` says stdout is a terminal.
+pub fn set_csv_policy(keep_formulas: bool, terminal: bool) {
+    NEUTRALISE_FORMULAS.store(!keep_formulas, Ordering::Relaxed);
+    CSV_TO_TERMINAL.store(terminal, Ordering::Relaxed);
+}
+
+/// Whether a cell would start a formula in a spreadsheet. `+` and `-` followed only by digits
+/// and number or phone punctuation (`-12.5`, `+1 555 0100`) are numbers, not formulas.
+fn starts_formula(cell: &[u8]) -> bool {
+    match cell.first() {
+        Some(b'=' | b'@' | b'\t' | b'\r') => true,
+        Some(b'+' | b'-') => !cell[1..]
+            .iter()
+            .all(|b| b.is_ascii_digit() || b" .,()/+-".contains(b)),
+        _ => false,
+    }
+}
+
+/// One CSV cell as written: a formula neutralised with a leading `'`, and cleaned when the CSV
+/// goes to a terminal (see [`set_csv_policy`]).
+pub fn csv_cell(cell: &[u8]) -> Cow<'_, [u8]> {
+    let mut out = Cow::Borrowed(cell);
+    if NEUTRALISE_FORMULAS.load(Ordering::Relaxed) && starts_formula(cell) {
+        let mut prefixed = Vec::with_capacity(cell.len() + 1);
+        prefixed.push(b'\'');
+        prefixed.extend_from_slice(cell);
+        out = Cow::Owned(prefixed);
+    }
+    if CSV_TO_TERMINAL.load(Ordering::Relaxed) {
+        let text = String::from_utf8_lossy(&out);
+        if let Cow::Owned(clean) = term::clean(&text) {
+            out = Cow::Owned(clean.into_bytes());
+        }
+    }
+    out
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -108,16 +168,12 @@ impl<W: Write> RowSink<W> {
         self.count += 1;
         match self.format {
             Format::Jsonl => {
-                serde_json::to_writer(&mut self.out, &row)?;
-                self.out.write_all(b"\n")?;
-                self.out.flush()
+                let text = serde_json::to_string(&row)?;
+                self.json_line(&text)
             }
             Format::Json => {
-                self.out
-                    .write_all(if self.count == 1 { b"[\n  " } else { b",\n  " })?;
                 let text = serde_json::to_string_pretty(&row)?;
-                self.out.write_all(text.replace('\n', "\n  ").as_bytes())?;
-                self.out.flush()
+                self.json_item(&text.replace('\n', "\n  "))
             }
             Format::Csv => {
                 if !self.header_written {
@@ -148,6 +204,38 @@ impl<W: Write> RowSink<W> {
                 Ok(())
             }
         }
+    }
+
+    /// Writes (or keeps) one record. A record holding a value `serde_json::Value` cannot
+    /// (nested deeper than 128 levels, a number beyond `f64`) is written exactly as Zoho sent
+    /// it in JSON; in tables and CSV such a value shows as its JSON text, as objects do.
+    pub fn record(&mut self, record: &Record) -> io::Result<()> {
+        match record.to_map() {
+            Ok(map) => self.row(map),
+            Err(_) if matches!(self.format, Format::Json | Format::Jsonl) => {
+                self.count += 1;
+                // Valid JSON holds raw line breaks only between tokens: one line it is.
+                let text = record.to_json().replace(['\n', '\r'], " ");
+                match self.format {
+                    Format::Jsonl => self.json_line(&text),
+                    _ => self.json_item(&text),
+                }
+            }
+            Err(_) => self.row(cells_of(record)),
+        }
+    }
+
+    fn json_line(&mut self, text: &str) -> io::Result<()> {
+        self.out.write_all(term::json_safe(text).as_bytes())?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
+    }
+
+    fn json_item(&mut self, text: &str) -> io::Result<()> {
+        self.out
+            .write_all(if self.count == 1 { b"[\n  " } else { b",\n  " })?;
+        self.out.write_all(term::json_safe(text).as_bytes())?;
+        self.out.flush()
     }
 
     /// Ends the output: closes the JSON array, draws the table.
@@ -183,10 +271,11 @@ fn id_first(columns: &mut Vec<String>) {
     }
 }
 
-/// One CSV line (quoted as needed), with its newline.
+/// One CSV line (quoted as needed, cells as [`csv_cell`] writes them), with its newline.
 fn csv_line(fields: &[String]) -> io::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(fields).map_err(io::Error::other)?;
+    w.write_record(fields.iter().map(|f| csv_cell(f.as_bytes())))
+        .map_err(io::Error::other)?;
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
 }
 
@@ -199,6 +288,10 @@ pub fn write_table(
     if rows.is_empty() {
         return writeln!(out, "(no results)");
     }
+    let headers: Vec<String> = columns
+        .iter()
+        .map(|c| term::clean(c).into_owned())
+        .collect();
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -208,7 +301,7 @@ pub fn write_table(
                 .collect()
         })
         .collect();
-    let widths: Vec<usize> = columns
+    let widths: Vec<usize> = headers
         .iter()
         .enumerate()
         .map(|(i, c)| {
@@ -234,7 +327,7 @@ pub fn write_table(
         }
         writeln!(out, "{}", text.trim_end())
     };
-    line(out, columns)?;
+    line(out, &headers)?;
     let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
     line(out, &rule)?;
     for r in &cells {
@@ -247,26 +340,31 @@ pub fn write_table(
 pub fn write_value(format: Format, out: &mut impl Write, value: &Value) -> io::Result<()> {
     match (format, value) {
         (Format::Json, _) => {
-            serde_json::to_writer_pretty(&mut *out, value)?;
-            writeln!(out)
+            let text = serde_json::to_string_pretty(value)?;
+            writeln!(out, "{}", term::json_safe(&text))
         }
         (Format::Jsonl, _) => {
-            serde_json::to_writer(&mut *out, value)?;
-            writeln!(out)
+            let text = serde_json::to_string(value)?;
+            writeln!(out, "{}", term::json_safe(&text))
         }
         (Format::Table, Value::Object(obj)) => {
-            let width = obj.keys().map(|k| k.chars().count()).max().unwrap_or(0);
             let mut keys: Vec<String> = obj.keys().cloned().collect();
             id_first(&mut keys);
-            for k in &keys {
+            let shown_keys: Vec<Cow<'_, str>> = keys.iter().map(|k| term::clean(k)).collect();
+            let width = shown_keys
+                .iter()
+                .map(|k| k.chars().count())
+                .max()
+                .unwrap_or(0);
+            for (k, shown_key) in keys.iter().zip(&shown_keys) {
                 let v = &obj[k];
                 let shown = match v {
                     Value::Object(_) | Value::Array(_) if cell(v, true).ends_with('…') => {
-                        v.to_string()
+                        term::clean(&v.to_string()).into_owned()
                     }
                     _ => cell(v, true),
                 };
-                writeln!(out, "{k:width$}  {shown}")?;
+                writeln!(out, "{shown_key:width$}  {shown}")?;
             }
             Ok(())
         }
@@ -282,7 +380,32 @@ pub fn write_value(format: Format, out: &mut impl Write, value: &Value) -> io::R
             sink.row(as_row(value))?;
             sink.finish()
         }
-        (Format::Table, _) => writeln!(out, "{}", cell(value, false)),
+        (Format::Table, _) => writeln!(out, "{}", term::clean(&cell(value, false))),
+    }
+}
+
+/// A record's fields as cells: each value decoded, or its JSON text when `serde_json::Value`
+/// cannot hold it.
+pub fn cells_of(record: &Record) -> Map<String, Value> {
+    record
+        .iter()
+        .map(|(k, raw)| {
+            let value = serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_owned()));
+            (k.into_owned(), value)
+        })
+        .collect()
+}
+
+/// Prints one record like [`write_value`] prints an object; a value `serde_json::Value` cannot
+/// hold is written exactly in JSON, as its JSON text in tables and CSV.
+pub fn write_record(format: Format, out: &mut impl Write, record: &Record) -> io::Result<()> {
+    match (record.to_map(), format) {
+        (Ok(map), _) => write_value(format, out, &Value::Object(map)),
+        (Err(_), Format::Json | Format::Jsonl) => {
+            let text = record.to_json().replace(['\n', '\r'], " ");
+            writeln!(out, "{}", term::json_safe(&text))
+        }
+        (Err(_), _) => write_value(format, out, &Value::Object(cells_of(record))),
     }
 }
 
@@ -335,6 +458,70 @@ mod tests {
         );
         assert_eq!(csv, "id,Extra\n1,\n2,\"x,y\"\n");
         assert_eq!(rows(Format::Json, None, &[]), "[]\n");
+    }
+
+    #[test]
+    fn server_text_never_reaches_the_terminal_raw() {
+        let evil = json!({"id": "1", "Na\u{1b}]0;pwned\u{7}me": "gpj\u{202e}.exe\u{1b}[2J"});
+        let unsafe_char = |c: char| term::is_unsafe(c) && c != '\n';
+        let table = rows(Format::Table, None, std::slice::from_ref(&evil));
+        assert!(!table.chars().any(unsafe_char), "{table:?}");
+        assert!(table.contains("\\u{202e}"), "{table}");
+        let mut out = Vec::new();
+        write_value(Format::Table, &mut out, &evil).unwrap();
+        write_value(Format::Table, &mut out, &json!("scalar\u{1b}[31m")).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.chars().any(unsafe_char), "{text:?}");
+        for format in [Format::Json, Format::Jsonl] {
+            let text = rows(format, None, std::slice::from_ref(&evil));
+            assert!(
+                !text.chars().any(|c| term::is_unsafe(c) && c != '\n'),
+                "{text:?}"
+            );
+            let first = text.lines().filter(|l| l.contains("id")).count();
+            assert!(first >= 1);
+        }
+    }
+
+    #[test]
+    fn csv_formulas_are_neutralised() {
+        set_csv_policy(false, false);
+        for (cell, shown) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK"),
+            ("@SUM(A1)", "'@SUM"),
+            ("+cmd|' /C calc'!A0", "'+cmd"),
+            ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd"),
+            ("\t=1", "'\t=1"),
+        ] {
+            let csv = rows(Format::Csv, None, &[json!({ "v": cell })]);
+            assert!(csv.contains(shown), "{cell}: {csv}");
+        }
+        for plain in ["-12.5", "+1 555 0100", "plain", "a=b"] {
+            let csv = rows(Format::Csv, None, &[json!({ "v": plain })]);
+            assert_eq!(csv, format!("v\n{plain}\n"));
+        }
+        let header = rows(Format::Csv, None, &[json!({ "=1+1": "x" })]);
+        assert!(header.starts_with("'=1+1"), "{header}");
+    }
+
+    #[test]
+    fn records_json_cannot_hold_are_written_exactly() {
+        let deep = format!("{}1{}", "[".repeat(5_000), "]".repeat(5_000));
+        let huge = "7".repeat(10_000);
+        let record =
+            Record::from_json(format!(r#"{{"id":"1","Deep":{deep},"Huge":{huge}}}"#)).unwrap();
+        let mut buf = Vec::new();
+        let mut sink = RowSink::new(Format::Jsonl, &mut buf, None);
+        sink.record(&record).unwrap();
+        sink.finish().unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        assert!(text.contains(&huge) && text.contains(&deep), "exact");
+        assert!(!text.contains("null"), "never a silent null");
+        let mut buf = Vec::new();
+        let mut sink = RowSink::new(Format::Csv, &mut buf, None);
+        sink.record(&record).unwrap();
+        sink.finish().unwrap();
+        assert!(String::from_utf8(buf).unwrap().contains(&huge));
     }
 
     #[test]

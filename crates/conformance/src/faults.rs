@@ -66,9 +66,14 @@ fn warm(h: &impl Harness, s: &Session) {
     h.call(s, &GetUserLicences).expect("first call");
 }
 
-fn assert_within(started: Instant, bound: Duration, what: &str) {
+/// The bound of every case: a hang (a retry loop waiting for ever, a 60 s `Retry-After`) is
+/// caught; speed is not measured here (a loaded 2-core machine may be slow), the attempt
+/// counts say the policy's short backoffs were used.
+const HANG: Duration = Duration::from_secs(60);
+
+fn assert_within(started: Instant, what: &str) {
     let took = started.elapsed();
-    assert!(took < bound, "{what}: took {took:?}, bound {bound:?}");
+    assert!(took < HANG, "{what}: took {took:?}, bound {HANG:?}");
 }
 
 /// 429 bursts: two 429s are retried (3 attempts in all); five exhaust the policy's 3 attempts
@@ -87,7 +92,7 @@ pub fn fault_429_bursts_are_waited_out(h: &impl Harness) {
         .expect("success after two 429s");
     assert_eq!(licences.limit, MOCK_LICENCES.2);
     assert_eq!(mock.stats().api_requests - base, 3);
-    assert_within(started, Duration::from_secs(2), "two 429s");
+    assert_within(started, "two 429s");
 
     let base = mock.stats().api_requests;
     mock.inject(Fault::times(bare_429(), 5).on("/crm/"));
@@ -140,7 +145,7 @@ pub fn fault_429_bursts_are_waited_out(h: &impl Harness) {
         }
     });
     assert_eq!(mock.stats().api_requests - base, 20 + 15);
-    assert_within(started, Duration::from_secs(10), "a shared 429 burst");
+    assert_within(started, "a shared 429 burst");
 }
 
 /// 500 and 503 are retried for reads (3 attempts), never for writes: a POST answered 500 or
@@ -247,16 +252,17 @@ pub fn fault_slow_bodies(h: &impl Harness) {
     };
     let slow_ok = slow_body_server(body.to_vec(), 5, Duration::from_millis(40));
     let h2 = h.with_settings(Settings {
-        timeout: Duration::from_secs(3),
+        timeout: Duration::from_secs(30),
         ..Settings::default()
     });
     let started = Instant::now();
     let parsed = h2.call(&fixed(&slow_ok), &GetUserLicences);
     let licences = parsed.unwrap_or_else(|e| panic!("{}: {e}", h.transport_name()));
     assert_eq!(licences.used, MOCK_LICENCES.1);
-    assert_within(started, Duration::from_secs(3), "slow body");
+    assert_within(started, "slow body");
 
-    let too_slow = slow_body_server(body.to_vec(), 10, Duration::from_millis(100));
+    // 10 s in all against a 300 ms timeout: a late timer still fires before the body ends.
+    let too_slow = slow_body_server(body.to_vec(), 10, Duration::from_secs(1));
     let h3 = h.with_settings(Settings {
         timeout: Duration::from_millis(300),
         ..Settings::default()
@@ -268,11 +274,7 @@ pub fn fault_slow_bodies(h: &impl Harness) {
     );
     assert_eq!(t.kind(), TransportErrorKind::Timeout, "{t}");
     assert_eq!(too_slow.accepted(), 3, "a read is retried after a timeout");
-    assert_within(
-        started,
-        Duration::from_secs(3),
-        "slow body past the timeout",
-    );
+    assert_within(started, "slow body past the timeout");
 }
 
 /// A body cut short: a read is retried and succeeds; a write took effect on the server, is
@@ -311,23 +313,30 @@ pub fn fault_read_timeouts(h: &impl Harness) {
         ..Settings::default()
     });
     let base = mock.stats().api_requests;
-    mock.inject(Fault::times(FaultKind::Delay(Duration::from_millis(600)), 2).on("/crm/"));
+    // Far past the timeout, so that a late timer still fires first.
+    mock.inject(Fault::times(FaultKind::Delay(Duration::from_secs(30)), 2).on("/crm/"));
     let started = Instant::now();
     h.call(&s, &GetUserLicences)
         .expect("a read survives two timeouts");
     assert_eq!(mock.stats().api_requests - base, 3);
-    assert_within(started, Duration::from_secs(2), "two timeouts");
+    assert_within(started, "two timeouts");
 
     mock.clear_requests();
     let writes = mock.stats().record_writes;
-    mock.inject(Fault::once(FaultKind::Delay(Duration::from_millis(600))).on("/crm/v8/Leads"));
+    mock.inject(Fault::once(FaultKind::Delay(Duration::from_secs(3))).on("/crm/v8/Leads"));
     let t = expect_transport(h.transport_name(), h.call(&s, &lead("Late")));
     assert_eq!(t.kind(), TransportErrorKind::Timeout, "{t}");
     assert!(t.to_string().contains("Timeout"), "{t}");
-    // The server finishes the write after the client gave up; it must be the only one.
-    std::thread::sleep(Duration::from_millis(700));
+    // The call has returned: a replay would have been sent by now.
     assert_eq!(api_posts(&mock), 1, "not replayed");
+    // The server finishes the write after the client gave up (waited for, not slept on).
+    let deadline = Instant::now() + HANG;
+    while mock.stats().record_writes == writes {
+        assert!(Instant::now() < deadline, "the late write never happened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(mock.stats().record_writes - writes, 1);
+    assert_eq!(api_posts(&mock), 1, "not replayed");
 }
 
 /// Token-endpoint faults: a 500 and a dropped connection are retried (a token request is safe
@@ -401,7 +410,7 @@ pub fn fault_token_expiry_mid_iteration(h: &impl Harness) {
     let stats = mock.stats();
     assert_eq!(stats.token_requests, 2, "{stats:?}");
     assert_eq!(stats.api_requests, 25 + 1, "25 pages and one rejected page");
-    assert_within(started, Duration::from_secs(30), "5,000 records");
+    assert_within(started, "5,000 records");
 }
 
 /// [`STORM_FAULTS`] faults of six kinds (429, 500, 503, HTML 502, dropped connection, truncated
@@ -433,5 +442,5 @@ pub fn fault_mixed_storm_is_survived(h: &impl Harness) {
         assert_eq!(licences.used, MOCK_LICENCES.1);
     }
     assert_eq!(mock.stats().api_requests - base, 40 + STORM_FAULTS as u64);
-    assert_within(started, Duration::from_secs(10), "the storm");
+    assert_within(started, "the storm");
 }

@@ -133,7 +133,7 @@ pub fn two_users_never_swap_tokens(h: &impl Harness) {
     assert!(checked >= 2 + 80, "{checked}");
 }
 
-/// 50 concurrent calls on a session limited to 4 (2 heavy), each answered after 60 ms: the
+/// 50 concurrent calls on a session limited to 4 (2 heavy), each answered after 200 ms: the
 /// server never sees more than 4 at once (2 for COQL), all succeed, and the default limit
 /// holds 50 calls to 10.
 pub fn concurrency_limit_queues_bursts(h: &impl Harness) {
@@ -144,7 +144,8 @@ pub fn concurrency_limit_queues_bursts(h: &impl Harness) {
             s = s.with_concurrency(l);
         }
         h.call(&s, &GetUserLicences).expect("first call");
-        mock.inject(Fault::times(FaultKind::Delay(Duration::from_millis(60)), 500).on("/crm/"));
+        // Long enough that queued calls overlap at the server even on a loaded machine.
+        mock.inject(Fault::times(FaultKind::Delay(Duration::from_millis(200)), 500).on("/crm/"));
         let query = CoqlQuery::new(
             Coql::select(["Last_Name"])
                 .from("Leads")

@@ -55,7 +55,15 @@ pub fn tls_self_signed_certificate_is_refused(h: &impl Harness) {
         assert_eq!(t.kind(), TransportErrorKind::Connect, "{host}: {t}");
         assert!(t.never_connected());
     }
-    std::thread::sleep(Duration::from_millis(100));
+    // The server logs a failed handshake after the client gave up: wait for it (bounded).
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while log.lock().unwrap().handshake_errors.is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no handshake error logged"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let log = log.lock().unwrap();
     assert_eq!(log.plaintext_bytes, 0, "no request (and no token) sent");
     assert!(server.accepted() >= 2);

@@ -8,9 +8,9 @@
 //!   [`SubResponse`] (parse one later with [`SubResponse::parse_as`]); it is the registry
 //!   operation `composite.execute`.
 //!
-//! The concurrency flag: Zoho's v8 overview calls it `parallel_execution`, the v8 OpenAPI file
-//! `concurrent_execution` (the v3 name). This SDK sends the OpenAPI name and reads both; the mock
-//! server accepts both. `rollback_on_fail` with concurrency on is refused before sending
+//! The concurrency flag: Zoho's v8 composite page calls it `parallel_execution`, the v8 OpenAPI
+//! file `concurrent_execution` (the v3 name). This SDK sends the v8 page's name and reads both;
+//! the mock server accepts both. `rollback_on_fail` with concurrency on is refused before sending
 //! (Zoho answers `AMBIGUITY_DURING_PROCESSING`), and so are more than five sub-requests.
 //!
 //! ```
@@ -292,11 +292,11 @@ pub fn parse_composite(
     Ok(CompositeResponse { status, items })
 }
 
-fn check_flags(rollback: Option<bool>, concurrent: Option<bool>) -> Result<(), BuildError> {
-    if rollback == Some(true) && concurrent == Some(true) {
+fn check_flags(rollback: Option<bool>, parallel: Option<bool>) -> Result<(), BuildError> {
+    if rollback == Some(true) && parallel == Some(true) {
         return Err(BuildError::Invalid {
-            param: "concurrent_execution",
-            reason: "cannot run concurrently with rollback_on_fail (AMBIGUITY_DURING_PROCESSING)"
+            param: "parallel_execution",
+            reason: "cannot run in parallel with rollback_on_fail (AMBIGUITY_DURING_PROCESSING)"
                 .into(),
         });
     }
@@ -321,18 +321,18 @@ struct WireBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     rollback_on_fail: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    concurrent_execution: Option<bool>,
+    parallel_execution: Option<bool>,
     #[serde(rename = "__composite_requests")]
     requests: &'a [SubRequest],
 }
 
 fn composite_parts(
     rollback: Option<bool>,
-    concurrent: Option<bool>,
+    parallel: Option<bool>,
     requests: &[SubRequest],
 ) -> Result<RequestParts, BuildError> {
     check_count(requests.len())?;
-    check_flags(rollback, concurrent)?;
+    check_flags(rollback, parallel)?;
     let mut ids = std::collections::BTreeSet::new();
     for r in requests {
         if let Some(id) = &r.sub_request_id {
@@ -354,7 +354,7 @@ fn composite_parts(
     }
     RequestParts::post("/crm/v8/__composite_requests").json(&WireBody {
         rollback_on_fail: rollback,
-        concurrent_execution: concurrent,
+        parallel_execution: parallel,
         requests,
     })
 }
@@ -366,14 +366,14 @@ pub struct CompositeRequests {
     /// Undo every sub-request when one fails (Zoho's default: false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollback_on_fail: Option<bool>,
-    /// Run the sub-requests concurrently (Zoho's default: true, false with rollback). Read
-    /// from `parallel_execution` too.
+    /// Run the sub-requests in parallel (Zoho's default: true, false with rollback). Read
+    /// from `concurrent_execution` (the v3 name) too.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        alias = "parallel_execution"
+        alias = "concurrent_execution"
     )]
-    pub concurrent_execution: Option<bool>,
+    pub parallel_execution: Option<bool>,
     /// The sub-requests (1 to 5).
     #[serde(rename = "__composite_requests")]
     pub requests: Vec<SubRequest>,
@@ -384,7 +384,7 @@ impl CompositeRequests {
     pub fn new(requests: impl IntoIterator<Item = SubRequest>) -> Self {
         CompositeRequests {
             rollback_on_fail: None,
-            concurrent_execution: None,
+            parallel_execution: None,
             requests: requests.into_iter().collect(),
         }
     }
@@ -395,10 +395,15 @@ impl CompositeRequests {
         self
     }
 
-    /// Run the sub-requests concurrently or one after the other.
-    pub fn concurrent_execution(mut self, concurrent: bool) -> Self {
-        self.concurrent_execution = Some(concurrent);
+    /// Run the sub-requests in parallel or one after the other (`parallel_execution`).
+    pub fn parallel_execution(mut self, parallel: bool) -> Self {
+        self.parallel_execution = Some(parallel);
         self
+    }
+
+    /// [`parallel_execution`](Self::parallel_execution) under its v3 name.
+    pub fn concurrent_execution(self, concurrent: bool) -> Self {
+        self.parallel_execution(concurrent)
     }
 }
 
@@ -409,7 +414,7 @@ impl Endpoint for CompositeRequests {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         composite_parts(
             self.rollback_on_fail,
-            self.concurrent_execution,
+            self.parallel_execution,
             &self.requests,
         )
     }
@@ -479,7 +484,7 @@ sub_calls!(A 0, B 1, C 2, D 3, E 4);
 pub struct Composite<T> {
     calls: T,
     rollback_on_fail: Option<bool>,
-    concurrent_execution: Option<bool>,
+    parallel_execution: Option<bool>,
 }
 
 impl<T: SubCalls> Composite<T> {
@@ -488,7 +493,7 @@ impl<T: SubCalls> Composite<T> {
         Composite {
             calls,
             rollback_on_fail: None,
-            concurrent_execution: None,
+            parallel_execution: None,
         }
     }
 
@@ -498,10 +503,15 @@ impl<T: SubCalls> Composite<T> {
         self
     }
 
-    /// Run the sub-requests concurrently or one after the other.
-    pub fn concurrent_execution(mut self, concurrent: bool) -> Self {
-        self.concurrent_execution = Some(concurrent);
+    /// Run the sub-requests in parallel or one after the other (`parallel_execution`).
+    pub fn parallel_execution(mut self, parallel: bool) -> Self {
+        self.parallel_execution = Some(parallel);
         self
+    }
+
+    /// [`parallel_execution`](Self::parallel_execution) under its v3 name.
+    pub fn concurrent_execution(self, concurrent: bool) -> Self {
+        self.parallel_execution(concurrent)
     }
 
     /// The endpoints.
@@ -516,7 +526,7 @@ impl<T: SubCalls> Endpoint for Composite<T> {
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let requests = self.calls.sub_requests()?;
-        composite_parts(self.rollback_on_fail, self.concurrent_execution, &requests)
+        composite_parts(self.rollback_on_fail, self.parallel_execution, &requests)
     }
 
     fn parse(&self, response: http::Response<&[u8]>) -> Result<T::Outputs, Error> {
@@ -565,6 +575,27 @@ mod tests {
                 .id("a"),
         ]);
         assert!(twice.parts().is_err());
+    }
+
+    #[test]
+    fn the_flag_goes_under_its_v8_name_and_reads_under_both() {
+        let body = |parts: RequestParts| match parts.body {
+            crate::Body::Json(b) => serde_json::from_slice::<serde_json::Value>(&b).unwrap(),
+            _ => unreachable!(),
+        };
+        let typed = Composite::new((GetRecord::new("Leads", "1"),)).parallel_execution(false);
+        let sent = body(typed.parts().unwrap());
+        assert_eq!(sent["parallel_execution"], false);
+        assert!(sent.get("concurrent_execution").is_none());
+        for key in ["parallel_execution", "concurrent_execution"] {
+            let read: CompositeRequests = serde_json::from_value(serde_json::json!({
+                key: true,
+                "__composite_requests": [{"method": "GET", "uri": "/crm/v8/Leads"}]
+            }))
+            .unwrap();
+            assert_eq!(read.parallel_execution, Some(true), "{key}");
+            assert_eq!(body(read.parts().unwrap())["parallel_execution"], true);
+        }
     }
 
     #[test]

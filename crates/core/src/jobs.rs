@@ -28,6 +28,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{ApiError, Error};
+use crate::pagination::PageStop;
 
 /// The state of a Zoho job, read leniently: `IN PROGRESS`, `INPROGRESS` and `IN_PROGRESS` are
 /// the same state, and so are `FAILED` and `FAILURE`; case does not matter.
@@ -370,6 +371,53 @@ pub enum JobError {
         row: u64,
         /// What was wrong.
         message: String,
+    },
+    /// A bulk read's next page cannot be followed although Zoho says more records follow (an
+    /// empty or short page, a token that repeats or goes round in a circle): going on would
+    /// create jobs forever.
+    #[error("bulk read stopped: {0}")]
+    Paging(PageStop),
+    /// A bulk file went past one of its limits (see `bulk::file::FileLimits`): a zip bomb, an
+    /// endless line, more rows than the job reported.
+    #[error("bulk file: {0}")]
+    OverLimit(FileLimit),
+}
+
+/// Which limit of a bulk file was passed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FileLimit {
+    /// The zip holds too many entries (Zoho's hold one file).
+    #[error("the zip holds more than {max} entries")]
+    Entries {
+        /// The limit.
+        max: u64,
+    },
+    /// Reading the zip's directory took more bytes than any sane directory needs.
+    #[error("the zip's directory is larger than {max} bytes")]
+    Directory {
+        /// The limit.
+        max: u64,
+    },
+    /// One CSV record (row) is longer than the limit.
+    #[error("row {row} is longer than {max} bytes")]
+    Record {
+        /// The 1-based data row (the header is row 0).
+        row: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// The data file decompresses to more bytes than the limit.
+    #[error("the data file is larger than {max} bytes once decompressed")]
+    Bytes {
+        /// The limit.
+        max: u64,
+    },
+    /// The file holds more rows than the job reported.
+    #[error("the file holds more than the {reported} rows the job reported")]
+    Rows {
+        /// The rows the job reported.
+        reported: u64,
     },
 }
 

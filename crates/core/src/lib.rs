@@ -81,7 +81,7 @@ pub use record::{FieldError, Lookup, Record};
 pub use request::{assemble, Body, RequestParts};
 pub use response::{ActionResults, ActionSuccess, ItemOutcome, PageInfo};
 pub use retry::RetryPolicy;
-pub use secret::{AccessToken, ClientSecret, GrantCode, RefreshToken};
+pub use secret::{AccessToken, ChannelToken, ClientSecret, GrantCode, RefreshToken};
 pub use session::{Credentials, Session};
 pub use time;
 pub use token_store::{FileTokenStore, MemoryTokenStore, StoreLock, StoredToken, TokenStore};

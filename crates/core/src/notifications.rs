@@ -34,6 +34,7 @@ use crate::endpoint::{Endpoint, Paginated};
 use crate::error::{BuildError, Error};
 use crate::request::RequestParts;
 use crate::response::{decode_action_results, decode_json, ActionResults, PageInfo};
+use crate::secret::ChannelToken;
 
 /// The longest `token` Zoho accepts.
 pub const MAX_TOKEN_LEN: usize = 50;
@@ -46,6 +47,11 @@ fn serialize_channel_id<S: Serializer>(id: &str, s: S) -> Result<S::Ok, S::Error
         Ok(n) if !id.starts_with('0') || id == "0" => s.serialize_u64(n),
         _ => s.serialize_str(id),
     }
+}
+
+/// A channel token sent as a string or a number (Zoho echoes what it was given).
+fn lenient_token<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ChannelToken>, D::Error> {
+    Ok(crate::models::lenient_string::option(d)?.map(ChannelToken::new))
 }
 
 /// A list of strings whose items may come as numbers.
@@ -89,9 +95,13 @@ pub struct WatchChannel {
     /// Where Zoho POSTs the notifications.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_url: Option<String>,
-    /// A secret Zoho echoes in every notification (at most 50 characters).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
+    /// A secret Zoho echoes in every notification (at most 50 characters); `Debug` hides it.
+    #[serde(
+        default,
+        deserialize_with = "lenient_token",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub token: Option<ChannelToken>,
     /// When the channel expires (ISO 8601, at most one week ahead).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel_expiry: Option<String>,
@@ -135,7 +145,7 @@ impl WatchChannel {
 
     /// The secret Zoho echoes in each notification (at most 50 characters).
     #[must_use]
-    pub fn token(mut self, token: impl Into<String>) -> Self {
+    pub fn token(mut self, token: impl Into<ChannelToken>) -> Self {
         self.token = Some(token.into());
         self
     }
@@ -202,7 +212,7 @@ impl WatchChannel {
             None => {}
         }
         if let Some(t) = &self.token {
-            if t.chars().count() > MAX_TOKEN_LEN {
+            if t.expose().chars().count() > MAX_TOKEN_LEN {
                 return Err(BuildError::Invalid {
                     param: "token",
                     reason: format!("at most {MAX_TOKEN_LEN} characters"),
@@ -339,8 +349,9 @@ pub struct WatchDetails {
     pub events: Vec<String>,
     /// The notify URL.
     pub notify_url: Option<String>,
-    /// The token.
-    pub token: Option<String>,
+    /// The channel's token; `Debug` hides it.
+    #[serde(deserialize_with = "lenient_token")]
+    pub token: Option<ChannelToken>,
     /// When it expires.
     pub channel_expiry: Option<String>,
     /// The module's name.
@@ -545,9 +556,9 @@ pub struct NotificationPayload {
     /// The channel.
     #[serde(deserialize_with = "crate::models::lenient_string::or_default")]
     pub channel_id: String,
-    /// The channel's token, as given when it was enabled.
-    #[serde(deserialize_with = "crate::models::lenient_string::option")]
-    pub token: Option<String>,
+    /// The channel's token, as given when it was enabled; `Debug` hides it.
+    #[serde(deserialize_with = "lenient_token")]
+    pub token: Option<ChannelToken>,
     /// Any other keys.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -598,7 +609,7 @@ impl NotificationPayload {
             return Err(VerifyError::WrongChannel(self.channel_id.clone()));
         }
         match &self.token {
-            Some(t) if constant_time_eq(t.as_bytes(), token.as_bytes()) => Ok(()),
+            Some(t) if constant_time_eq(t.expose().as_bytes(), token.as_bytes()) => Ok(()),
             _ => Err(VerifyError::BadToken),
         }
     }
@@ -675,6 +686,30 @@ mod tests {
         assert!(!constant_time_eq(b"abc", b"abcd"));
         assert!(!constant_time_eq(b"", b"a"));
         assert!(constant_time_eq(b"", b""));
+    }
+
+    #[test]
+    fn channel_tokens_never_show_in_debug() {
+        let channel = WatchChannel::new("1", ["Leads.all"], "https://x.test").token("s3cret-tok");
+        assert!(!format!("{channel:?}").contains("s3cret-tok"));
+        assert_eq!(
+            serde_json::to_value(&channel).unwrap()["token"],
+            "s3cret-tok"
+        );
+        let listed: WatchDetails =
+            serde_json::from_str(r#"{"channel_id": 1, "token": "s3cret-tok"}"#).unwrap();
+        assert!(!format!("{listed:?}").contains("s3cret-tok"));
+        assert_eq!(
+            listed.token.as_ref().map(ChannelToken::expose),
+            Some("s3cret-tok")
+        );
+        let body = br#"{"channel_id": "1", "token": 12345678}"#;
+        let payload = NotificationPayload::parse(body).unwrap();
+        assert!(!format!("{payload:?}").contains("12345678"));
+        assert!(payload.verify("1", "12345678").is_ok());
+        let bad =
+            NotificationPayload::parse_verified(br#"{"channel_id":"1","token":"x"}"#, "1", "y");
+        assert!(!format!("{bad:?}").contains("\"x\""));
     }
 
     #[test]

@@ -21,6 +21,10 @@ use crate::request::RequestParts;
 use crate::response::is_empty_body;
 use crate::secret::{AccessToken, ClientSecret, GrantCode, RefreshToken};
 
+/// The longest lifetime a token answer is believed for (Zoho's access tokens live one hour):
+/// a larger `expires_in` (up to 2^64 - 1 from a hostile server) is cut to this.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
 /// The token endpoint path on the accounts server.
 pub const TOKEN_PATH: &str = "/oauth/v2/token";
 /// The revoke endpoint path on the accounts server.
@@ -82,15 +86,16 @@ pub fn parse_token_response(resp: &http::Response<&[u8]>) -> Result<TokenRespons
         }
     };
     if let Some(access) = raw.access_token.filter(|s| !s.is_empty()) {
-        let expires_in = match raw.expires_in_sec.clone().and_then(lenient_u64::from_value) {
-            Some(secs) => Duration::from_secs(secs),
-            None => Duration::from_secs(
-                raw.expires_in
-                    .clone()
-                    .and_then(lenient_u64::from_value)
-                    .unwrap_or(3600),
-            ),
+        let secs = match raw.expires_in_sec.clone().and_then(lenient_u64::from_value) {
+            Some(secs) => secs,
+            None => raw
+                .expires_in
+                .clone()
+                .and_then(lenient_u64::from_value)
+                .unwrap_or(3600),
         };
+        // A server number is never trusted in clock arithmetic: `now + 2^64 s` overflows.
+        let expires_in = Duration::from_secs(secs).min(MAX_TOKEN_LIFETIME);
         return Ok(TokenResponse {
             access_token: AccessToken::new(access),
             refresh_token: raw
@@ -316,6 +321,21 @@ mod tests {
             .status(status)
             .body(body.as_bytes())
             .unwrap()
+    }
+
+    #[test]
+    fn absurd_lifetimes_are_clamped() {
+        for body in [
+            r#"{"access_token":"a","expires_in":18446744073709551615}"#,
+            r#"{"access_token":"a","expires_in":1e30}"#,
+            r#"{"access_token":"a","expires_in_sec":"18446744073709551615"}"#,
+        ] {
+            let t = parse_token_response(&resp(200, body)).unwrap();
+            assert_eq!(t.expires_in, MAX_TOKEN_LIFETIME, "{body}");
+            assert!(std::time::SystemTime::now()
+                .checked_add(t.expires_in)
+                .is_some());
+        }
     }
 
     #[test]

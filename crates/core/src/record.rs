@@ -147,12 +147,16 @@ impl Record {
         }
     }
 
-    /// The record as a `serde_json` map (decodes every value).
-    pub fn to_map(&self) -> Map<String, Value> {
+    /// The record as a `serde_json` map (decodes every value). Fails, naming the field, on a
+    /// value a `serde_json::Value` cannot hold: nested deeper than serde_json's limit (128) or a
+    /// number beyond `f64`. [`to_json`](Self::to_json) and [`raw`](Self::raw) keep such values
+    /// exactly.
+    pub fn to_map(&self) -> Result<Map<String, Value>, FieldError> {
         self.iter()
             .map(|(k, v)| {
-                let value = serde_json::from_str(v).unwrap_or(Value::Null);
-                (k.into_owned(), value)
+                let value = serde_json::from_str(v)
+                    .map_err(|e| FieldError::new(&k, format!("cannot decode the value: {e}")))?;
+                Ok((k.into_owned(), value))
             })
             .collect()
     }
@@ -700,6 +704,27 @@ mod tests {
         assert!(rows[1].get::<u32>("Qty").is_err());
         assert!(r.multi_select("Pick").unwrap().is_empty());
         assert!(r.multi_select("Owner").is_err());
+    }
+
+    #[test]
+    fn values_serde_json_cannot_hold_are_errors_not_nulls() {
+        let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+        let huge = "9".repeat(10_000);
+        let text = format!(r#"{{"id":"1","Deep":{deep},"Huge":{huge},"Ok":"x"}}"#);
+        let r = Record::from_json(text.clone()).unwrap();
+        let e = r.to_map().unwrap_err();
+        assert_eq!(e.field, "Deep");
+        assert!(e.reason.contains("recursion"), "{e}");
+        // The values stay exact in the record's own text.
+        assert_eq!(r.raw("Huge"), Some(huge.as_str()));
+        assert_eq!(r.to_json(), text);
+        let mut without_deep = r.clone();
+        without_deep.remove("Deep");
+        let e = without_deep.to_map().unwrap_err();
+        assert_eq!(e.field, "Huge");
+        assert!(e.reason.contains("out of range"), "{e}");
+        without_deep.remove("Huge");
+        assert_eq!(without_deep.to_map().unwrap()["Ok"], "x");
     }
 
     #[test]

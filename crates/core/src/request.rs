@@ -350,7 +350,13 @@ impl RequestParts {
                     reason: format!("path parameter `{name}` is empty"),
                 });
             }
-            out.extend(utf8_percent_encode(value, STRICT));
+            if value.bytes().all(|b| b == b'.') {
+                // `.` and `..` are dot segments: sent as they are, they would climb the path
+                // (`/crm/v8/Leads/..` is `/crm/v8`). Encoded, they are just a value.
+                out.extend(std::iter::repeat_n("%2E", value.len()));
+            } else {
+                out.extend(utf8_percent_encode(value, STRICT));
+            }
             rest = &rest[close + 1..];
         }
         out.extend(utf8_percent_encode(rest, PATH_LITERAL));
@@ -503,6 +509,24 @@ mod tests {
         let (crit, ids) = q.split_once('&').unwrap();
         assert_eq!(decode(crit.strip_prefix("criteria=").unwrap()), nasty);
         assert_eq!(ids, "ids=1,2");
+    }
+
+    #[test]
+    fn dot_segments_in_values_are_encoded() {
+        for (value, encoded) in [(".", "%2E"), ("..", "%2E%2E"), ("...", "%2E%2E%2E")] {
+            let path = RequestParts::get("/crm/v8/Leads/{id}")
+                .path_param(value)
+                .encoded_path()
+                .unwrap();
+            assert_eq!(path, format!("/crm/v8/Leads/{encoded}"));
+        }
+        // Dots inside a value are plain characters.
+        let path = RequestParts::get("/crm/v8/{module}/{id}")
+            .path_param("a..b")
+            .path_param("x.")
+            .encoded_path()
+            .unwrap();
+        assert_eq!(path, "/crm/v8/a..b/x.");
     }
 
     #[test]

@@ -66,6 +66,11 @@ secret_type!(
     /// A one-time authorisation (grant) code, e.g. from the self-client console.
     GrantCode
 );
+secret_type!(
+    /// The secret of a notification channel: Zoho echoes it in every notification POSTed to
+    /// the channel's `notify_url`, which checks it to tell Zoho from a forger.
+    ChannelToken
+);
 
 /// `text` with every word that looks like a Zoho token (`1000.` followed by more, or a long
 /// run of letters and digits) replaced by `<redacted>`: for server-supplied text that ends up

@@ -226,6 +226,7 @@ impl Client {
             let mut sink = sink.into_std().await;
             sink.seek(SeekFrom::Start(0))?;
             let mut zip = CsvZip::open(sink)?;
+            zip.expect_rows(count);
             let mut seen = 0u64;
             for outcome in zip.outcomes(first_row)? {
                 on_row(outcome?);
@@ -365,8 +366,9 @@ impl BulkRead {
         sink.flush().await?;
         let mut file = sink.into_inner().into_std().await;
         file.seek(SeekFrom::Start(0))?;
-        let zip = CsvZip::open(file)?;
-        self.next = create.next_page(&result);
+        let mut zip = CsvZip::open(file)?;
+        zip.expect_rows(result.count);
+        self.next = create.next_page(&result)?;
         Ok(Some(BulkPage {
             job,
             zip,

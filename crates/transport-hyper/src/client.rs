@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use zohocrm_core::features::{GetUserLicences, UserLicences};
+use zohocrm_core::pagination::{PageCursor, PageStop};
 use zohocrm_core::registry::Call;
 use zohocrm_core::territories::{
     CreateTerritories, GetChildTerritories, GetTerritories, GetTerritory, GetTerritoryUsers,
@@ -57,7 +58,7 @@ impl Client {
     pub fn pages<E: Paginated + Sync>(&self, first: E) -> Pager<E> {
         Pager {
             client: self.clone(),
-            next: Some(first),
+            cursor: PageCursor::new(first),
         }
     }
 
@@ -133,18 +134,23 @@ impl Client {
 #[must_use = "pages are fetched only when polled"]
 pub struct Pager<E: Paginated> {
     client: Client,
-    next: Option<E>,
+    cursor: PageCursor<E>,
 }
 
 impl<E: Paginated + Sync> Pager<E> {
     /// The next page, or `None` after the last page or after an error.
     pub async fn next(&mut self) -> Option<Result<E::Output, Error>> {
-        let request = self.next.take()?;
+        let request = self.cursor.take_request()?;
         let result = self.client.send(&request).await;
         if let Ok(output) = &result {
-            self.next = request.next_page(output);
+            self.cursor.absorb(&request, output);
         }
         Some(result)
+    }
+
+    /// Why paging ended early: the server's cursor led back to a page already read.
+    pub fn stopped(&self) -> Option<&PageStop> {
+        self.cursor.stopped()
     }
 
     /// Fetches every remaining page; stops at the first error.

@@ -1,6 +1,7 @@
 //! Records on the async [`Client`]: record-by-record iteration over any paginated records
 //! endpoint, writes of any size, and shortcuts for the everyday calls.
 
+use zohocrm_core::pagination::PageStop;
 use zohocrm_core::records::{
     Batch, BatchError, Chunked, Coql, CoqlQuery, DeleteRecords, GetRecord, InsertRecords, Page,
     RecordCursor, UpdateRecords, UpsertRecords,
@@ -108,6 +109,12 @@ pub struct Records<E, T = Record> {
 }
 
 impl<T: Send, E: Paginated<Output = Page<T>> + Sync> Records<E, T> {
+    /// Why the iteration ended although Zoho said more records follow (an empty page, a
+    /// cursor that does not move or goes round in a circle): the records read may not be all.
+    pub fn stopped(&self) -> Option<&PageStop> {
+        self.cursor.stopped()
+    }
+
     /// The next record, or `None` after the last one or after the first error.
     pub async fn next(&mut self) -> Option<Result<T, Error>> {
         loop {

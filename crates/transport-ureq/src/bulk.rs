@@ -218,6 +218,7 @@ impl Client {
             sink.flush()?;
             sink.seek(SeekFrom::Start(0))?;
             let mut zip = CsvZip::open(sink)?;
+            zip.expect_rows(count);
             let mut seen = 0u64;
             for outcome in zip.outcomes(first_row)? {
                 on_row(outcome?);
@@ -346,8 +347,9 @@ impl BulkRead {
             sink.flush()?;
         }
         file.seek(SeekFrom::Start(0))?;
-        let zip = CsvZip::open(file)?;
-        self.next = create.next_page(&result);
+        let mut zip = CsvZip::open(file)?;
+        zip.expect_rows(result.count);
+        self.next = create.next_page(&result)?;
         Ok(Some(BulkPage {
             job,
             zip,

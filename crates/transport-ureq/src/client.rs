@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use zohocrm_core::features::{GetUserLicences, UserLicences};
+use zohocrm_core::pagination::{PageCursor, PageStop};
 use zohocrm_core::registry::Call;
 use zohocrm_core::territories::{
     CreateTerritories, GetChildTerritories, GetTerritories, GetTerritory, GetTerritoryUsers,
@@ -58,7 +59,7 @@ impl Client {
     pub fn pages<E: Paginated>(&self, first: E) -> Pages<E> {
         Pages {
             client: self.clone(),
-            next: Some(first),
+            cursor: PageCursor::new(first),
         }
     }
 
@@ -119,17 +120,24 @@ impl Client {
 #[must_use = "pages are fetched only when iterated"]
 pub struct Pages<E: Paginated> {
     client: Client,
-    next: Option<E>,
+    cursor: PageCursor<E>,
+}
+
+impl<E: Paginated> Pages<E> {
+    /// Why paging ended early: the server's cursor led back to a page already read.
+    pub fn stopped(&self) -> Option<&PageStop> {
+        self.cursor.stopped()
+    }
 }
 
 impl<E: Paginated> Iterator for Pages<E> {
     type Item = Result<E::Output, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let request = self.next.take()?;
+        let request = self.cursor.take_request()?;
         let result = self.client.send(&request);
         if let Ok(output) = &result {
-            self.next = request.next_page(output);
+            self.cursor.absorb(&request, output);
         }
         Some(result)
     }

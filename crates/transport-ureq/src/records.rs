@@ -1,6 +1,7 @@
 //! Records on the blocking [`Client`]: record-by-record iteration over any paginated records
 //! endpoint, writes of any size, and shortcuts for the everyday calls.
 
+use zohocrm_core::pagination::PageStop;
 use zohocrm_core::records::{
     Batch, BatchError, Chunked, Coql, CoqlQuery, DeleteRecords, GetRecord, InsertRecords, Page,
     RecordCursor, UpdateRecords, UpsertRecords,
@@ -101,6 +102,14 @@ impl Client {
 pub struct Records<E, T = Record> {
     client: Client,
     cursor: RecordCursor<E, T>,
+}
+
+impl<T, E: Paginated<Output = Page<T>>> Records<E, T> {
+    /// Why the iteration ended although Zoho said more records follow (an empty page, a
+    /// cursor that does not move or goes round in a circle): the records read may not be all.
+    pub fn stopped(&self) -> Option<&PageStop> {
+        self.cursor.stopped()
+    }
 }
 
 impl<T, E: Paginated<Output = Page<T>>> Iterator for Records<E, T> {

@@ -74,7 +74,7 @@ pub fn run(app: &App, args: ApiArgs) -> Result<(), CliError> {
     let raw = raw_call(&args)?;
     let response = app.client()?.send(&raw)?;
     if response.status != 200 {
-        eprintln!("zcrm: HTTP {}", response.status);
+        crate::term::say(format!("HTTP {}", response.status));
     }
     let format = if app.explicit_format {
         app.format

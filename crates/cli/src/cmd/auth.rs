@@ -2,10 +2,12 @@
 //! refresh token of `login --print-refresh-token`, which the user asks for.
 
 use std::io::Write;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
-use zohocrm_core::oauth::{ClientCredentialsGrant, ExchangeGrantCode, RevokeToken, TokenResponse};
+use zohocrm_core::oauth::{
+    ClientCredentialsGrant, ExchangeGrantCode, RevokeToken, TokenResponse, MAX_TOKEN_LIFETIME,
+};
 use zohocrm_core::time::format_description::well_known::Rfc3339;
 use zohocrm_core::time::OffsetDateTime;
 use zohocrm_core::{AccessToken, Credentials, GrantCode, StoredToken, TokenStore};
@@ -35,11 +37,15 @@ fn token_client(settings: &Settings) -> Result<zohocrm_ureq::Client, CliError> {
     settings.client_with(Credentials::AccessToken(AccessToken::new("unused")))
 }
 
-/// RFC 3339 text of a wall-clock time.
+/// RFC 3339 text of a wall-clock time (`?` outside the years 1970 to 9999: a store file may
+/// hold any number).
 pub fn rfc3339(at: SystemTime) -> String {
-    OffsetDateTime::from(at)
-        .format(&Rfc3339)
-        .unwrap_or_else(|_| "?".into())
+    at.duration_since(UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| "?".into())
 }
 
 fn store_error(e: impl std::fmt::Display) -> CliError {
@@ -55,7 +61,12 @@ fn save(
 ) -> Result<SystemTime, CliError> {
     let store = settings.store();
     let previous = store.load().ok().flatten();
-    let expires = SystemTime::now() + token.expires_in;
+    // `expires_in` comes from the server: never trusted in clock arithmetic.
+    let expires = SystemTime::now()
+        .checked_add(token.expires_in.min(MAX_TOKEN_LIFETIME))
+        .ok_or_else(|| {
+            CliError::Auth("the token answer's lifetime is past the clock's range".into())
+        })?;
     let api_domain = token
         .api_domain
         .clone()
@@ -99,11 +110,11 @@ fn login(
         let expires = save(settings, &client, &token, None)?;
         writeln!(out, "{}", refresh.expose())?;
         out.flush()?;
-        eprintln!(
-            "zcrm: logged in; set ZOHO_REFRESH_TOKEN to the refresh token above (the access \
-             token, valid until {}, is cached in {path})",
+        crate::term::say(format!(
+            "logged in; set ZOHO_REFRESH_TOKEN to the refresh token above (the access token, \
+             valid until {}, is cached in {path})",
             rfc3339(expires)
-        );
+        ));
         return Ok(());
     }
     let expires = save(settings, &client, &token, Some(refresh))?;
@@ -149,7 +160,10 @@ fn status(app: &App) -> Result<(), CliError> {
     let now = SystemTime::now();
     let access = stored.as_ref().and_then(|t| {
         t.access_token.as_ref()?;
-        let at = t.expires_at();
+        // The store file may have been written by anyone: no overflow on a huge expiry.
+        let at = UNIX_EPOCH
+            .checked_add(Duration::from_secs(t.expires_at_unix))
+            .unwrap_or(now);
         let left = at.duration_since(now).unwrap_or(Duration::ZERO).as_secs();
         Some(json!({
             "cached": true,

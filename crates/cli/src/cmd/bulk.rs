@@ -14,7 +14,7 @@
 use std::cell::{Cell, RefCell};
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -29,8 +29,10 @@ use zohocrm_ureq::{BulkRead, BulkWrite};
 
 use crate::cli::{BulkCommand, BulkExportArgs, BulkImportArgs, BulkOperation, JobArgs};
 use crate::error::{CliError, Exit};
-use crate::output::{Format, RowSink};
+use crate::files::{ExportFile, PrivateDir};
+use crate::output::{csv_cell, Format, RowSink};
 use crate::progress::Progress;
+use crate::term;
 use crate::App;
 
 /// Runs a `bulk` subcommand.
@@ -312,19 +314,6 @@ fn csv_out_error(e: csv::Error) -> CopyError {
     })
 }
 
-fn csv_in_error(e: csv::Error, row: u64) -> CopyError {
-    if e.is_io_error() {
-        if let csv::ErrorKind::Io(io) = e.into_kind() {
-            return CopyError::Job(JobError::Io(io));
-        }
-        return CopyError::Job(JobError::File("cannot read the result file".into()));
-    }
-    CopyError::Job(JobError::Csv {
-        row,
-        message: e.to_string(),
-    })
-}
-
 /// What an export did.
 struct Copied {
     rows: u64,
@@ -332,7 +321,10 @@ struct Copied {
 }
 
 /// Copies every page's rows to `out` as one CSV with one header (the first page's; later pages
-/// are matched to it by column name should theirs differ).
+/// are matched to it by column name should theirs differ). The SDK reads each page with the
+/// core's limits (rows no more than the job reported, records of bounded size, a bounded
+/// decompressed size) and stops a chain of pages that does not move; cells are written as
+/// [`csv_cell`] says (formulas neutralised, cleaned on a terminal).
 fn copy_pages<W: Write>(
     mut read: BulkRead,
     out: W,
@@ -345,6 +337,11 @@ fn copy_pages<W: Write>(
     let mut header: Option<Vec<String>> = None;
     let mut rows = 0u64;
     let mut pages = 0u32;
+    let write = |csv_out: &mut csv::Writer<W>, cells: &mut dyn Iterator<Item = &[u8]>| {
+        csv_out
+            .write_record(cells.map(csv_cell))
+            .map_err(csv_out_error)
+    };
     loop {
         page_no.set(pages + 1);
         bar.set_message(format!("page {}: creating the job", pages + 1));
@@ -356,20 +353,11 @@ fn copy_pages<W: Write>(
             "page {pages}: writing {} rows",
             page.job.result.as_ref().map_or(0, |r| r.count)
         ));
-        let raw = page.zip().raw().map_err(CopyError::Job)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(BufReader::with_capacity(64 * 1024, raw));
-        let page_header: Vec<String> = reader
-            .headers()
-            .map_err(|e| csv_in_error(e, 0))?
-            .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').to_owned())
-            .collect();
-        let page_header = if page_header.iter().all(String::is_empty) {
+        let mut reader = page.zip().byte_rows().map_err(CopyError::Job)?;
+        let page_header = if reader.headers().iter().all(String::is_empty) {
             Vec::new()
         } else {
-            page_header
+            reader.headers().to_vec()
         };
         // Column i of the output comes from column remap[i] of this page.
         let remap: Option<Vec<Option<usize>>> = match &header {
@@ -379,7 +367,7 @@ fn copy_pages<W: Write>(
                 } else {
                     page_header.clone()
                 };
-                csv_out.write_record(&first).map_err(csv_out_error)?;
+                write(&mut csv_out, &mut first.iter().map(|h| h.as_bytes()))?;
                 header = Some(first);
                 None
             }
@@ -391,65 +379,31 @@ fn copy_pages<W: Write>(
             ),
         };
         let mut record = csv::ByteRecord::new();
-        let mut page_rows = 0u64;
-        loop {
-            match reader.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err(csv_in_error(e, page_rows + 1)),
-            }
-            page_rows += 1;
+        while reader.read(&mut record).map_err(CopyError::Job)? {
             match &remap {
-                None => csv_out.write_byte_record(&record),
-                Some(map) => csv_out.write_record(
-                    map.iter()
+                None => write(&mut csv_out, &mut record.iter())?,
+                Some(map) => write(
+                    &mut csv_out,
+                    &mut map
+                        .iter()
                         .map(|i| i.and_then(|i| record.get(i)).unwrap_or(b"")),
-                ),
+                )?,
             }
-            .map_err(csv_out_error)?;
             bar.inc(1);
         }
-        rows += page_rows;
+        rows += reader.rows_read();
     }
     if header.is_none() {
-        csv_out
-            .write_record(fallback_header)
-            .map_err(csv_out_error)?;
+        write(
+            &mut csv_out,
+            &mut fallback_header.iter().map(|h| h.as_bytes()),
+        )?;
     }
     csv_out.flush().map_err(CopyError::Out)?;
     let out = csv_out
         .into_inner()
         .map_err(|e| CopyError::Out(e.into_error()))?;
     Ok((out, Copied { rows, pages }))
-}
-
-/// A file removed when dropped, unless kept.
-struct Partial {
-    path: PathBuf,
-    keep: bool,
-}
-
-impl Drop for Partial {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
-}
-
-/// The hidden file an export writes before renaming it to `dest`.
-fn partial_path(dest: &Path) -> Result<PathBuf, CliError> {
-    let name = dest
-        .file_name()
-        .ok_or_else(|| {
-            CliError::Usage(format!(
-                "-o {}: name a file, e.g. -o leads.csv",
-                dest.display()
-            ))
-        })?
-        .to_string_lossy()
-        .into_owned();
-    Ok(dest.with_file_name(format!(".{name}.zcrm-{}.partial", std::process::id())))
 }
 
 /// Field names without surrounding blanks, empty ones dropped.
@@ -485,13 +439,21 @@ fn export(app: &App, args: BulkExportArgs) -> Result<(), CliError> {
     fallback_header.extend(fields.iter().filter(|f| *f != "id").cloned());
 
     let to_stdout = dest == "-";
-    let dest_path = PathBuf::from(&dest);
-    if !to_stdout && dest_path.is_dir() {
-        return Err(CliError::Usage(format!(
-            "-o {dest}: is a directory; name a file, e.g. -o {}",
-            dest_path.join("export.csv").display()
-        )));
-    }
+    // Opened before any job is created: a destination that cannot be written costs nothing.
+    let target = if to_stdout {
+        None
+    } else {
+        Some(ExportFile::open(&dest)?)
+    };
+    let temp_parent = target
+        .as_ref()
+        .map_or_else(std::env::temp_dir, ExportFile::temp_parent);
+    let scratch = PrivateDir::new_in(&temp_parent, "bulk-export").map_err(|e| {
+        CliError::Usage(format!(
+            "cannot create a temporary directory in {}: {e}",
+            temp_parent.display()
+        ))
+    })?;
     let client = app.client()?;
     // A bar on the terminal that also shows the CSV would mangle it.
     let progress = Progress::new(
@@ -503,45 +465,44 @@ fn export(app: &App, args: BulkExportArgs) -> Result<(), CliError> {
     let read = client
         .bulk_read(job)
         .poll(policy)
-        .on_progress(move |job| bar.set_message(format!("page {}: job {}", page.get(), job.state)));
+        .temp_dir(scratch.path())
+        .on_progress(move |job| {
+            let state = term::clean(&job.state.to_string()).into_owned();
+            bar.set_message(format!("page {}: job {state}", page.get()));
+        });
 
-    let copied = if to_stdout {
-        let out = BufWriter::with_capacity(256 * 1024, io::stdout().lock());
-        match copy_pages(read, out, &fallback_header, &progress, &page_no) {
-            Ok((_, copied)) => copied,
-            Err(CopyError::Job(e)) => return Err(e.into()),
-            Err(CopyError::Out(e)) => return Err(CliError::Io(e)),
+    let copied = match target {
+        None => {
+            let out = BufWriter::with_capacity(256 * 1024, io::stdout().lock());
+            match copy_pages(read, out, &fallback_header, &progress, &page_no) {
+                Ok((_, copied)) => copied,
+                Err(CopyError::Job(e)) => return Err(e.into()),
+                Err(CopyError::Out(e)) => return Err(CliError::Io(e)),
+            }
         }
-    } else {
-        let cannot = |e: io::Error| CliError::Usage(format!("cannot write {dest}: {e}"));
-        let partial_file = partial_path(&dest_path)?;
-        let file = File::create(&partial_file).map_err(cannot)?;
-        let mut partial = Partial {
-            path: partial_file,
-            keep: false,
-        };
-        let out = BufWriter::with_capacity(256 * 1024, file);
-        let (out, copied) = match copy_pages(read, out, &fallback_header, &progress, &page_no) {
-            Ok(done) => done,
-            Err(CopyError::Job(e)) => return Err(e.into()),
-            Err(CopyError::Out(e)) => return Err(cannot(e)),
-        };
-        let file = out.into_inner().map_err(|e| cannot(e.into_error()))?;
-        file.sync_all().map_err(cannot)?;
-        drop(file);
-        std::fs::rename(&partial.path, &dest_path).map_err(cannot)?;
-        partial.keep = true;
-        copied
+        Some(target) => {
+            let cannot = |e: io::Error| CliError::Usage(format!("cannot write {dest}: {e}"));
+            let out = BufWriter::with_capacity(256 * 1024, target.file().map_err(cannot)?);
+            let (out, copied) = match copy_pages(read, out, &fallback_header, &progress, &page_no) {
+                Ok(done) => done,
+                Err(CopyError::Job(e)) => return Err(e.into()),
+                Err(CopyError::Out(e)) => return Err(cannot(e)),
+            };
+            drop(out.into_inner().map_err(|e| cannot(e.into_error()))?);
+            target.commit().map_err(cannot)?;
+            copied
+        }
     };
+    drop(scratch);
     drop(progress);
-    eprintln!(
-        "zcrm: exported {} rows of {} in {} page{} to {}",
+    term::say(format!(
+        "exported {} rows of {} in {} page{} to {}",
         copied.rows,
         args.module,
         copied.pages,
         if copied.pages == 1 { "" } else { "s" },
         if to_stdout { "stdout" } else { &dest }
-    );
+    ));
     Ok(())
 }
 
@@ -811,8 +772,16 @@ fn import(app: &App, args: BulkImportArgs) -> Result<(), CliError> {
         }
     }
     let client = app.client()?;
-    let mut write =
-        BulkWrite::new(operation, &args.module, &org_id, scan.columns.clone()).poll(policy);
+    let temp_parent = std::env::temp_dir();
+    let scratch = PrivateDir::new_in(&temp_parent, "bulk-import").map_err(|e| {
+        CliError::Usage(format!(
+            "cannot create a temporary directory in {}: {e}",
+            temp_parent.display()
+        ))
+    })?;
+    let mut write = BulkWrite::new(operation, &args.module, &org_id, scan.columns.clone())
+        .poll(policy)
+        .temp_dir(scratch.path());
     if let Some(f) = find_by {
         write = write.job(|j| j.find_by(f));
     }
@@ -885,10 +854,10 @@ fn import(app: &App, args: BulkImportArgs) -> Result<(), CliError> {
     );
     if let Err(e) = result {
         if tally.seen > 0 {
-            eprintln!(
-                "zcrm: {} of {} rows were processed before the failure: {summary}",
+            term::say(format!(
+                "{} of {} rows were processed before the failure: {summary}",
                 tally.seen, scan.rows
-            );
+            ));
         }
         return Err(import_error(e, &org_id));
     }
@@ -898,12 +867,12 @@ fn import(app: &App, args: BulkImportArgs) -> Result<(), CliError> {
             tally.seen, scan.rows
         )));
     }
-    eprintln!(
-        "zcrm: imported {} rows into {} ({jobs} job{}): {summary}",
+    term::say(format!(
+        "imported {} rows into {} ({jobs} job{}): {summary}",
         scan.rows,
         args.module,
         if jobs == 1 { "" } else { "s" }
-    );
+    ));
     if tally.failed > 0 {
         Err(CliError::Reported(Exit::Api))
     } else {

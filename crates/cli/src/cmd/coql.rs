@@ -10,9 +10,13 @@ use std::io::Write;
 
 use zohocrm_core::records::{CoqlQuery, MAX_REACHABLE};
 
+use zohocrm_core::pagination::PageStop;
+
 use crate::cli::CoqlArgs;
+use crate::cmd::records::stopped_early;
 use crate::error::CliError;
 use crate::output::RowSink;
+use crate::term;
 use crate::App;
 
 /// A query split at its trailing `limit` clause.
@@ -80,9 +84,9 @@ pub fn run(app: &App, args: CoqlArgs) -> Result<(), CliError> {
     let paging = if args.all {
         let limited = split_limit(&args.query);
         if limited.is_none() {
-            eprintln!(
-                "zcrm: --all pages only a query ending with `limit N` or `limit OFFSET, N`; \
-                 running it once"
+            term::say(
+                "--all pages only a query ending with `limit N` or `limit OFFSET, N`; running it \
+                 once",
             );
         }
         limited
@@ -94,28 +98,36 @@ pub fn run(app: &App, args: CoqlArgs) -> Result<(), CliError> {
             let page = client.send(&CoqlQuery::raw(args.query.clone()))?;
             let more = page.info.has_more();
             for record in page.records {
-                sink.row(record.to_map())?;
+                sink.record(&record)?;
             }
             sink.finish()?;
             if more && !args.all {
-                eprintln!(
-                    "zcrm: more rows follow; add --all (with a trailing `limit` clause) for every page"
+                term::say(
+                    "more rows follow; add --all (with a trailing `limit` clause) for every page",
                 );
             }
         }
         Some(limited) => {
             let mut offset = limited.offset;
+            let mut pages = 0u64;
+            let mut stop = None;
             loop {
                 let count = limited.count.min(MAX_REACHABLE.saturating_sub(offset));
                 if count == 0 {
-                    eprintln!("zcrm: COQL reaches at most {MAX_REACHABLE} rows; stopping there");
+                    term::say(format!(
+                        "warning: COQL reaches at most {MAX_REACHABLE} rows; stopping there"
+                    ));
                     break;
                 }
                 let page = client.send(&CoqlQuery::raw(limited.query(offset, count)))?;
+                pages += 1;
                 let rows = page.records.len() as u64;
                 let more = page.info.has_more();
                 for record in page.records {
-                    sink.row(record.to_map())?;
+                    sink.record(&record)?;
+                }
+                if rows == 0 && more {
+                    stop = Some(PageStop::EmptyPage { page: pages });
                 }
                 if rows == 0 || !more {
                     break;
@@ -123,6 +135,10 @@ pub fn run(app: &App, args: CoqlArgs) -> Result<(), CliError> {
                 offset += rows;
             }
             sink.finish()?;
+            out.flush()?;
+            if let Some(stop) = stop {
+                return stopped_early(&stop, offset - limited.offset, MAX_REACHABLE);
+            }
         }
     }
     out.flush()?;

@@ -46,8 +46,8 @@ pub fn outcome_rows(results: &ActionResults) -> Vec<Map<String, Value>> {
                     row.insert("id".into(), Value::Null);
                     row.insert("code".into(), json!(e.code.as_str()));
                     let mut message = e.message.clone();
-                    if let Some(field) = e.detail_str("api_name") {
-                        message.push_str(&format!(" ({field})"));
+                    if let Some(d) = crate::error::details_summary(e) {
+                        message.push_str(&format!(" ({d})"));
                     }
                     row.insert("message".into(), json!(message));
                     if !e.details.is_null() {
@@ -84,10 +84,10 @@ pub fn print_outcomes(
     let failed = results.failures().count();
     let total = results.items.len();
     if failed > 0 {
-        eprintln!(
-            "zcrm: {} of {total} succeeded, {failed} failed",
+        crate::term::say(format!(
+            "{} of {total} succeeded, {failed} failed",
             total - failed
-        );
+        ));
         Err(CliError::Reported(Exit::Api))
     } else {
         Ok(())
@@ -103,9 +103,12 @@ pub fn finish_write(
     match result {
         Ok(results) => print_outcomes(format, out, &results),
         Err(stopped) => {
-            if !stopped.done.items.is_empty() {
-                // The outcomes of what was written are part of the answer; the batch error wins.
-                let _ = print_outcomes(format, out, &stopped.done);
+            if !stopped.done.items.is_empty() || !stopped.extra.is_empty() {
+                // The outcomes of what was written are part of the answer, and so are outcomes
+                // Zoho sent beyond the rows (numbered after them); the batch error wins.
+                let mut all = stopped.done.clone();
+                all.items.extend(stopped.extra.iter().cloned());
+                let _ = print_outcomes(format, out, &all);
             }
             Err(CliError::Batch(stopped))
         }

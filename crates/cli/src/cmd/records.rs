@@ -2,16 +2,19 @@
 
 use std::io::Write;
 
-use serde_json::Value;
+use zohocrm_core::pagination::PageStop;
 use zohocrm_core::records::RecordPage;
-use zohocrm_core::records::{Criteria, GetRecord, ListRecords, SearchRecords, SortOrder};
+use zohocrm_core::records::{
+    Criteria, GetRecord, ListRecords, SearchRecords, SortOrder, MAX_REACHABLE, PAGE_NUMBER_REACH,
+};
 use zohocrm_core::{Paginated, Record};
 
 use crate::cli::{ListArgs, Order, RecordsCommand, SearchArgs, WriteArgs};
 use crate::cmd::finish_write;
 use crate::error::{CliError, Exit};
 use crate::input::read_records;
-use crate::output::{write_value, Format, RowSink};
+use crate::output::{write_record, Format, RowSink};
+use crate::term;
 use crate::App;
 
 /// Runs a `records` subcommand.
@@ -93,12 +96,29 @@ fn columns(fields: &[String]) -> Option<Vec<String>> {
     Some(cols)
 }
 
+/// The end of a listing that stopped although Zoho said more records follow: at the reach of
+/// the endpoint (`reach` records) a warning; otherwise (an empty page, a cursor that does not
+/// move or goes round in a circle) an error, since the list printed is not all.
+pub fn stopped_early(stop: &PageStop, count: u64, reach: u64) -> Result<(), CliError> {
+    if matches!(stop, PageStop::NoCursor { .. }) && count >= reach {
+        term::say(format!(
+            "warning: Zoho serves at most {reach} records this way and more follow; `zcrm bulk \
+             export` reads them all"
+        ));
+        return Ok(());
+    }
+    Err(CliError::Api(format!(
+        "the listing stopped after {count} records: {stop}; the records printed may not be all"
+    )))
+}
+
 /// Prints the records of one page, or of every page when `all` (streaming as they arrive).
 fn print_records<E>(
     app: &App,
     first: E,
     all: bool,
     columns: Option<Vec<String>>,
+    reach: u64,
 ) -> Result<(), CliError>
 where
     E: Paginated<Output = RecordPage>,
@@ -107,19 +127,26 @@ where
     let mut out = app.stdout();
     let mut sink = RowSink::new(app.format, &mut out, columns);
     if all {
-        for record in client.records(first) {
-            sink.row(record?.to_map())?;
+        let mut records = client.records(first);
+        let mut count = 0u64;
+        for record in records.by_ref() {
+            sink.record(&record?)?;
+            count += 1;
         }
         sink.finish()?;
+        out.flush()?;
+        if let Some(stop) = records.stopped() {
+            return stopped_early(stop, count, reach);
+        }
     } else {
         let page = client.send(&first)?;
         let more = page.info.has_more();
         for record in page.records {
-            sink.row(record.to_map())?;
+            sink.record(&record)?;
         }
         sink.finish()?;
         if more {
-            eprintln!("zcrm: more records follow; add --all for every page");
+            term::say("more records follow; add --all for every page");
         }
     }
     out.flush()?;
@@ -144,7 +171,7 @@ fn list(app: &App, args: ListArgs) -> Result<(), CliError> {
     if let Some(cvid) = &args.cvid {
         request = request.cvid(cvid);
     }
-    print_records(app, request, args.all, columns(&args.fields))
+    print_records(app, request, args.all, columns(&args.fields), MAX_REACHABLE)
 }
 
 fn get(app: &App, module: &str, id: &str, fields: Vec<String>) -> Result<(), CliError> {
@@ -152,11 +179,11 @@ fn get(app: &App, module: &str, id: &str, fields: Vec<String>) -> Result<(), Cli
         .client()?
         .send(&GetRecord::new(module, id).fields(fields))?;
     let Some(record) = record else {
-        eprintln!("zcrm: no {module} record with id {id}");
+        term::say(format!("no {module} record with id {id}"));
         return Err(CliError::Reported(Exit::Api));
     };
     let mut out = app.stdout();
-    write_value(app.format, &mut out, &Value::Object(record.to_map()))?;
+    write_record(app.format, &mut out, &record)?;
     out.flush()?;
     Ok(())
 }
@@ -178,7 +205,7 @@ fn search(app: &App, args: SearchArgs) -> Result<(), CliError> {
     }
     let format = app.format;
     let columns = columns(&args.fields).filter(|_| matches!(format, Format::Table | Format::Csv));
-    print_records(app, request, args.all, columns)
+    print_records(app, request, args.all, columns, PAGE_NUMBER_REACH)
 }
 
 #[cfg(test)]

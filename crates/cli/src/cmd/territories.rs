@@ -38,7 +38,7 @@ pub fn run(app: &App, command: TerritoriesCommand) -> Result<(), CliError> {
         TerritoriesCommand::Get { id } => match client.territory(&id)? {
             Some(t) => write_value(format, &mut out, &to_value(&t))?,
             None => {
-                eprintln!("zcrm: no territory with id {id}");
+                crate::term::say(format!("no territory with id {id}"));
                 return Err(CliError::Reported(Exit::Api));
             }
         },
@@ -156,7 +156,13 @@ fn print_territories(
     Ok(())
 }
 
-/// Draws territories as a tree, children under the territory they report to.
+/// How deep the tree is drawn: deeper territories are drawn at this depth with their depth
+/// written out, so a hostile chain of 100,000 levels costs no more than 100,000 lines.
+const MAX_DRAWN_DEPTH: usize = 32;
+
+/// Draws territories as a tree, children under the territory they report to. Territories in a
+/// reporting cycle (no root above them) are drawn after the tree, marked, never dropped. The
+/// names are the server's: cleaned for the terminal.
 pub fn write_tree(
     out: &mut impl Write,
     territories: &[Territory],
@@ -172,35 +178,63 @@ pub fn write_tree(
             .filter(|id| ids.contains(id));
         children.entry(parent).or_default().push(t);
     }
-    fn walk(
-        out: &mut impl Write,
-        children: &HashMap<Option<&str>, Vec<&Territory>>,
+    // Depth-first with an explicit stack (no recursion): (territory, depth, last child).
+    let mut drawn: HashSet<&str> = HashSet::new();
+    let mut last_at: Vec<bool> = Vec::new();
+    let mut stack: Vec<(&Territory, usize, bool)> = Vec::new();
+    fn push_children<'a>(
+        stack: &mut Vec<(&'a Territory, usize, bool)>,
+        children: &HashMap<Option<&str>, Vec<&'a Territory>>,
         parent: Option<&str>,
-        prefix: &str,
-        root: bool,
-    ) -> std::io::Result<()> {
-        let Some(list) = children.get(&parent) else {
-            return Ok(());
-        };
-        for (i, t) in list.iter().enumerate() {
-            let last = i + 1 == list.len();
-            let (branch, next) = match (root, last) {
-                (true, _) => ("", prefix.to_owned()),
-                (false, true) => ("└─ ", format!("{prefix}   ")),
-                (false, false) => ("├─ ", format!("{prefix}│  ")),
-            };
-            let manager = t
-                .manager
-                .as_ref()
-                .and_then(|m| m.name.as_deref())
-                .map(|m| format!("  (manager: {m})"))
-                .unwrap_or_default();
-            writeln!(out, "{prefix}{branch}{} [{}]{manager}", t.name, t.id)?;
-            walk(out, children, Some(t.id.as_str()), &next, false)?;
+        depth: usize,
+    ) {
+        if let Some(list) = children.get(&parent) {
+            for (i, t) in list.iter().enumerate().rev() {
+                stack.push((t, depth, i + 1 == list.len()));
+            }
         }
-        Ok(())
     }
-    walk(out, &children, None, indent, true)
+    push_children(&mut stack, &children, None, 0);
+    let mut cycle_roots = territories.iter();
+    loop {
+        let Some((t, depth, last)) = stack.pop() else {
+            // What no root leads to is in a cycle: draw it from its first member.
+            match cycle_roots.find(|t| !drawn.contains(t.id.as_str())) {
+                Some(t) => {
+                    stack.push((t, 0, true));
+                    writeln!(out, "{indent}(in a reporting cycle:)")?;
+                    continue;
+                }
+                None => break,
+            }
+        };
+        if !drawn.insert(t.id.as_str()) {
+            continue;
+        }
+        last_at.truncate(depth);
+        last_at.push(last);
+        let shown = depth.min(MAX_DRAWN_DEPTH);
+        let mut prefix = indent.to_owned();
+        for &ended in &last_at[1..shown.max(1)] {
+            prefix.push_str(if ended { "   " } else { "│  " });
+        }
+        if shown > 0 {
+            prefix.push_str(if last { "└─ " } else { "├─ " });
+        }
+        if depth > MAX_DRAWN_DEPTH {
+            prefix.push_str(&format!("(depth {depth}) "));
+        }
+        let manager = t
+            .manager
+            .as_ref()
+            .and_then(|m| m.name.as_deref())
+            .map(|m| format!("  (manager: {m})"))
+            .unwrap_or_default();
+        let line = format!("{} [{}]{manager}", t.name, t.id);
+        writeln!(out, "{prefix}{}", crate::term::clean(&line))?;
+        push_children(&mut stack, &children, Some(t.id.as_str()), depth + 1);
+    }
+    Ok(())
 }
 
 fn permission(p: Permission) -> PermissionType {
@@ -298,4 +332,57 @@ fn assign_or_remove(
         ))?,
     };
     Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn territory(id: &str, parent: Option<&str>) -> Territory {
+        let mut v = serde_json::json!({"id": id, "name": format!("T{id}")});
+        if let Some(p) = parent {
+            v["reporting_to"] = serde_json::json!({"id": p, "name": format!("T{p}")});
+        }
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn draw(territories: &[Territory]) -> String {
+        let mut out = Vec::new();
+        write_tree(&mut out, territories, "").unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn trees_draw_as_before() {
+        let t = [
+            territory("1", None),
+            territory("2", Some("1")),
+            territory("3", Some("2")),
+            territory("4", Some("1")),
+        ];
+        assert_eq!(draw(&t), "T1 [1]\n├─ T2 [2]\n│  └─ T3 [3]\n└─ T4 [4]\n");
+    }
+
+    #[test]
+    fn hostile_trees_are_bounded_and_nothing_is_dropped() {
+        // A chain 20,000 deep: no recursion (a test thread has 2 MiB of stack), lines of bounded
+        // width (drawn with prefixes, the lines would hold 60 MB).
+        let chain: Vec<Territory> = (0..20_000)
+            .map(|i| {
+                territory(
+                    &i.to_string(),
+                    (i > 0).then(|| (i - 1).to_string()).as_deref(),
+                )
+            })
+            .collect();
+        let text = draw(&chain);
+        assert_eq!(text.lines().count(), 20_000);
+        assert!(text.lines().all(|l| l.chars().count() < 200));
+        assert!(text.contains("(depth 19999) T19999 [19999]"));
+        // A cycle (no root above it) is drawn, marked.
+        let cycle = [territory("a", Some("b")), territory("b", Some("a"))];
+        let text = draw(&cycle);
+        assert!(text.contains("(in a reporting cycle:)"), "{text}");
+        assert!(text.contains("Ta [a]") && text.contains("Tb [b]"), "{text}");
+    }
 }

@@ -15,7 +15,7 @@ use zohocrm_ureq::{Client, Error};
 use crate::cmd::outcome_rows;
 use crate::cmd::territories::write_tree;
 use crate::error::CliError;
-use crate::output::{write_table, RowSink};
+use crate::output::{cells_of, write_table, RowSink};
 
 /// Runs the tour, printing to stdout.
 pub fn run() -> Result<(), CliError> {
@@ -49,7 +49,7 @@ fn indented(out: &mut impl Write, text: &str) -> io::Result<()> {
 
 fn table(out: &mut impl Write, columns: &[&str], records: &[Record]) -> io::Result<()> {
     let columns: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
-    let rows: Vec<_> = records.iter().map(Record::to_map).collect();
+    let rows: Vec<_> = records.iter().map(cells_of).collect();
     let mut buf = Vec::new();
     write_table(&mut buf, &columns, &rows)?;
     indented(out, &String::from_utf8_lossy(&buf))

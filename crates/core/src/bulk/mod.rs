@@ -22,9 +22,10 @@ use serde_json::{Map, Value};
 
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, Error};
-use crate::jobs::{JobPhase, JobState, JobStatus};
+use crate::jobs::{JobError, JobPhase, JobState, JobStatus};
 use crate::models::Reference;
 use crate::outputs::{Download, FilePart};
+use crate::pagination::{cursor_key, PageGuard, PageStop};
 use crate::request::{Body, Multipart, Part, RequestParts};
 use crate::response::{decode_action_results, decode_json, error_from_response};
 use crate::Host;
@@ -294,6 +295,21 @@ pub struct CreateBulkReadJob {
     /// The result's file type (`None`: CSV).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_type: Option<FileType>,
+    /// The cursors of the jobs before this one in a chain of [`next_page`](Self::next_page)
+    /// (never sent).
+    #[serde(skip)]
+    history: CursorHistory,
+}
+
+/// The cursors a chain of bulk read jobs has followed. Not part of a job's identity: two jobs
+/// asking for the same page are equal whatever came before them.
+#[derive(Debug, Clone, Default)]
+struct CursorHistory(PageGuard);
+
+impl PartialEq for CursorHistory {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl CreateBulkReadJob {
@@ -310,6 +326,7 @@ impl CreateBulkReadJob {
                 page_token: None,
             },
             file_type: None,
+            history: CursorHistory::default(),
         }
     }
 
@@ -359,23 +376,57 @@ impl CreateBulkReadJob {
 
     /// The job of the page after `result`, or `None` when `more_records` is false. Uses
     /// `next_page_token` when Zoho gave one, else the next page number.
-    pub fn next_page(&self, result: &BulkReadResult) -> Option<Self> {
+    ///
+    /// Each job remembers the cursors of the jobs before it (not sent), so a chain of
+    /// `next_page` calls stops with [`JobError::Paging`] instead of creating jobs forever when
+    /// Zoho says more records follow but the page was empty, or short of a full page (only the
+    /// last page may be: `per_page`, or 200,000 when not given), or the token repeats or leads
+    /// back to a page already read.
+    pub fn next_page(&self, result: &BulkReadResult) -> Result<Option<Self>, JobError> {
         if !result.more_records {
-            return None;
+            return Ok(None);
         }
-        let next = match &result.next_page_token {
-            Some(t) if !t.is_empty() => {
-                if self.query.page_token.as_deref() == Some(t.as_str()) {
-                    return None; // a cursor that does not move ends the export
-                }
-                self.clone().page_token(t.clone())
-            }
+        let mut history = self.history.clone();
+        if history.0.pages() == 0 {
+            // The first job of the chain: its own cursor is the first one followed.
+            let _ = history.0.admit_key(self.cursor_key());
+        }
+        let page = history.0.pages();
+        if result.count == 0 {
+            return Err(JobError::Paging(PageStop::EmptyPage { page }));
+        }
+        let per_page = result.per_page.filter(|n| *n > 0).unwrap_or(READ_PAGE_SIZE);
+        if result.count < per_page {
+            return Err(JobError::Paging(PageStop::ShortPage {
+                page,
+                count: result.count,
+                per_page,
+            }));
+        }
+        let mut next = match &result.next_page_token {
+            Some(t) if !t.is_empty() => self.clone().page_token(t.clone()),
             _ => {
                 let current = self.query.page.unwrap_or(1).max(result.page.unwrap_or(1));
-                self.clone().page(current.checked_add(1)?)
+                let n = current
+                    .checked_add(1)
+                    .ok_or(JobError::Paging(PageStop::Stuck { page }))?;
+                self.clone().page(n)
             }
         };
-        Some(next)
+        history
+            .0
+            .admit_key(next.cursor_key())
+            .map_err(JobError::Paging)?;
+        next.history = history;
+        Ok(Some(next))
+    }
+
+    /// The key of this job's cursor (its page token, or its page number) in the history.
+    fn cursor_key(&self) -> u64 {
+        match &self.query.page_token {
+            Some(t) => cursor_key(&format!("token:{t}")),
+            None => cursor_key(&format!("page:{}", self.query.page.unwrap_or(1))),
+        }
     }
 
     /// The file type (CSV unless [`ics`](Self::ics)).
@@ -1297,6 +1348,13 @@ impl Endpoint for DownloadBulkWriteResult {
                 param: "download_url",
                 reason: "not UTF-8".into(),
             })?;
+        // A dot segment would climb out of the path Zoho named (`/crm/bulk/../x`).
+        if decoded.split('/').any(|seg| seg == "." || seg == "..") {
+            return Err(BuildError::Invalid {
+                param: "download_url",
+                reason: "`.` and `..` segments are not allowed".into(),
+            });
+        }
         // Braces would read as placeholders; Zoho's paths have none.
         let template: String = decoded
             .chars()

@@ -1,5 +1,6 @@
 use super::*;
 use crate::jobs::JobStatus;
+use crate::pagination::PageStop;
 
 fn resp(status: u16, body: &str) -> http::Response<&[u8]> {
     http::Response::builder()
@@ -39,25 +40,84 @@ fn create_read_job_validates_and_parses() {
     assert_eq!(err.api_code().unwrap().as_str(), "INVALID_DATA");
 }
 
+fn full(page: Option<u32>, token: Option<&str>) -> BulkReadResult {
+    BulkReadResult {
+        page,
+        per_page: Some(3),
+        count: 3,
+        more_records: true,
+        next_page_token: token.map(str::to_owned),
+        ..Default::default()
+    }
+}
+
 #[test]
 fn next_page_prefers_the_token() {
     let job = CreateBulkReadJob::new("Leads");
-    let mut result = BulkReadResult {
-        page: Some(1),
-        more_records: true,
-        ..Default::default()
-    };
-    assert_eq!(job.next_page(&result).unwrap().query.page, Some(2));
+    let mut result = full(Some(1), None);
+    assert_eq!(job.next_page(&result).unwrap().unwrap().query.page, Some(2));
     result.next_page_token = Some("tok".into());
-    let next = job.next_page(&result).unwrap();
+    let next = job.next_page(&result).unwrap().unwrap();
     assert_eq!(next.query.page_token.as_deref(), Some("tok"));
     assert_eq!(next.query.page, None);
+    assert_eq!(next, CreateBulkReadJob::new("Leads").page_token("tok"));
+    let stuck = next.next_page(&result).unwrap_err();
     assert!(
-        next.next_page(&result).is_none(),
-        "a cursor that does not move ends"
+        matches!(stuck, JobError::Paging(PageStop::Stuck { page: 2 })),
+        "{stuck:?}"
     );
     result.more_records = false;
-    assert!(job.next_page(&result).is_none());
+    assert!(job.next_page(&result).unwrap().is_none());
+}
+
+#[test]
+fn a_chain_of_pages_stops_on_a_circle_an_empty_or_a_short_page() {
+    // Tokens A, B, A: the third job would read page 2 again.
+    let first = CreateBulkReadJob::new("Leads");
+    let second = first.next_page(&full(Some(1), Some("A"))).unwrap().unwrap();
+    let third = second.next_page(&full(None, Some("B"))).unwrap().unwrap();
+    let e = third.next_page(&full(None, Some("A"))).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            JobError::Paging(PageStop::Cycled {
+                page: 3,
+                earlier: 2
+            })
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("leads back to page 2"), "{e}");
+    // New tokens, but nothing in the page.
+    let mut empty = full(Some(1), Some("C"));
+    empty.count = 0;
+    let e = first.next_page(&empty).unwrap_err();
+    assert!(matches!(
+        e,
+        JobError::Paging(PageStop::EmptyPage { page: 1 })
+    ));
+    // No token and one row a page: only the last page may be short.
+    let mut short = full(Some(1), None);
+    short.count = 1;
+    short.per_page = None;
+    let e = first.next_page(&short).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            JobError::Paging(PageStop::ShortPage {
+                page: 1,
+                count: 1,
+                per_page: READ_PAGE_SIZE
+            })
+        ),
+        "{e:?}"
+    );
+    // A server echoing page 1 forever cannot send the chain backwards or in a circle.
+    let mut job = first;
+    for expected in 2..50 {
+        job = job.next_page(&full(Some(1), None)).unwrap().unwrap();
+        assert_eq!(job.query.page, Some(expected));
+    }
 }
 
 #[test]
@@ -127,4 +187,17 @@ fn write_result_download_hosts() {
     assert!(DownloadBulkWriteResult::new("https://evil.example/1.zip")
         .parts()
         .is_err());
+    for climbing in [
+        "/crm/bulk/../../oauth/v2/token",
+        "/crm/%2E%2E/x",
+        "/crm/./x",
+    ] {
+        assert!(
+            DownloadBulkWriteResult::new(climbing).parts().is_err(),
+            "{climbing}"
+        );
+    }
+    assert!(DownloadBulkWriteResult::new("/crm/a..b/1.zip")
+        .parts()
+        .is_ok());
 }

@@ -25,7 +25,7 @@ use super::write::{DeleteRecords, InsertRecords, UpdateRecords, UpsertRecords};
 use super::MAX_RECORDS_PER_CALL;
 use crate::endpoint::Endpoint;
 use crate::error::{ApiError, ApiErrorCode, Error};
-use crate::response::{ActionResults, ItemOutcome};
+use crate::response::{decode_error, ActionResults, ItemOutcome};
 
 /// A write endpoint whose items can be split into several calls.
 pub trait Chunked: Endpoint<Output = ActionResults> + Sized {
@@ -80,8 +80,10 @@ impl Chunked for DeleteRecords {
     }
 }
 
-/// A batch stopped by an error that is not Zoho's answer about the items (network, auth,
-/// undecodable body). What was done before is kept.
+/// A batch stopped by an error: a failure that is not Zoho's answer about the items (network,
+/// auth, undecodable body), an error about the whole call (`500 INTERNAL_ERROR`,
+/// `INVALID_MODULE`, ...), or an answer whose outcomes do not match the items sent. What was
+/// done before is kept, and so is every outcome Zoho sent.
 #[derive(Debug, thiserror::Error)]
 #[error("batch stopped after {} of {total} items: {error}", done.items.len())]
 pub struct BatchError {
@@ -90,9 +92,15 @@ pub struct BatchError {
     /// The number of items in the whole batch; those after `done` were not written (or their
     /// fate is unknown for the chunk that failed).
     pub total: usize,
-    /// The error.
+    /// Outcomes Zoho sent beyond the items of the last chunk (an answer with more outcomes
+    /// than items): which item each belongs to is unknown, so they are reported here.
+    pub extra: Vec<ItemOutcome>,
+    /// The error, with its HTTP status when Zoho answered.
     pub error: Box<Error>,
 }
+
+/// The endpoint id that errors found by [`Batch`] itself carry.
+pub const BATCH_ID: &str = "records.batch";
 
 /// Merges chunk answers into one outcome per input item.
 #[derive(Debug)]
@@ -113,28 +121,39 @@ impl Batch {
         }
     }
 
+    fn stop(&mut self, error: Error, extra: Vec<ItemOutcome>) -> BatchError {
+        BatchError {
+            done: std::mem::take(&mut self.outcome),
+            total: self.total,
+            extra,
+            error: Box::new(error),
+        }
+    }
+
     /// Takes the answer to the next chunk of `len` items.
     ///
-    /// A Zoho error about the whole call (e.g. `INVALID_MODULE`, or `LIMIT_EXCEEDED`) becomes
-    /// the outcome of each of its items; any other error stops the batch. Answers with fewer
-    /// outcomes than items get a `MISSING_OUTCOME` error for each missing one.
+    /// Per-item outcomes (a 2xx or 207 answer, or Zoho's all-failed 400 with one error per
+    /// item) are kept in input order; an answer with fewer outcomes than items gets a
+    /// `MISSING_OUTCOME` error for each missing one. Anything else stops the batch with a
+    /// [`BatchError`]: an error about the whole call (with its status), any other failure, and
+    /// an answer with more outcomes than items (the extra ones are in [`BatchError::extra`]).
     pub fn absorb(
         &mut self,
         len: usize,
         answer: Result<ActionResults, Error>,
     ) -> Result<(), BatchError> {
-        let (status, items) = match answer {
-            Ok(results) => (results.status, results.items),
-            Err(Error::Api { status, error }) => (status, vec![Err(error); len]),
-            Err(error) => {
-                return Err(BatchError {
-                    done: std::mem::take(&mut self.outcome),
-                    total: self.total,
-                    error: Box::new(error),
-                })
-            }
+        let results = match answer {
+            Ok(results) => results,
+            Err(error) => return Err(self.stop(error, Vec::new())),
         };
+        let status = results.status;
         let start = self.outcome.items.len();
+        let mut items = results.items;
+        let extra = if items.len() > len {
+            items.split_off(len)
+        } else {
+            Vec::new()
+        };
         let mut items = items.into_iter();
         for i in 0..len {
             let item: ItemOutcome = items.next().unwrap_or_else(|| {
@@ -151,6 +170,19 @@ impl Batch {
             s if s == status => s,
             _ => 207,
         };
+        if !extra.is_empty() {
+            let error = decode_error(
+                BATCH_ID,
+                status,
+                &[],
+                ".data".into(),
+                format!(
+                    "Zoho answered {} outcomes for {len} items",
+                    len + extra.len()
+                ),
+            );
+            return Err(self.stop(error, extra));
+        }
         Ok(())
     }
 
@@ -212,26 +244,79 @@ mod tests {
     }
 
     #[test]
-    fn whole_call_errors_apply_to_each_item_and_others_stop() {
+    fn whole_call_errors_stop_the_batch_with_their_status() {
         let mut batch = Batch::new(150);
         batch
             .absorb(
                 100,
-                Err(Error::Api {
-                    status: 400,
-                    error: ApiError::new(ApiErrorCode::InvalidModule, "bad module"),
+                Ok(ActionResults {
+                    status: 201,
+                    items: (0..100).map(ok).collect(),
                 }),
             )
             .unwrap();
         let err = batch
             .absorb(
                 50,
-                Err(Error::Build(crate::error::BuildError::Missing("data"))),
+                Err(Error::Api {
+                    status: 500,
+                    error: ApiError::new(ApiErrorCode::InternalError, "Internal Server Error"),
+                }),
             )
             .unwrap_err();
         assert_eq!(err.done.items.len(), 100);
         assert_eq!(err.total, 150);
-        assert!(err.to_string().contains("100 of 150"));
+        assert_eq!(err.error.status(), Some(500));
+        assert!(err.extra.is_empty());
+        assert!(err.to_string().contains("100 of 150"), "{err}");
+        assert!(err.to_string().contains("INTERNAL_ERROR"), "{err}");
+        let mut first = Batch::new(3);
+        let err = first
+            .absorb(
+                3,
+                Err(Error::Api {
+                    status: 400,
+                    error: ApiError::new(ApiErrorCode::InvalidModule, "bad module"),
+                }),
+            )
+            .unwrap_err();
+        assert!(err.done.items.is_empty());
+        assert_eq!(err.error.api_code(), Some(&ApiErrorCode::InvalidModule));
+    }
+
+    #[test]
+    fn outcomes_beyond_the_items_are_reported_not_dropped() {
+        let mut batch = Batch::new(2);
+        let err = batch
+            .absorb(
+                2,
+                Ok(ActionResults {
+                    status: 201,
+                    items: (0..5).map(ok).collect(),
+                }),
+            )
+            .unwrap_err();
+        assert_eq!(err.done.items.len(), 2);
+        assert_eq!(err.extra.len(), 3);
+        assert_eq!(err.extra[2].as_ref().unwrap().id(), Some("4"));
+        assert!(err.to_string().contains("5 outcomes for 2 items"), "{err}");
+        // Fewer outcomes than items: the missing ones are errors, the batch goes on.
+        let mut short = Batch::new(2);
+        short
+            .absorb(
+                2,
+                Ok(ActionResults {
+                    status: 201,
+                    items: vec![ok(0)],
+                }),
+            )
+            .unwrap();
+        let out = short.finish();
+        assert_eq!(out.items.len(), 2);
+        assert_eq!(
+            out.items[1].as_ref().unwrap_err().code.as_str(),
+            "MISSING_OUTCOME"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use zohocrm_mock::{too_many_requests, BlockingMock, Fault, Stats};
 
@@ -86,6 +86,10 @@ struct Run {
     stderr: String,
     /// Mock counters when each pause was reached, by pause name.
     at_pause: Vec<(String, Stats)>,
+    /// When the driver was told to go on after each pause, by pause name.
+    resumed: Vec<(String, Instant)>,
+    /// When each output line arrived.
+    arrived: Vec<Instant>,
     end: Stats,
 }
 
@@ -111,6 +115,25 @@ impl Run {
         let v = self.field(prefix, key);
         v.parse()
             .unwrap_or_else(|_| panic!("`{prefix} {key}={v}` is not a number"))
+    }
+
+    /// When the line starting with `prefix ` arrived.
+    fn arrived_at(&self, prefix: &str) -> Instant {
+        let i = self
+            .lines
+            .iter()
+            .position(|l| l.split_whitespace().next() == Some(prefix))
+            .unwrap_or_else(|| panic!("no `{prefix}` line in the driver output:\n{self}"));
+        self.arrived[i]
+    }
+
+    /// When the driver was told to go on after the pause `name`.
+    fn resumed_at(&self, name: &str) -> Instant {
+        self.resumed
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("the driver never paused for `{name}`:\n{self}"))
+            .1
     }
 
     fn pause_stats(&self, name: &str) -> &Stats {
@@ -164,6 +187,8 @@ fn run_driver(mut cmd: Command, mock: &BlockingMock) -> Run {
     });
     let mut lines = Vec::new();
     let mut at_pause = Vec::new();
+    let mut resumed = Vec::new();
+    let mut arrived = Vec::new();
     loop {
         match rx.recv_timeout(Duration::from_secs(120)) {
             Ok(line) => {
@@ -174,9 +199,11 @@ fn run_driver(mut cmd: Command, mock: &BlockingMock) -> Run {
                         "too_many_requests" => mock.inject(Fault::once(too_many_requests())),
                         other => panic!("unknown pause `{other}`"),
                     }
+                    resumed.push((action.to_owned(), Instant::now()));
                     writeln!(stdin, "go").expect("writing to the driver");
                     stdin.flush().expect("flushing the driver's stdin");
                 }
+                arrived.push(Instant::now());
                 lines.push(line);
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -196,6 +223,8 @@ fn run_driver(mut cmd: Command, mock: &BlockingMock) -> Run {
         lines,
         stderr,
         at_pause,
+        resumed,
+        arrived,
         end: mock.stats(),
     }
 }
@@ -230,8 +259,16 @@ fn check_common(run: &Run) {
     );
     assert_eq!(run.num("retry", "api_sends"), 2, "{run}");
     assert_eq!(run.num("retry", "sleeps"), 1, "{run}");
+    // The sleep asked for is what is left of the second once the driver polls again (less
+    // than 1000 ms on a busy machine); what must hold is that the retry waited the second:
+    // from "go" to the report, at least 1 s by the wall clock (a lower bound, never flaky).
     let slept = run.num("retry", "slept_ms");
-    assert!((1000..=2000).contains(&slept), "slept {slept} ms:\n{run}");
+    assert!((1..=2000).contains(&slept), "slept {slept} ms:\n{run}");
+    let took = run.arrived_at("retry") - run.resumed_at("too_many_requests");
+    assert!(
+        took >= Duration::from_secs(1),
+        "retried after {took:?}:\n{run}"
+    );
 
     assert_eq!(
         run.field("unknown_operation", "code"),

@@ -48,7 +48,8 @@ async fn builder_concurrency_limit_holds_a_burst() {
     let mock = MockZoho::start().await.unwrap();
     let client = builder_for(&mock).concurrency_limit(3, 1).build().unwrap();
     client.user_licences().await.expect("first call");
-    mock.inject(Fault::times(FaultKind::Delay(Duration::from_millis(40)), 50).on("/crm/"));
+    // Long enough that queued calls overlap at the server even on a loaded machine.
+    mock.inject(Fault::times(FaultKind::Delay(Duration::from_millis(150)), 50).on("/crm/"));
     let tasks: Vec<_> = (0..50)
         .map(|_| {
             let c = client.clone();

@@ -371,7 +371,10 @@ fn notification_channels() {
         .is_err());
     let listed = client.send(&GetNotifications::new()).unwrap();
     assert_eq!(listed.watch.len(), 1);
-    assert_eq!(listed.watch[0].token.as_deref(), Some("s3cret"));
+    assert_eq!(
+        listed.watch[0].token.as_ref().map(|t| t.expose()),
+        Some("s3cret")
+    );
     assert_eq!(listed.watch[0].events.len(), 2);
     let patched = client
         .send(&PatchNotifications::remove_events(

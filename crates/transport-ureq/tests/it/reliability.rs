@@ -42,7 +42,8 @@ fn builder_concurrency_limit_holds_a_burst() {
     let mock = BlockingMock::start().unwrap();
     let client = builder_for(&mock).concurrency_limit(3, 1).build().unwrap();
     client.user_licences().expect("first call");
-    mock.inject(Fault::times(FaultKind::Delay(Duration::from_millis(40)), 50).on("/crm/"));
+    // Long enough that queued calls overlap at the server even on a loaded machine.
+    mock.inject(Fault::times(FaultKind::Delay(Duration::from_millis(150)), 50).on("/crm/"));
     std::thread::scope(|scope| {
         for _ in 0..50 {
             let c = client.clone();

@@ -1,5 +1,8 @@
 //! End-to-end tests of the `zcrm` binary against the mock server (127.0.0.1 only): exit codes,
-//! output shapes, paging, per-row outcomes, token storage and configuration precedence.
+//! output shapes, paging, per-row outcomes, token storage and configuration precedence; and
+//! against a hostile server ([`hostile`]).
+
+mod hostile;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
