@@ -68,6 +68,10 @@ pub struct Lookup {
     /// The email, sent for user lookups such as `Owner`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Any other keys Zoho sent (`display_label`, `zuid`, `$se_module`, ...), kept so that a
+    /// round trip loses nothing.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 impl Lookup {
@@ -77,6 +81,7 @@ impl Lookup {
             id: id.into(),
             name: None,
             email: None,
+            extra: Map::new(),
         }
     }
 }
@@ -428,7 +433,7 @@ fn short(s: &str) -> String {
     format!("{}…", &s[..end])
 }
 
-fn parse_date(s: &str) -> Option<Date> {
+pub(crate) fn parse_date(s: &str) -> Option<Date> {
     let mut it = s.splitn(3, '-');
     let (y, m, d) = (it.next()?, it.next()?, it.next()?);
     if y.len() != 4 || m.len() != 2 || d.len() != 2 {
