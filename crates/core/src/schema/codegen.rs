@@ -609,6 +609,20 @@ impl<'de> {rt}::serde::Deserialize<'de> for {name} {{
     }}
 }}
 
+impl {rt}::ModuleRecord for {name} {{
+    const MODULE: &'static str = {name}::MODULE;
+    const FIELDS: &'static [&'static str] = {name}::FIELDS;
+    const READ_ONLY: &'static [&'static str] = {name}::READ_ONLY;
+
+    fn from_record(record: {core}::Record) -> Self {{
+        {name}::from_record(record)
+    }}
+
+    fn undecoded(&self) -> Vec<&'static str> {{
+        {name}::undecoded(self)
+    }}
+}}
+
 impl {rt}::FieldValue for {name} {{
     fn from_json(raw: &str) -> Result<Self, String> {{
         {rt}::record_from_json(raw).map(Self::from_record)

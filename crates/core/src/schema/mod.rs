@@ -36,7 +36,41 @@ pub mod support;
 pub use cache::{FieldCache, Violation, WriteMode};
 pub use codegen::{generate, CodegenOptions};
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
+
+use crate::field_value::FieldValue;
+use crate::record::Record;
+
+/// A struct made by [`generate`] for one module: what generic code (a helper listing any
+/// module, a validation step) needs to know about it.
+///
+/// ```
+/// use zohocrm_core::records::{ListRecords, Typed};
+/// use zohocrm_core::schema::ModuleRecord;
+///
+/// /// The first page of any generated module, typed.
+/// fn first_page<T: ModuleRecord>() -> Typed<ListRecords, T> {
+///     // `FIELDS` can be longer than the 50 a list call takes: take what you need.
+///     Typed::new(ListRecords::new(T::MODULE, T::FIELDS.iter().take(50).copied()))
+/// }
+/// ```
+pub trait ModuleRecord: Serialize + DeserializeOwned + FieldValue {
+    /// The module's API name.
+    const MODULE: &'static str;
+    /// The API names of the modelled fields, in the org's order (`id` not included).
+    const FIELDS: &'static [&'static str];
+    /// The fields that are read but never written.
+    const READ_ONLY: &'static [&'static str];
+
+    /// The typed view of a record; a value that does not fit its field's type stays in
+    /// `extra`.
+    fn from_record(record: Record) -> Self;
+
+    /// The modelled fields whose value did not fit their type (kept in `extra`).
+    fn undecoded(&self) -> Vec<&'static str>;
+}
 
 /// Why field metadata or generator options were refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

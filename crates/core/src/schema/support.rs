@@ -7,6 +7,7 @@ use serde::ser::{Error as _, SerializeMap};
 use serde::{Deserialize, Deserializer, Serializer};
 use serde_json::value::RawValue;
 
+pub use super::ModuleRecord;
 pub use crate::field_value::{FieldValue, Picklist, Written};
 use crate::record::Record;
 pub use serde;
