@@ -191,7 +191,7 @@ fn scope_of(command: &Command) -> Option<String> {
             RecordsCommand::Delete { module, .. } => module_scope(module, "DELETE"),
         },
         Command::Coql(_) => "ZohoCRM.coql.READ and ZohoCRM.modules.ALL".into(),
-        Command::Codegen(_) => "ZohoCRM.settings.fields.READ".into(),
+        Command::Codegen(_) => "ZohoCRM.settings.fields.READ or ZohoCRM.settings.ALL".into(),
         Command::Bulk(BulkCommand::Export(a)) => {
             format!("ZohoCRM.bulk.read and {}", module_scope(&a.module, "READ"))
         }

@@ -26,6 +26,8 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
+use crate::record::short;
+
 /// Digits a [`Decimal`] may hold (integer and fraction together, after an exponent is applied):
 /// far above any Zoho field, and a bound on what hostile input can allocate.
 pub const MAX_DIGITS: usize = 1000;
@@ -222,18 +224,6 @@ fn shift(int: &str, frac: &str, exponent: i64) -> Result<(String, String), Decim
         let (i, f) = all.split_at(point as usize);
         Ok((i.trim_start_matches('0').to_owned(), f.to_owned()))
     }
-}
-
-fn short(s: &str) -> String {
-    const MAX: usize = 40;
-    if s.len() <= MAX {
-        return s.to_owned();
-    }
-    let mut end = MAX;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
 }
 
 impl FromStr for Decimal {

@@ -28,7 +28,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
 use crate::decimal::Decimal;
-use crate::record::{parse_date, FieldError, Lookup, Record};
+use crate::record::{parse_date, short, FieldError, Lookup, Record};
 
 /// A value of one Zoho field type: decoded leniently from the JSON text Zoho sent, written
 /// exactly in the form Zoho takes.
@@ -84,13 +84,7 @@ fn text_of(raw: &str) -> Result<String, String> {
 }
 
 fn expected(what: &str, raw: &str) -> String {
-    const MAX: usize = 60;
-    let mut end = raw.len().min(MAX);
-    while !raw.is_char_boundary(end) {
-        end -= 1;
-    }
-    let more = if end < raw.len() { "…" } else { "" };
-    format!("expected {what}, got {}{more}", &raw[..end])
+    format!("expected {what}, got {}", short(raw))
 }
 
 impl FieldValue for String {

@@ -421,7 +421,8 @@ fn range(r: &Range<u32>) -> Range<usize> {
     r.start as usize..r.end as usize
 }
 
-fn short(s: &str) -> String {
+/// `s` cut to 80 bytes (at a character boundary) with `…`, for error messages.
+pub(crate) fn short(s: &str) -> String {
     const MAX: usize = 80;
     if s.len() <= MAX {
         return s.to_owned();

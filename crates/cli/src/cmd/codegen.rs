@@ -45,8 +45,11 @@ pub fn run(app: &App, command: CodegenCommand) -> Result<(), CliError> {
     }
 }
 
+/// Struct names given on the command line: (module, struct).
+type StructNames = Vec<(String, String)>;
+
 /// The modules of `--module MODULE[=STRUCT]` flags, without repeats, and the struct names given.
-fn parse_modules(specs: &[String]) -> Result<(Vec<String>, Vec<(String, String)>), CliError> {
+fn parse_modules(specs: &[String]) -> Result<(Vec<String>, StructNames), CliError> {
     let mut modules: Vec<String> = Vec::new();
     let mut names = Vec::new();
     for spec in specs {
