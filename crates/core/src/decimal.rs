@@ -5,7 +5,7 @@
 //! Zoho sends money as JSON numbers. Decoding one through `f64` keeps about 15 significant
 //! digits: `9007199254740993` comes back as `9007199254740992`, and `12345678901234.567` as
 //! `12345678901234.566`. A `Decimal` is read from the number's own text (serde_json's
-//! [`RawValue`](serde_json::value::RawValue)), so every digit survives, and it is written back
+//! [`RawValue`]), so every digit survives, and it is written back
 //! as the same JSON number text.
 //!
 //! ```

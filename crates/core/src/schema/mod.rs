@@ -251,9 +251,9 @@ pub enum ValueKind {
     /// A reference to a record or a user ([`Lookup`](crate::Lookup)).
     Lookup,
     /// Subform rows of the named subform module (a generated row struct, or
-    /// [`Record`](crate::Record)s).
+    /// [`Record`]s).
     Rows(Option<String>),
-    /// Linking records of a multi-select or multi-user lookup ([`Record`](crate::Record)s).
+    /// Linking records of a multi-select or multi-user lookup ([`Record`]s).
     LinkRows,
     /// Files of a file-upload or image-upload field ([`FileEntry`](crate::FileEntry)).
     Files,
