@@ -122,17 +122,14 @@ impl Names {
 
     /// `base`, or `base` + `suffix`, or that with a number, whichever is free first.
     fn claim(&mut self, base: &str, suffix: &str) -> String {
-        let mut candidates = vec![base.to_owned(), format!("{base}{suffix}")];
-        candidates.extend((2..).take(1000).map(|n| format!("{base}{suffix}{n}")));
-        for c in candidates {
-            if !self.0.contains(&c) {
-                self.0.insert(c.clone());
-                return c;
-            }
-        }
-        // 1000 clashes on one name: fall back to a counter no metadata can reach.
-        let n = self.0.len();
-        let name = format!("{base}{suffix}N{n}");
+        let plain = [base.to_owned(), format!("{base}{suffix}")];
+        let numbered = (2..).map(|n| format!("{base}{suffix}{n}"));
+        // Ends: the set is finite, so some number is free.
+        let name = plain
+            .into_iter()
+            .chain(numbered)
+            .find(|c| !self.0.contains(c))
+            .unwrap_or_default();
         self.0.insert(name.clone());
         name
     }
