@@ -121,6 +121,9 @@ pub enum Command {
     Call(CallArgs),
     /// List the SDK's operations (hand-written and generated), optionally filtered.
     Ops(OpsArgs),
+    /// Generate code from the org's metadata, e.g. `zcrm codegen rust --module Leads`.
+    #[command(subcommand)]
+    Codegen(crate::cmd::codegen::CodegenCommand),
     /// A guided run of the main features against the embedded mock server (works offline).
     Tour,
 }

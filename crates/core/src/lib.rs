@@ -39,11 +39,13 @@ pub mod bulk;
 pub mod composite;
 pub mod config;
 pub mod context;
+pub mod decimal;
 pub mod driver;
 pub mod endpoint;
 pub mod error;
 pub mod exchange;
 pub mod features;
+pub mod field_value;
 pub mod generated;
 pub mod jobs;
 pub mod lenient;
@@ -61,6 +63,7 @@ pub mod registry;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod schema;
 pub mod secret;
 pub mod session;
 pub mod stream;
@@ -68,6 +71,7 @@ pub mod territories;
 pub mod token_store;
 
 pub use context::{Context, DataCenter, Environment, Host};
+pub use decimal::Decimal;
 pub use driver::{send, send_blocking, AsyncTransport, BlockingTransport};
 pub use endpoint::{Endpoint, Paginated};
 pub use error::{
@@ -75,6 +79,7 @@ pub use error::{
     TransportError, TransportErrorKind,
 };
 pub use exchange::{Exchange, Step};
+pub use field_value::{Choice, FieldValue, FileEntry, Picklist};
 pub use limit::ConcurrencyLimits;
 pub use outputs::{ApiResponse, Download, FilePart};
 pub use record::{FieldError, Lookup, Record};

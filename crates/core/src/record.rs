@@ -68,6 +68,10 @@ pub struct Lookup {
     /// The email, sent for user lookups such as `Owner`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Any other keys Zoho sent (`display_label`, `zuid`, `$se_module`, ...), kept so that a
+    /// round trip loses nothing.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 impl Lookup {
@@ -77,6 +81,7 @@ impl Lookup {
             id: id.into(),
             name: None,
             email: None,
+            extra: Map::new(),
         }
     }
 }
@@ -420,7 +425,8 @@ fn range(r: &Range<u32>) -> Range<usize> {
     r.start as usize..r.end as usize
 }
 
-fn short(s: &str) -> String {
+/// `s` cut to 80 bytes (at a character boundary) with `…`, for error messages.
+pub(crate) fn short(s: &str) -> String {
     const MAX: usize = 80;
     if s.len() <= MAX {
         return s.to_owned();
