@@ -505,15 +505,16 @@ mod upload {
     use super::*;
     use crate::error::Error;
     use crate::generated::files::UploadFiles;
-    use crate::outputs::{ApiResponse, FilePart};
+    use crate::outputs::FilePart;
+    use crate::response::ActionResults;
 
     impl UploadFiles {
         /// The file-store ids of the uploaded files (`data[i].details.id`), in upload order; a
         /// file Zoho refused is its error.
-        pub fn file_ids(response: &ApiResponse) -> Result<Vec<String>, Error> {
-            let results = response.outcomes("data")?;
+        pub fn file_ids(results: &ActionResults) -> Result<Vec<String>, Error> {
             let status = results.status;
             results
+                .clone()
                 .into_result()?
                 .iter()
                 .map(|ok| {
@@ -538,13 +539,15 @@ mod upload {
         /// unchanged when the upload fails.
         ///
         /// ```
-        /// use zohocrm_core::{ApiResponse, FilePart, Record};
+        /// use zohocrm_core::{FilePart, Record};
         ///
         /// let mut lead = Record::new().with("Last_Name", "Boyle");
         /// let file_id = lead.attach_file("Resume", FilePart::new("cv.txt", "..."), |_upload| {
         ///     // client.send(upload) in real code; here, Zoho's answer.
-        ///     Ok(ApiResponse { status: 200, body: Some(serde_json::json!({"data": [{"code": "SUCCESS",
-        ///         "details": {"name": "cv.txt", "id": "2cceafa"}, "message": "ok", "status": "success"}]})) })
+        ///     let answer = br#"{"data": [{"code": "SUCCESS", "details": {"name": "cv.txt",
+        ///         "id": "2cceafa"}, "message": "ok", "status": "success"}]}"#;
+        ///     let response = http::Response::new(&answer[..]);
+        ///     zohocrm_core::response::decode_action_results("files.upload_files", "data", &response)
         /// }).unwrap();
         /// assert_eq!(file_id, "2cceafa");
         /// assert_eq!(lead.raw("Resume"), Some(r#"[{"file_id":"2cceafa"}]"#));
@@ -553,11 +556,11 @@ mod upload {
             &mut self,
             name: &str,
             file: FilePart,
-            send: impl FnOnce(&UploadFiles) -> Result<ApiResponse, Error>,
+            send: impl FnOnce(&UploadFiles) -> Result<ActionResults, Error>,
         ) -> Result<String, Error> {
             // Checked before the upload, so a bad field value does not leave an orphan file.
             self.files(name).map_err(field_error)?;
-            let response = send(&UploadFiles::new().file(file))?;
+            let response = send(&UploadFiles::new(file))?;
             let mut ids = UploadFiles::file_ids(&response)?;
             let id = match ids.len() {
                 1 => ids.remove(0),
@@ -742,7 +745,7 @@ mod tests {
         r.attach_file_id("Resume", "enc2").unwrap();
         r.attach_file_id("Photo", "enc3").unwrap();
         assert_eq!(
-            r.to_map()["Resume"],
+            r.to_map().unwrap()["Resume"],
             json!([{"id": "1", "File_Name__s": "a.pdf", "File_Id__s": "enc1", "Size__s": "12"},
                    {"file_id": "enc2"}])
         );
@@ -760,21 +763,28 @@ mod tests {
     #[test]
     fn attach_file_uploads_then_sets_the_field() {
         use crate::error::Error;
-        use crate::outputs::{ApiResponse, FilePart};
+        use crate::outputs::FilePart;
         use crate::Endpoint;
+
+        fn answer(status: u16, body: Value) -> Result<crate::ActionResults, Error> {
+            let body = body.to_string();
+            let response = http::Response::builder()
+                .status(status)
+                .body(body.as_bytes())
+                .unwrap();
+            crate::response::decode_action_results("files.upload_files", "data", &response)
+        }
 
         let mut r = Record::new();
         let mut sent = None;
         let id = r
             .attach_file("Resume", FilePart::new("cv.txt", "hello"), |upload| {
                 sent = Some(upload.parts().unwrap());
-                Ok(ApiResponse {
-                    status: 200,
-                    body: Some(
-                        json!({"data": [{"code": "SUCCESS", "details": {"name": "cv.txt",
+                answer(
+                    200,
+                    json!({"data": [{"code": "SUCCESS", "details": {"name": "cv.txt",
                         "id": "2cceafa"}, "message": "cv.txt uploaded", "status": "success"}]}),
-                    ),
-                })
+                )
             })
             .unwrap();
         assert_eq!(id, "2cceafa");
@@ -786,11 +796,11 @@ mod tests {
         let mut r = Record::new();
         let err = r
             .attach_file("Resume", FilePart::new("v.exe", "x"), |_| {
-                Ok(ApiResponse {
-                    status: 400,
-                    body: Some(json!({"data": [{"code": "VIRUS_DETECTED", "details": {},
-                        "message": "virus detected", "status": "error"}]})),
-                })
+                answer(
+                    400,
+                    json!({"data": [{"code": "VIRUS_DETECTED", "details": {},
+                        "message": "virus detected", "status": "error"}]}),
+                )
             })
             .unwrap_err();
         assert!(matches!(err, Error::Api { .. }), "{err:?}");

@@ -130,12 +130,15 @@ fn rust(app: &App, args: RustArgs) -> Result<(), CliError> {
 
 /// The fields of `module` (`GET /crm/v8/settings/fields?module=`).
 fn fields(client: &zohocrm_ureq::Client, module: &str) -> Result<ModuleFields, CliError> {
-    let answer = client.call("fields.get_fields", json!({ "module": module }))?;
-    let body = answer.get("body").filter(|b| !b.is_null()).ok_or_else(|| {
-        CliError::Api(format!("Zoho sent no field metadata for module {module:?}"))
-    })?;
+    // The typed answer, as JSON (an empty answer, 204, has no `fields`).
+    let body = client.call("fields.get_fields", json!({ "module": module }))?;
+    if body.get("fields").is_none() {
+        return Err(CliError::Api(format!(
+            "Zoho sent no field metadata for module {module:?}"
+        )));
+    }
     let fields =
-        ModuleFields::from_value(module, body).map_err(|e| CliError::Api(e.to_string()))?;
+        ModuleFields::from_value(module, &body).map_err(|e| CliError::Api(e.to_string()))?;
     if fields.fields.is_empty() {
         return Err(CliError::Api(format!(
             "module {module:?} has no fields with an API name"
