@@ -174,7 +174,9 @@ fn publishable_libs(root: &Path) -> Result<Vec<LibCrate>, String> {
 fn render(root: &Path, toolchain: &str, krate: &LibCrate) -> Result<String, String> {
     // A target directory of its own: RUSTC_BOOTSTRAP changes every fingerprint, and sharing
     // target/ would rebuild the normal build's dependencies after each listing and back.
-    let target_dir = root.join("target").join("public-api");
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), PathBuf::from)
+        .join("public-api");
     let status = Command::new("rustup")
         .args([
             "run", toolchain, "cargo", "rustdoc", "--quiet", "--lib", "-p",
