@@ -8,12 +8,14 @@
 //! cargo xtask coverage --spec <oas-dir> [--write|--check]   one TSV line per spec operation, or COVERAGE.md
 //! cargo xtask bench [--quick]                      run the benchmarks and print one table of ratios
 //! cargo xtask interop [--cache DIR] [--only python|node]   Zoho's Python and Node SDKs against the mock
+//! cargo xtask api [--write|--check]                the public API of each publishable library crate
 //! ```
 //!
 //! xtask links `zohocrm-core`, generated code included. When a generator change makes the
 //! committed generated code fail to compile, regenerate with the generated modules compiled out:
 //! `cargo run -p xtask --no-default-features -- codegen --spec <oas-dir>`.
 
+mod api;
 mod bench;
 mod clusters;
 mod codegen;
@@ -173,7 +175,8 @@ fn run() -> Result<bool, String> {
         ["bench", ..] => bench::run(&args),
         ["interop", ..] => interop::run(&args),
         ["types", ..] => types_stats(&args),
-        _ => Err("usage: cargo xtask codegen --spec <dir> [--check] | fixtures generate --spec <dir> | fixtures check | features check | coverage --spec <dir> [--write|--check] | types --spec <dir> [-v] | bench [--quick] | interop [--cache <dir>] [--only python|node]".into()),
+        ["api", ..] => api::run(&args),
+        _ => Err("usage: cargo xtask codegen --spec <dir> [--check] | fixtures generate --spec <dir> | fixtures check | features check | coverage --spec <dir> [--write|--check] | types --spec <dir> [-v] | bench [--quick] | interop [--cache <dir>] [--only python|node] | api [--write|--check]".into()),
     }
 }
 

@@ -679,3 +679,9 @@ pub fn chunked_body_over_limit_is_body_too_large(h: &impl Harness) {
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
+
+/// The code blocks of the transports' crate READMEs (their crates.io pages), compiled likewise.
+#[cfg(doctest)]
+#[doc = include_str!("../../transport-ureq/README.md")]
+#[doc = include_str!("../../transport-hyper/README.md")]
+pub struct CrateReadmeDoctests;

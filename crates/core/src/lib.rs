@@ -7,7 +7,7 @@
 //!
 //! # The driver-loop contract
 //!
-//! An [`Exchange`](exchange::Exchange) performs one call of an [`Endpoint`]: authentication,
+//! An [`Exchange`] performs one call of an [`Endpoint`]: authentication,
 //! single-flight token refresh, one refresh-and-replay on `401 INVALID_TOKEN`, retries with
 //! backoff, and parsing. A driver loops over it:
 //!

@@ -1,5 +1,5 @@
 //! Bulk read (export) and bulk write (import), typed: the job endpoints, their models and, with
-//! the `bulk` feature, the zip/CSV files they exchange ([`file`]).
+//! the `bulk` feature, the zip/CSV files they exchange ([`file`](mod@file)).
 //!
 //! A bulk read creates a job ([`CreateBulkReadJob`]), polls it ([`GetBulkReadJob`]) until
 //! `COMPLETED`, downloads a zip holding one CSV ([`DownloadBulkReadResult`]) and, while

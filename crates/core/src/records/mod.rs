@@ -1,6 +1,6 @@
 //! The records data plane, typed: list, get, insert, update, upsert, delete, search, counts,
 //! deleted records, COQL, related records, notes, tags, attachments, lead conversion and mass
-//! update, over [`Record`](crate::Record)s.
+//! update, over [`Record`]s.
 //!
 //! These endpoints validate Zoho's documented limits before sending (`fields` required and at
 //! most 50 when listing, 100 records or ids per write, 200 records per page) and parse pages
