@@ -62,7 +62,7 @@ fn api_posts(mock: &BlockingMock) -> usize {
 }
 
 /// Mints the token first, so the faults that follow hit API calls only.
-fn warm(h: &impl Harness, s: &Session) {
+fn warm(h: &impl Harness, s: &Arc<Session>) {
     h.call(s, &GetUserLicences).expect("first call");
 }
 
@@ -127,10 +127,12 @@ pub fn fault_429_bursts_are_waited_out(h: &impl Harness) {
     assert_eq!(mock.stats().record_writes - writes, 1, "written once");
 
     // A burst shared by concurrent callers.
-    let s = session(&mock).with_retry(
-        RetryPolicy::default()
-            .with_max_attempts(16)
-            .with_delays(Duration::from_millis(5), Duration::from_millis(20)),
+    let s = Arc::new(
+        session_on(&mock, Arc::default()).with_retry(
+            RetryPolicy::default()
+                .with_max_attempts(16)
+                .with_delays(Duration::from_millis(5), Duration::from_millis(20)),
+        ),
     );
     warm(h, &s);
     let base = mock.stats().api_requests;
@@ -210,11 +212,13 @@ pub fn fault_connection_reset_before_request(h: &impl Harness) {
     let proxy = flaky_proxy(target, 2);
     let base = proxy.base_url();
     let cfg = MockConfig::default();
-    let s = Session::new(
-        Context::custom(&base, &base, &base).unwrap(),
-        Credentials::refresh_token(cfg.client_id, cfg.client_secret, cfg.refresh_token),
-    )
-    .with_retry(fast_retry());
+    let s = Arc::new(
+        Session::new(
+            Context::custom(&base, &base, &base).unwrap(),
+            Credentials::refresh_token(cfg.client_id, cfg.client_secret, cfg.refresh_token),
+        )
+        .with_retry(fast_retry()),
+    );
     // The token request meets both resets and is retried (token requests are idempotent).
     h.call(&s, &GetUserLicences)
         .expect("success through two resets");
@@ -225,11 +229,13 @@ pub fn fault_connection_reset_before_request(h: &impl Harness) {
     let proxy = flaky_proxy(target, 1);
     let base = proxy.base_url();
     let cfg = MockConfig::default();
-    let s = Session::new(
-        Context::custom(&base, &base, &base).unwrap(),
-        Credentials::refresh_token(cfg.client_id, cfg.client_secret, cfg.refresh_token),
-    )
-    .with_retry(fast_retry());
+    let s = Arc::new(
+        Session::new(
+            Context::custom(&base, &base, &base).unwrap(),
+            Credentials::refresh_token(cfg.client_id, cfg.client_secret, cfg.refresh_token),
+        )
+        .with_retry(fast_retry()),
+    );
     let (writes, requests) = (mock.stats().writes, mock.stats().api_requests);
     // Fresh session: the reset hits the (idempotent) token request, then the write goes out once.
     h.call(&s, &lead("Through the proxy"))
@@ -244,11 +250,13 @@ pub fn fault_slow_bodies(h: &impl Harness) {
     let body = br#"{"__features":[{"api_name":"user_licenses","details":{"available_count":{"total":3},"used_count":{"total":7},"limits":{"total":10}}}]}"#;
     let fixed = |server: &crate::net::Server| {
         let b = server.base_url();
-        Session::new(
-            Context::custom(&b, &b, &b).unwrap(),
-            Credentials::AccessToken("fixed-test-token".into()),
+        Arc::new(
+            Session::new(
+                Context::custom(&b, &b, &b).unwrap(),
+                Credentials::AccessToken("fixed-test-token".into()),
+            )
+            .with_retry(fast_retry()),
         )
-        .with_retry(fast_retry())
     };
     let slow_ok = slow_body_server(body.to_vec(), 5, Duration::from_millis(40));
     let h2 = h.with_settings(Settings {
@@ -418,10 +426,12 @@ pub fn fault_token_expiry_mid_iteration(h: &impl Harness) {
 /// attempt.
 pub fn fault_mixed_storm_is_survived(h: &impl Harness) {
     let mock = no_leads();
-    let s = session_on(&mock, Arc::new(MemoryTokenStore::new())).with_retry(
-        RetryPolicy::default()
-            .with_max_attempts(8)
-            .with_delays(Duration::from_millis(2), Duration::from_millis(10)),
+    let s = Arc::new(
+        session_on(&mock, Arc::new(MemoryTokenStore::new())).with_retry(
+            RetryPolicy::default()
+                .with_max_attempts(8)
+                .with_delays(Duration::from_millis(2), Duration::from_millis(10)),
+        ),
     );
     warm(h, &s);
     let kinds = [

@@ -65,7 +65,11 @@ impl Default for Settings {
 /// A transport under test, driven through the core's driver for that transport.
 pub trait Harness: Sync {
     /// Performs `endpoint` on `session` through this transport (blocking until done).
-    fn call<E: Endpoint + Sync>(&self, session: &Session, endpoint: &E) -> Result<E::Output, Error>
+    fn call<E: Endpoint + Sync>(
+        &self,
+        session: &Arc<Session>,
+        endpoint: &E,
+    ) -> Result<E::Output, Error>
     where
         E::Output: Send;
 
@@ -177,9 +181,9 @@ pub fn session_on(mock: &BlockingMock, store: Arc<MemoryTokenStore>) -> Session 
     .with_retry(fast_retry())
 }
 
-/// A session on `mock` with an in-memory store.
-pub fn session(mock: &BlockingMock) -> Session {
-    session_on(mock, Arc::new(MemoryTokenStore::new()))
+/// A session on `mock` with an in-memory store, shared as calls need it.
+pub fn session(mock: &BlockingMock) -> Arc<Session> {
+    Arc::new(session_on(mock, Arc::new(MemoryTokenStore::new())))
 }
 
 /// A GET or POST of an arbitrary API path whose output is the JSON body, for probing the
@@ -288,11 +292,13 @@ pub fn headers_are_byte_exact(h: &impl Harness) {
     let context = Context::custom(&base, &base, &base)
         .unwrap()
         .with_user_agent(ua);
-    let s = Session::new(
-        context,
-        Credentials::refresh_token(cfg.client_id, cfg.client_secret, cfg.refresh_token),
-    )
-    .with_store(store.clone());
+    let s = Arc::new(
+        Session::new(
+            context,
+            Credentials::refresh_token(cfg.client_id, cfg.client_secret, cfg.refresh_token),
+        )
+        .with_store(store.clone()),
+    );
     h.call(&s, &GetUserLicences).expect("user licences");
     let token = store
         .load()
@@ -440,11 +446,13 @@ pub fn connection_refused_is_never_connected(h: &impl Harness) {
     let policy = RetryPolicy::default()
         .with_max_attempts(3)
         .with_delays(Duration::from_millis(60), Duration::from_millis(200));
-    let s = Session::new(
-        Context::custom(&base, &base, &base).unwrap(),
-        Credentials::refresh_token("id", "secret", "refresh"),
-    )
-    .with_retry(policy.clone());
+    let s = Arc::new(
+        Session::new(
+            Context::custom(&base, &base, &base).unwrap(),
+            Credentials::refresh_token("id", "secret", "refresh"),
+        )
+        .with_retry(policy.clone()),
+    );
     let started = Instant::now();
     let t = expect_transport(h.transport_name(), h.call(&s, &GetUserLicences));
     assert_eq!(t.kind(), TransportErrorKind::Connect, "{t}");
@@ -465,7 +473,7 @@ pub fn slow_response_times_out(h: &impl Harness) {
         timeout: Duration::from_millis(300),
         ..Settings::default()
     });
-    let s = session(&mock).with_retry(RetryPolicy::never());
+    let s = Arc::new(session_on(&mock, Arc::default()).with_retry(RetryPolicy::never()));
     // Mint the token first so only the API call is slow.
     h.call(&s, &GetUserLicences).expect("user licences");
     // Far slower than the timeout, so that a late timer on a loaded machine still fires
@@ -580,7 +588,7 @@ pub fn dropped_connection_is_io_error(h: &impl Harness) {
 /// A body cut short of its Content-Length is an `Io` error, not a decode error.
 pub fn truncated_body_is_io_error(h: &impl Harness) {
     let mock = start_mock();
-    let s = session(&mock).with_retry(RetryPolicy::never());
+    let s = Arc::new(session_on(&mock, Arc::default()).with_retry(RetryPolicy::never()));
     h.call(&s, &GetUserLicences).expect("mint first");
     mock.inject(Fault::once(FaultKind::TruncatedBody).on("/crm/"));
     let t = expect_transport(h.transport_name(), h.call(&s, &GetUserLicences));
@@ -630,13 +638,15 @@ impl RawServer {
         RawServer { base_url, hits }
     }
 
-    fn session(&self) -> Session {
+    fn session(&self) -> Arc<Session> {
         let b = &self.base_url;
-        Session::new(
-            Context::custom(b, b, b).unwrap(),
-            Credentials::AccessToken("fixed-test-token".into()),
+        Arc::new(
+            Session::new(
+                Context::custom(b, b, b).unwrap(),
+                Credentials::AccessToken("fixed-test-token".into()),
+            )
+            .with_retry(RetryPolicy::never()),
         )
-        .with_retry(RetryPolicy::never())
     }
 }
 

@@ -12,7 +12,7 @@ use zohocrm_mock::{BlockingMock, MockConfig};
 use crate::{session, Harness};
 
 /// Every record of every page, page by page through the harness.
-fn all_records<E>(h: &impl Harness, s: &Session, first: E) -> Vec<Record>
+fn all_records<E>(h: &impl Harness, s: &std::sync::Arc<Session>, first: E) -> Vec<Record>
 where
     E: Paginated<Output = RecordPage> + Sync,
 {

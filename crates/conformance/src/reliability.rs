@@ -10,7 +10,7 @@ use zohocrm_core::records::{Coql, CoqlQuery};
 use zohocrm_core::{Context, Credentials, MemoryTokenStore, Session};
 use zohocrm_mock::{BlockingMock, Fault, FaultKind, MockConfig};
 
-use crate::{fast_retry, session, Harness};
+use crate::{fast_retry, session, session_on, Harness};
 
 /// Threads and calls per thread of [`expired_token_under_load_mints_once`].
 pub const LOAD_THREADS: usize = 16;
@@ -68,24 +68,26 @@ pub fn two_users_never_swap_tokens(h: &impl Harness) {
     let cfg = MockConfig::default();
     let base = mock.base_url();
     let user = |agent: &str, refresh: &str| {
-        Session::new(
-            Context::custom(&base, &base, &base)
-                .unwrap()
-                .with_user_agent(agent),
-            Credentials::refresh_token(
-                cfg.client_id.clone(),
-                cfg.client_secret.clone(),
-                refresh.to_owned(),
-            ),
+        Arc::new(
+            Session::new(
+                Context::custom(&base, &base, &base)
+                    .unwrap()
+                    .with_user_agent(agent),
+                Credentials::refresh_token(
+                    cfg.client_id.clone(),
+                    cfg.client_secret.clone(),
+                    refresh.to_owned(),
+                ),
+            )
+            .with_store(Arc::new(MemoryTokenStore::new()))
+            .with_retry(fast_retry()),
         )
-        .with_store(Arc::new(MemoryTokenStore::new()))
-        .with_retry(fast_retry())
     };
     let users = [
         ("user-a", cfg.refresh_token.clone()),
         ("user-b", SECOND_REFRESH_TOKEN.to_owned()),
     ];
-    let sessions: Vec<Session> = users.iter().map(|(a, r)| user(a, r)).collect();
+    let sessions: Vec<Arc<Session>> = users.iter().map(|(a, r)| user(a, r)).collect();
     for s in &sessions {
         h.call(s, &GetUserLicences).expect("first call");
     }
@@ -139,10 +141,11 @@ pub fn two_users_never_swap_tokens(h: &impl Harness) {
 pub fn concurrency_limit_queues_bursts(h: &impl Harness) {
     let run = |limits: Option<ConcurrencyLimits>, calls: usize, coql: bool| {
         let mock = BlockingMock::start().expect("mock");
-        let mut s = session(&mock);
+        let mut s = session_on(&mock, Arc::default());
         if let Some(l) = limits {
             s = s.with_concurrency(l);
         }
+        let s = Arc::new(s);
         h.call(&s, &GetUserLicences).expect("first call");
         // Long enough that queued calls overlap at the server even on a loaded machine.
         mock.inject(Fault::times(FaultKind::Delay(Duration::from_millis(200)), 500).on("/crm/"));

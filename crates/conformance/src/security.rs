@@ -2,6 +2,7 @@
 //! every path segment and query value, paths that contain "http", and limits checked before
 //! anything is sent.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use zohocrm_core::features::GetUserLicences;
@@ -46,11 +47,13 @@ pub fn tls_self_signed_certificate_is_refused(h: &impl Harness) {
     let (server, log) = self_signed_tls_server();
     for host in ["localhost", "127.0.0.1"] {
         let base = format!("https://{host}:{}", server.addr.port());
-        let s = Session::new(
-            Context::custom(&base, &base, &base).unwrap(),
-            Credentials::AccessToken("must-never-leave".into()),
-        )
-        .with_retry(RetryPolicy::never());
+        let s = Arc::new(
+            Session::new(
+                Context::custom(&base, &base, &base).unwrap(),
+                Credentials::AccessToken("must-never-leave".into()),
+            )
+            .with_retry(RetryPolicy::never()),
+        );
         let t = expect_transport(h.transport_name(), h.call(&s, &GetUserLicences));
         assert_eq!(t.kind(), TransportErrorKind::Connect, "{host}: {t}");
         assert!(t.never_connected());
@@ -250,7 +253,7 @@ pub fn limits_are_checked_before_sending(h: &impl Harness) {
     );
 }
 
-fn expect_build<E: Endpoint + Sync>(h: &impl Harness, s: &Session, e: &E, what: &str)
+fn expect_build<E: Endpoint + Sync>(h: &impl Harness, s: &Arc<Session>, e: &E, what: &str)
 where
     E::Output: Send + std::fmt::Debug,
 {

@@ -6,7 +6,8 @@
 
 mod support;
 
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
+use std::time::Instant;
 
 use serde_json::Value;
 use zohocrm_core::features::GetUserLicences;
@@ -40,12 +41,12 @@ fn main() {
             .unwrap()
     };
     let typed = Typed::<_, support::Lead>::new(list.clone());
-    let session = Session::new(
+    let session = Arc::new(Session::new(
         Context::new(DataCenter::Eu, Environment::Production),
         Credentials::AccessToken("bench-access-token".into()),
-    );
+    ));
     let licences = br#"{"__features":[{"api_name":"user_licenses","details":{"available_count":{"total":3},"used_count":{"total":7},"limits":{"total":10}}}]}"#;
-    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let now = Instant::now();
     let page_parse =
         |f: &dyn Fn(http::Response<&[u8]>)| count(5, || f(http::Response::new(&body[..])));
     let out = serde_json::json!({
@@ -57,7 +58,7 @@ fn main() {
         "page200.struct_plain": count(5, || serde_json::from_slice::<support::PlainPage<support::Lead>>(&body).unwrap()),
         "page200.struct_sdk": page_parse(&|r| { typed.parse(r).unwrap(); }),
         "exchange.overhead": count(100, || {
-            let mut ex = Exchange::new(&session, &GetUserLicences, 7);
+            let mut ex = Exchange::new(session.clone(), &GetUserLicences, 7);
             let Step::Send(_) = ex.poll(now) else { panic!("expected a request") };
             ex.on_response(now, response(licences));
             matches!(ex.poll(now), Step::Done(Ok(_)))

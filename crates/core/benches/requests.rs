@@ -8,7 +8,8 @@
 mod support;
 
 use std::hint::black_box;
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
+use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use zohocrm_core::features::GetUserLicences;
@@ -33,16 +34,16 @@ fn assembly(c: &mut Criterion) {
 }
 
 fn exchange(c: &mut Criterion) {
-    let session = Session::new(
+    let session = Arc::new(Session::new(
         Context::new(DataCenter::Eu, Environment::Production),
         Credentials::AccessToken("bench-access-token".into()),
-    );
+    ));
     let body = br#"{"__features":[{"api_name":"user_licenses","details":{"available_count":{"total":3},"used_count":{"total":7},"limits":{"total":10}}}]}"#.to_vec();
-    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let now = Instant::now();
     let mut g = c.benchmark_group("exchange");
     g.bench_function("overhead", |b| {
         b.iter(|| {
-            let mut ex = Exchange::new(&session, &GetUserLicences, 7);
+            let mut ex = Exchange::new(session.clone(), &GetUserLicences, 7);
             let Step::Send(_request) = ex.poll(now) else {
                 panic!("expected a request")
             };

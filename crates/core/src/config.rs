@@ -1,5 +1,5 @@
 //! Client configuration shared by every transport: the [`ClientBuilder`] (hosts, credentials,
-//! token store, retry policy) and [`TransportConfig`] (timeouts and body limit, as plain data).
+//! token store, retry policy) and [`TransportConfig`] (timeouts and body limits, as plain data).
 //!
 //! Each transport crate only says how to make its client from a [`Session`] and a
 //! [`TransportConfig`] ([`BuildClient`]), so the builder exists once.
@@ -13,10 +13,15 @@ use crate::error::{BuildError, Error};
 use crate::limit::ConcurrencyLimits;
 use crate::retry::RetryPolicy;
 use crate::session::{Credentials, Session};
-use crate::token_store::TokenStore;
+use crate::token_store::{AsyncTokenStore, Store, TokenStore};
 
-/// The largest response body read by default: 64 MiB.
+/// The largest response body read into memory by default: 64 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// The largest download streamed to a file by default: 1 GiB. A bulk read result page
+/// (200,000 records, zipped CSV) stays well below it; a server sending without end stops there
+/// instead of filling the disk.
+pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// Timeouts and limits of a transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +31,13 @@ pub struct TransportConfig {
     pub timeout: Duration,
     /// Establishing the connection, TLS handshake included (default 10 s).
     pub connect_timeout: Duration,
-    /// The largest response body accepted; a larger one fails with `BodyTooLarge` (default 64 MiB).
+    /// The largest response body read into memory; a larger one fails with `BodyTooLarge`
+    /// (default 64 MiB).
     pub max_body_bytes: usize,
+    /// The largest body streamed to a sink by a download (bulk results, attachments); a
+    /// larger one stops there and fails with `BodyTooLarge`, saying so (default 1 GiB,
+    /// [`DEFAULT_MAX_DOWNLOAD_BYTES`]).
+    pub max_download_bytes: u64,
 }
 
 impl Default for TransportConfig {
@@ -36,6 +46,7 @@ impl Default for TransportConfig {
             timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_download_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
         }
     }
 }
@@ -55,11 +66,29 @@ impl TransportConfig {
         self
     }
 
-    /// Sets the largest response body accepted.
+    /// Sets the largest response body read into memory.
     #[must_use]
     pub fn max_body_bytes(mut self, max: usize) -> Self {
         self.max_body_bytes = max;
         self
+    }
+
+    /// Sets the largest download streamed to a sink.
+    #[must_use]
+    pub fn max_download_bytes(mut self, max: u64) -> Self {
+        self.max_download_bytes = max;
+        self
+    }
+}
+
+/// Refuses a session whose token store is async: a blocking client cannot drive it.
+pub fn require_blocking_store(session: &Session) -> Result<(), Error> {
+    match session.store() {
+        Store::Async(_) => Err(BuildError::InvalidConfig(
+            "an async token store needs the async client; use a blocking store here".into(),
+        )
+        .into()),
+        _ => Ok(()),
     }
 }
 
@@ -76,7 +105,7 @@ pub struct ClientBuilder<C> {
     environment: Environment,
     hosts: Option<(String, String, String)>,
     credentials: Option<Credentials>,
-    token_store: Option<Arc<dyn TokenStore>>,
+    token_store: Option<Store>,
     transport: TransportConfig,
     retry: Option<RetryPolicy>,
     concurrency: Option<ConcurrencyLimits>,
@@ -169,7 +198,13 @@ impl<C: BuildClient> ClientBuilder<C> {
 
     /// Where tokens are kept between calls and runs (default: in memory).
     pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
-        self.token_store = Some(store);
+        self.token_store = Some(Store::Blocking(store));
+        self
+    }
+
+    /// An async token store (a networked one) instead; only the async client drives it.
+    pub fn async_token_store(mut self, store: Arc<dyn AsyncTokenStore>) -> Self {
+        self.token_store = Some(Store::Async(store));
         self
     }
 
@@ -212,9 +247,16 @@ impl<C: BuildClient> ClientBuilder<C> {
         self
     }
 
-    /// The largest response body accepted (default 64 MiB).
+    /// The largest response body read into memory (default 64 MiB).
     pub fn max_body_bytes(mut self, max: usize) -> Self {
         self.transport.max_body_bytes = max;
+        self
+    }
+
+    /// The largest download streamed to a file or other sink (default 1 GiB): a bulk result
+    /// or attachment that keeps coming stops there with `BodyTooLarge`.
+    pub fn max_download_bytes(mut self, max: u64) -> Self {
+        self.transport.max_download_bytes = max;
         self
     }
 
@@ -239,8 +281,10 @@ impl<C: BuildClient> ClientBuilder<C> {
             )
         })?;
         let mut session = Session::new(context, credentials);
-        if let Some(store) = self.token_store {
-            session = session.with_store(store);
+        match self.token_store {
+            Some(Store::Blocking(store)) => session = session.with_store(store),
+            Some(Store::Async(store)) => session = session.with_async_store(store),
+            None => {}
         }
         if let Some(retry) = self.retry {
             session = session.with_retry(retry);

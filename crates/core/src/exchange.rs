@@ -1,12 +1,25 @@
 //! The [`Exchange`]: the one state machine that takes an endpoint through authentication,
 //! token refresh, retries and parsing, without doing any IO itself.
 //!
-//! A driver loops: `poll(now)` returns a [`Step`]; on `Send(request)` it performs the request and
-//! reports back with [`on_response`](Exchange::on_response) or
-//! [`on_transport_error`](Exchange::on_transport_error); on `Sleep(d)` it waits; on `Done(result)`
-//! it returns. Time and jitter come from the driver, so tests drive it with a manual clock.
+//! A driver loops: [`poll(now)`](Exchange::poll) returns a [`Step`] that names what the driver
+//! must do, and the driver reports back:
+//!
+//! | step | the driver | then |
+//! | --- | --- | --- |
+//! | [`Step::Send`] | performs the request | [`on_response`](Exchange::on_response) or [`on_transport_error`](Exchange::on_transport_error) |
+//! | [`Step::Backoff`] | waits until that instant | polls again |
+//! | [`Step::Permit`] | waits until the session's [limiter](crate::limit::Limiter) has room (or sleeps briefly) | polls again |
+//! | [`Step::Store`] | performs the [`StoreOp`] on the session's token store | [`on_store`](Exchange::on_store) |
+//! | [`Step::Done`] | returns the result | |
+//!
+//! `now` is the driver's monotonic clock: wall-clock jumps never stretch or skip a backoff.
+//! Jitter comes from the driver's seed, so tests drive an exchange with a manual clock.
+//!
+//! An exchange owns what it needs (an `Arc<Session>` and the endpoint), so it is `'static` and
+//! `Send` whenever its endpoint is: tasks, threads and the C ABI can hold it.
 
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
+use std::time::Instant;
 
 use http::header::{HeaderValue, AUTHORIZATION};
 
@@ -17,15 +30,24 @@ use crate::request::{assemble, RequestParts};
 use crate::response::error_from_response;
 use crate::retry::{parse_retry_after, Decision, Outcome};
 use crate::secret::AccessToken;
-use crate::session::{Acquire, Session};
+use crate::session::{Acquire, Locked, Session};
+use crate::token_store::{StoreLock, StoreOp, StoreReply, StoredToken};
 
 /// What the driver must do next.
 #[must_use]
+#[non_exhaustive]
 pub enum Step<T> {
-    /// Perform this request, then call `on_response` or `on_transport_error`.
+    /// Perform this request, then call [`Exchange::on_response`] or
+    /// [`Exchange::on_transport_error`].
     Send(http::Request<Vec<u8>>),
-    /// Wait this long, then poll again.
-    Sleep(Duration),
+    /// Wait until this instant (a retry's backoff, or another call's token refresh), then poll
+    /// again.
+    Backoff(Instant),
+    /// Wait until the session's [limiter](crate::limit::Limiter) has room for this cost (or
+    /// sleep briefly), then poll again.
+    Permit(Cost),
+    /// Perform this operation on the session's token store, then call [`Exchange::on_store`].
+    Store(StoreOp),
     /// Finished.
     Done(Result<T, Error>),
 }
@@ -44,46 +66,77 @@ impl<T: std::fmt::Debug> std::fmt::Debug for Step<T> {
                     .field("body_bytes", &r.body().len())
                     .finish()
             }
-            Step::Sleep(d) => f.debug_tuple("Sleep").field(d).finish(),
+            Step::Backoff(until) => f.debug_tuple("Backoff").field(until).finish(),
+            Step::Permit(cost) => f.debug_tuple("Permit").field(cost).finish(),
+            Step::Store(op) => f.debug_tuple("Store").field(op).finish(),
             Step::Done(r) => f.debug_tuple("Done").field(r).finish(),
         }
     }
 }
 
-/// How long a driver that cannot wait for a concurrency permit sleeps before polling again.
-const PERMIT_POLL: Duration = Duration::from_millis(5);
+/// A token store operation of a refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StoreCall {
+    /// Read the store (before the lock, then again under it).
+    Load,
+    /// Take the refresh lock.
+    Lock,
+    /// Save the new token (and release the lock).
+    Save,
+    /// Release the lock without saving.
+    Unlock,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Start,
+    Backoff(Instant),
     AwaitPermit,
+    /// The next poll asks for this store operation.
+    Store(StoreCall),
+    AwaitStore(StoreCall),
+    /// The next poll sends the token request.
+    Mint,
     AwaitToken,
     AwaitApi,
-    SleepUntil(SystemTime),
     Finished,
 }
 
+/// How a call ended, kept until the driver collects it with the `Done` step. The answer is
+/// parsed then, so the exchange never holds an `E::Output` (the async driver's future stays
+/// `Send` for endpoints borrowed for any lifetime).
+enum Finish {
+    /// The answer to parse.
+    Answer(http::Response<Vec<u8>>),
+    /// The call failed.
+    Failed(Error),
+}
+
 /// One call in progress. See the module docs for the driver contract.
-pub struct Exchange<'a, E: Endpoint> {
-    session: &'a Session,
-    endpoint: &'a E,
+pub struct Exchange<E> {
+    session: Arc<Session>,
+    endpoint: E,
     parts: Option<RequestParts>,
     phase: Phase,
+    /// Where to go once the store lock is given back.
+    after_unlock: Phase,
     attempts: u32,
     token_attempts: u32,
     replayed_after_401: bool,
     used_token: Option<AccessToken>,
     lease: Option<u64>,
+    store_lock: Option<StoreLock>,
+    to_save: Option<StoredToken>,
     cost: Option<Cost>,
     permit: Option<Cost>,
     rng: u64,
-    result: Option<Result<E::Output, Error>>,
+    finish: Option<Finish>,
 }
 
-impl<E: Endpoint> std::fmt::Debug for Exchange<'_, E> {
+impl<E: Endpoint> std::fmt::Debug for Exchange<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Exchange")
-            .field("endpoint", &E::ID)
+            .field("endpoint", &self.endpoint.id())
             .field("phase", &self.phase)
             .field("attempts", &self.attempts)
             .finish_non_exhaustive()
@@ -94,24 +147,37 @@ fn misuse(what: &str) -> Error {
     Error::Build(BuildError::InvalidConfig(format!("driver misuse: {what}")))
 }
 
-impl<'a, E: Endpoint> Exchange<'a, E> {
+impl<E: Endpoint> Exchange<E> {
     /// Starts a call of `endpoint` on `session`; `jitter_seed` feeds the backoff jitter.
-    pub fn new(session: &'a Session, endpoint: &'a E, jitter_seed: u64) -> Self {
+    pub fn new(session: Arc<Session>, endpoint: E, jitter_seed: u64) -> Self {
         Exchange {
             session,
             endpoint,
             parts: None,
             phase: Phase::Start,
+            after_unlock: Phase::Start,
             attempts: 0,
             token_attempts: 0,
             replayed_after_401: false,
             used_token: None,
             lease: None,
+            store_lock: None,
+            to_save: None,
             cost: None,
             permit: None,
             rng: jitter_seed,
-            result: None,
+            finish: None,
         }
+    }
+
+    /// The session this call runs on.
+    pub fn session(&self) -> &Arc<Session> {
+        &self.session
+    }
+
+    /// The endpoint being called.
+    pub fn endpoint(&self) -> &E {
+        &self.endpoint
     }
 
     /// API requests sent so far (retries and the replay after a refresh included).
@@ -119,8 +185,8 @@ impl<'a, E: Endpoint> Exchange<'a, E> {
         self.attempts
     }
 
-    /// The concurrency permit this exchange waits for, when the last `Sleep` step was only a
-    /// wait for one: a driver may then wait on [`Session::limiter`] instead of sleeping.
+    /// The concurrency permit this exchange waits for, when the last step was
+    /// [`Step::Permit`].
     pub fn waiting_for_permit(&self) -> Option<Cost> {
         match self.phase {
             Phase::AwaitPermit => self.cost,
@@ -133,12 +199,6 @@ impl<'a, E: Endpoint> Exchange<'a, E> {
         self.phase == Phase::AwaitToken
     }
 
-    fn release_permit(&mut self) {
-        if let Some(cost) = self.permit.take() {
-            self.session.limiter().release(cost);
-        }
-    }
-
     /// A jitter value in `[0, 1)` from a splitmix64 sequence.
     fn jitter(&mut self) -> f64 {
         self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -149,133 +209,244 @@ impl<'a, E: Endpoint> Exchange<'a, E> {
         (z >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    fn finish(&mut self, result: Result<E::Output, Error>) {
+    /// Goes to `next`, giving back the store's refresh lock first when one is held.
+    fn then(&mut self, next: Phase) {
+        if self.store_lock.is_some() {
+            self.after_unlock = next;
+            self.phase = Phase::Store(StoreCall::Unlock);
+        } else {
+            self.phase = next;
+        }
+    }
+
+    fn finish(&mut self, finish: Finish) {
         self.release_permit();
-        self.result = Some(result);
-        self.phase = Phase::Finished;
+        self.end_lease();
+        self.finish = Some(finish);
+        self.then(Phase::Finished);
+    }
+
+    fn fail(&mut self, error: Error) {
+        self.finish(Finish::Failed(error));
+    }
+
+    fn backoff(&mut self, now: Instant, decision: Decision, error: Error) {
+        match decision {
+            Decision::Retry(d) => {
+                let until = now.checked_add(d).unwrap_or(now);
+                self.then(Phase::Backoff(until));
+            }
+            Decision::GiveUp => self.fail(error),
+        }
     }
 
     fn idempotent(&self) -> bool {
         self.parts.as_ref().is_some_and(|p| p.idempotent)
     }
 
-    /// Advances the call. `now` is the current wall-clock time.
-    pub fn poll(&mut self, now: SystemTime) -> Step<E::Output> {
+    /// Advances the call. `now` is the driver's monotonic clock.
+    pub fn poll(&mut self, now: Instant) -> Step<E::Output> {
         loop {
             match self.phase {
                 Phase::Finished => {
-                    return Step::Done(
-                        self.result
-                            .take()
-                            .unwrap_or_else(|| Err(misuse("polled after completion"))),
-                    )
+                    return Step::Done(match self.finish.take() {
+                        Some(Finish::Answer(response)) => {
+                            let (head, body) = response.into_parts();
+                            self.endpoint
+                                .parse(http::Response::from_parts(head, body.as_slice()))
+                        }
+                        Some(Finish::Failed(e)) => Err(e),
+                        None => Err(misuse("polled after completion")),
+                    })
                 }
-                Phase::SleepUntil(until) => match until.duration_since(now) {
-                    Ok(left) if !left.is_zero() => return Step::Sleep(left),
-                    _ => self.phase = Phase::Start,
-                },
+                Phase::Backoff(until) => {
+                    if until > now {
+                        return Step::Backoff(until);
+                    }
+                    self.phase = Phase::Start;
+                }
                 Phase::AwaitPermit => self.phase = Phase::Start,
-                Phase::AwaitToken | Phase::AwaitApi => {
-                    self.finish(Err(misuse("polled while a response was awaited")));
+                Phase::AwaitToken | Phase::AwaitApi | Phase::AwaitStore(_) => {
+                    self.fail(misuse("polled while an answer was awaited"));
                 }
+                Phase::Store(call) => {
+                    let op = match call {
+                        StoreCall::Load => StoreOp::Load,
+                        StoreCall::Lock => StoreOp::Lock,
+                        StoreCall::Save => match self.to_save.take() {
+                            Some(token) => StoreOp::Save {
+                                token,
+                                lock: self.store_lock.take(),
+                            },
+                            None => {
+                                self.fail(misuse("nothing to save"));
+                                continue;
+                            }
+                        },
+                        StoreCall::Unlock => match self.store_lock.take() {
+                            Some(lock) => StoreOp::Unlock(lock),
+                            None => {
+                                self.phase = self.after_unlock;
+                                continue;
+                            }
+                        },
+                    };
+                    self.phase = Phase::AwaitStore(call);
+                    return Step::Store(op);
+                }
+                Phase::Mint => match self.session.token_request() {
+                    Ok(request) => {
+                        self.token_attempts += 1;
+                        self.phase = Phase::AwaitToken;
+                        return Step::Send(request);
+                    }
+                    Err(e) => self.fail(e),
+                },
                 Phase::Start => {
-                    if self.parts.is_none() {
-                        match self.endpoint.parts() {
-                            Ok(p) => {
-                                self.cost = crate::limit::cost(self.endpoint.id(), &p);
-                                self.parts = Some(p);
-                            }
-                            Err(e) => {
-                                self.finish(Err(e.into()));
-                                continue;
-                            }
-                        }
+                    if let Some(step) = self.start(now) {
+                        return step;
                     }
-                    let authenticated = self.parts.as_ref().is_some_and(|p| p.authenticated);
-                    let token = if authenticated {
-                        match self.session.acquire(now) {
-                            Acquire::Ready(t) => Some(t),
-                            Acquire::Refresh { lease, request } => {
-                                // Refreshes beyond every retry and the one after a 401 mean
-                                // the tokens minted are unusable: stop before the mint throttle.
-                                let cap = self.session.retry_policy().max_attempts + 2;
-                                if self.token_attempts >= cap {
-                                    self.session.abort_refresh(lease);
-                                    self.finish(Err(AuthError::new(
-                                        AuthErrorKind::BadResponse,
-                                        None,
-                                        format!(
-                                            "{} token requests in one call and still no usable token",
-                                            self.token_attempts
-                                        ),
-                                    )
-                                    .into()));
-                                    continue;
-                                }
-                                self.lease = Some(lease);
-                                self.token_attempts += 1;
-                                self.phase = Phase::AwaitToken;
-                                return Step::Send(request);
-                            }
-                            Acquire::Wait(d) => {
-                                self.phase = Phase::SleepUntil(now + d);
-                                return Step::Sleep(d);
-                            }
-                            Acquire::Fail(e) => {
-                                self.finish(Err(e));
-                                continue;
-                            }
-                        }
-                    } else {
-                        None
-                    };
-                    // The permit is taken after the token, right before stamping it, so a call
-                    // that queued for long never goes out with a token refreshed meanwhile.
-                    if let (None, Some(cost)) = (self.permit, self.cost) {
-                        if !self.session.limiter().try_take(cost) {
-                            self.phase = Phase::AwaitPermit;
-                            return Step::Sleep(PERMIT_POLL);
-                        }
-                        self.permit = Some(cost);
-                    }
-                    let parts = self.parts.as_ref().expect("parts set above");
-                    let assembled = assemble(&self.session.context(), parts);
-                    let mut request = match assembled {
-                        Ok(r) => r,
-                        Err(e) => {
-                            self.finish(Err(e.into()));
-                            continue;
-                        }
-                    };
-                    if let Some(token) = &token {
-                        match HeaderValue::from_str(&format!("Zoho-oauthtoken {}", token.expose()))
-                        {
-                            Ok(mut v) => {
-                                v.set_sensitive(true);
-                                request.headers_mut().insert(AUTHORIZATION, v);
-                            }
-                            Err(_) => {
-                                self.finish(Err(AuthError::new(
-                                    AuthErrorKind::BadResponse,
-                                    None,
-                                    "the access token holds characters not allowed in a header",
-                                )
-                                .into()));
-                                continue;
-                            }
-                        }
-                    }
-                    self.used_token = token;
-                    self.attempts += 1;
-                    self.phase = Phase::AwaitApi;
-                    return Step::Send(request);
                 }
             }
         }
     }
 
+    /// The start of an attempt: parts, token, permit, request. `None` to keep looping.
+    fn start(&mut self, now: Instant) -> Option<Step<E::Output>> {
+        if self.parts.is_none() {
+            match self.endpoint.parts() {
+                Ok(p) => {
+                    self.cost = crate::limit::cost(self.endpoint.id(), &p);
+                    self.parts = Some(p);
+                }
+                Err(e) => {
+                    self.fail(e.into());
+                    return None;
+                }
+            }
+        }
+        let authenticated = self.parts.as_ref().is_some_and(|p| p.authenticated);
+        let token = if authenticated {
+            match self.session.acquire(now) {
+                Acquire::Ready(t) => Some(t),
+                Acquire::Lease(lease) => {
+                    // Refreshes beyond every retry and the one after a 401 mean the tokens
+                    // minted are unusable: stop before the mint throttle.
+                    let cap = self.session.retry_policy().max_attempts + 2;
+                    if self.token_attempts >= cap {
+                        self.session.end_lease(lease);
+                        let message = format!(
+                            "{} token requests in one call and still no usable token",
+                            self.token_attempts
+                        );
+                        self.fail(AuthError::new(AuthErrorKind::BadResponse, None, message).into());
+                        return None;
+                    }
+                    self.lease = Some(lease);
+                    self.phase = Phase::Store(StoreCall::Load);
+                    return None;
+                }
+                Acquire::Wait(d) => {
+                    let until = now.checked_add(d).unwrap_or(now);
+                    self.phase = Phase::Backoff(until);
+                    return Some(Step::Backoff(until));
+                }
+            }
+        } else {
+            None
+        };
+        // The permit is taken after the token, right before stamping it, so a call that
+        // queued for long never goes out with a token refreshed meanwhile.
+        if let (None, Some(cost)) = (self.permit, self.cost) {
+            if !self.session.limiter().try_take(cost) {
+                self.phase = Phase::AwaitPermit;
+                return Some(Step::Permit(cost));
+            }
+            self.permit = Some(cost);
+        }
+        let assembled = assemble(&self.session.context(), self.parts.as_ref()?);
+        let mut request = match assembled {
+            Ok(r) => r,
+            Err(e) => {
+                self.fail(e.into());
+                return None;
+            }
+        };
+        if let Some(token) = &token {
+            match HeaderValue::from_str(&format!("Zoho-oauthtoken {}", token.expose())) {
+                Ok(mut v) => {
+                    v.set_sensitive(true);
+                    request.headers_mut().insert(AUTHORIZATION, v);
+                }
+                Err(_) => {
+                    self.fail(
+                        AuthError::new(
+                            AuthErrorKind::BadResponse,
+                            None,
+                            "the access token holds characters not allowed in a header",
+                        )
+                        .into(),
+                    );
+                    return None;
+                }
+            }
+        }
+        self.used_token = token;
+        self.attempts += 1;
+        self.phase = Phase::AwaitApi;
+        Some(Step::Send(request))
+    }
+
+    /// Reports the token store's answer to the operation of the last `Store` step.
+    pub fn on_store(&mut self, now: Instant, reply: StoreReply) {
+        let Phase::AwaitStore(call) = self.phase else {
+            self.fail(misuse("store answer reported with no store call in flight"));
+            return;
+        };
+        match (call, reply) {
+            (StoreCall::Load, StoreReply::Loaded { token, wall_clock }) => {
+                if self.session.absorb_load(now, wall_clock, token).is_some() {
+                    // Another call or process saved a fresh token: use it, mint nothing.
+                    self.end_lease();
+                    self.then(Phase::Start);
+                } else if self.store_lock.is_some() {
+                    self.phase = Phase::Mint;
+                } else {
+                    self.phase = Phase::Store(StoreCall::Lock);
+                }
+            }
+            (StoreCall::Lock, StoreReply::Locked(locked)) => {
+                let Some(lease) = self.lease else {
+                    self.fail(misuse("store lock taken without a lease"));
+                    return;
+                };
+                match self.session.absorb_lock(lease, now, locked) {
+                    Locked::Held(lock) => {
+                        // It may have been saved between the first read and the lock.
+                        self.store_lock = Some(lock);
+                        self.phase = Phase::Store(StoreCall::Load);
+                    }
+                    Locked::Busy(wait) => {
+                        self.lease = None;
+                        self.phase = Phase::Backoff(now.checked_add(wait).unwrap_or(now));
+                    }
+                    Locked::Without => self.phase = Phase::Mint,
+                }
+            }
+            (StoreCall::Save, StoreReply::Saved(result)) => {
+                self.session.absorb_store_result(result);
+                self.phase = Phase::Start;
+            }
+            (StoreCall::Unlock, StoreReply::Unlocked(result)) => {
+                self.session.absorb_store_result(result);
+                self.phase = self.after_unlock;
+            }
+            _ => self.fail(misuse("store answer does not match the store call")),
+        }
+    }
+
     /// Reports the response to the request of the last `Send` step.
-    pub fn on_response(&mut self, now: SystemTime, response: http::Response<Vec<u8>>) {
+    pub fn on_response(&mut self, now: Instant, response: http::Response<Vec<u8>>) {
         let status = response.status().as_u16();
         let retry_after = parse_retry_after(response.headers());
         let (head, body) = response.into_parts();
@@ -284,15 +455,18 @@ impl<'a, E: Endpoint> Exchange<'a, E> {
             Phase::AwaitToken => {
                 let lease = self.lease.take().unwrap_or(0);
                 match self.session.complete_refresh(lease, now, &view) {
-                    Ok(()) => self.phase = Phase::Start,
+                    Ok(Some(token)) => {
+                        self.to_save = Some(token);
+                        self.phase = Phase::Store(StoreCall::Save);
+                    }
+                    Ok(None) => self.then(Phase::Start),
                     Err(e) => {
                         let throttled = matches!(
                             &e,
                             Error::Auth(a) if a.kind == AuthErrorKind::Throttled
                         );
-                        let server_side = status >= 500;
-                        if throttled || !server_side {
-                            self.finish(Err(e));
+                        if throttled || status < 500 {
+                            self.fail(e);
                             return;
                         }
                         let jitter = self.jitter();
@@ -300,25 +474,25 @@ impl<'a, E: Endpoint> Exchange<'a, E> {
                             status,
                             retry_after,
                         };
-                        match self.session.retry_policy().decide(
+                        let decision = self.session.retry_policy().decide(
                             self.token_attempts,
                             outcome,
                             true,
                             jitter,
-                        ) {
-                            Decision::Retry(d) => self.phase = Phase::SleepUntil(now + d),
-                            Decision::GiveUp => self.finish(Err(e)),
-                        }
+                        );
+                        self.backoff(now, decision, e);
                     }
                 }
             }
             Phase::AwaitApi => {
-                if status == 401
-                    && !self.replayed_after_401
-                    && self.session.credentials().can_refresh()
-                {
+                if status == 401 && self.session.credentials().can_refresh() {
                     if let Some(token) = self.used_token.take() {
                         if is_invalid_token(&view) {
+                            if self.replayed_after_401 {
+                                // The replay went out with a token minted after the first 401.
+                                self.fail(token_rejected(&view));
+                                return;
+                            }
                             // Invalidated before the permit is given back, so the call that
                             // takes the permit next cannot go out with the rejected token.
                             self.session.invalidate(&token);
@@ -341,24 +515,24 @@ impl<'a, E: Endpoint> Exchange<'a, E> {
                     .retry_policy()
                     .decide(self.attempts, outcome, idempotent, jitter)
                 {
-                    Decision::Retry(d) => self.phase = Phase::SleepUntil(now + d),
+                    Decision::Retry(d) => {
+                        self.phase = Phase::Backoff(now.checked_add(d).unwrap_or(now));
+                    }
                     Decision::GiveUp => {
-                        let result = self.endpoint.parse(view);
-                        self.finish(result);
+                        let (head, _) = view.into_parts();
+                        self.finish(Finish::Answer(http::Response::from_parts(head, body)));
                     }
                 }
             }
-            _ => self.finish(Err(misuse("response reported with no request in flight"))),
+            _ => self.fail(misuse("response reported with no request in flight")),
         }
     }
 
     /// Reports that the request of the last `Send` step failed in the transport.
-    pub fn on_transport_error(&mut self, now: SystemTime, error: TransportError) {
+    pub fn on_transport_error(&mut self, now: Instant, error: TransportError) {
         let (attempt, idempotent) = match self.phase {
             Phase::AwaitToken => {
-                if let Some(lease) = self.lease.take() {
-                    self.session.abort_refresh(lease);
-                }
+                self.end_lease();
                 (self.token_attempts, true)
             }
             Phase::AwaitApi => {
@@ -366,31 +540,40 @@ impl<'a, E: Endpoint> Exchange<'a, E> {
                 (self.attempts, self.idempotent())
             }
             _ => {
-                self.finish(Err(misuse(
-                    "transport error reported with no request in flight",
-                )));
+                self.fail(misuse("transport error reported with no request in flight"));
                 return;
             }
         };
         let jitter = self.jitter();
-        match self.session.retry_policy().decide(
+        let decision = self.session.retry_policy().decide(
             attempt,
             Outcome::Transport(error.kind()),
             idempotent,
             jitter,
-        ) {
-            Decision::Retry(d) => self.phase = Phase::SleepUntil(now + d),
-            Decision::GiveUp => self.finish(Err(error.into())),
+        );
+        self.backoff(now, decision, error.into());
+    }
+}
+
+impl<E> Exchange<E> {
+    fn release_permit(&mut self) {
+        if let Some(cost) = self.permit.take() {
+            self.session.limiter().release(cost);
+        }
+    }
+
+    fn end_lease(&mut self) {
+        if let Some(lease) = self.lease.take() {
+            self.session.end_lease(lease);
         }
     }
 }
 
-impl<E: Endpoint> Drop for Exchange<'_, E> {
+impl<E> Drop for Exchange<E> {
     fn drop(&mut self) {
-        // A cancelled exchange must not leave other callers waiting for its refresh.
-        if let Some(lease) = self.lease.take() {
-            self.session.abort_refresh(lease);
-        }
+        // A cancelled exchange must not leave other callers waiting for its refresh. A store
+        // lock still held is released by dropping it (a file lock), or expires (a networked one).
+        self.end_lease();
         self.release_permit();
     }
 }
@@ -403,5 +586,33 @@ fn is_invalid_token(response: &http::Response<&[u8]>) -> bool {
         ),
         // A 401 without a Zoho body is treated as an expired token too.
         _ => true,
+    }
+}
+
+/// The error of a second `401 INVALID_TOKEN`: the token was minted after the first one.
+fn token_rejected(response: &http::Response<&[u8]>) -> Error {
+    let (code, message) = match error_from_response(response) {
+        Error::Api { error, .. } => (Some(error.code.as_str().to_owned()), error.message),
+        _ => (None, String::new()),
+    };
+    let mut text = "the API rejected a freshly minted access token (HTTP 401)".to_owned();
+    if !message.is_empty() {
+        text.push_str(": ");
+        text.push_str(&message);
+    }
+    AuthError::new(AuthErrorKind::TokenRejected, code, text).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_owned<T: Send + 'static>() {}
+
+    #[test]
+    fn exchanges_are_owned_and_send() {
+        assert_owned::<Exchange<crate::registry::Call>>();
+        assert_owned::<Exchange<crate::features::GetUserLicences>>();
+        assert_owned::<Step<serde_json::Value>>();
     }
 }

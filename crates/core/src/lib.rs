@@ -9,27 +9,39 @@
 //!
 //! An [`Exchange`] performs one call of an [`Endpoint`]: authentication,
 //! single-flight token refresh, one refresh-and-replay on `401 INVALID_TOKEN`, retries with
-//! backoff, and parsing. A driver loops over it:
+//! backoff, and parsing. A driver loops over it, doing what each [`Step`] names (send a
+//! request, wait, call the token store) with its own monotonic clock:
 //!
 //! ```
-//! use std::time::{Duration, SystemTime};
+//! use std::sync::Arc;
+//! use std::time::{Instant, SystemTime};
 //! use zohocrm_core::{Context, Credentials, DataCenter, Environment, Session, Step, Exchange};
 //! use zohocrm_core::features::GetUserLicences;
+//! use zohocrm_core::token_store::Store;
 //!
-//! let session = Session::new(
+//! let session = Arc::new(Session::new(
 //!     Context::new(DataCenter::Eu, Environment::Production),
 //!     Credentials::refresh_token("client-id", "client-secret", "refresh-token"),
-//! );
-//! let mut exchange = Exchange::new(&session, &GetUserLicences, 42);
-//! let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-//! // No token yet: the first step is the refresh request to the accounts server.
-//! match exchange.poll(now) {
-//!     Step::Send(request) => assert_eq!(request.uri().host(), Some("accounts.zoho.eu")),
-//!     other => panic!("unexpected {other:?}"),
-//! }
+//! ));
+//! let mut exchange = Exchange::new(session.clone(), GetUserLicences, 42);
+//! let now = Instant::now();
+//! // No token yet: the driver reads the token store, takes its refresh lock and reads it
+//! // again (another process may have refreshed); then comes the refresh request.
+//! let request = loop {
+//!     match exchange.poll(now) {
+//!         Step::Store(op) => {
+//!             let Store::Blocking(store) = session.store() else { unreachable!() };
+//!             exchange.on_store(now, op.perform(&**store, SystemTime::now()));
+//!         }
+//!         Step::Send(request) => break request,
+//!         other => panic!("unexpected {other:?}"),
+//!     }
+//! };
+//! assert_eq!(request.uri().host(), Some("accounts.zoho.eu"));
 //! ```
 //!
-//! The ready-made loops are [`driver::send_blocking`] and [`driver::send`].
+//! The ready-made loop is [`driver`]: [`driver::send_blocking`] and [`driver::send`] (and
+//! the streaming [`driver::download`] and [`driver::upload`]) over any transport.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -44,8 +56,10 @@ pub mod driver;
 pub mod endpoint;
 pub mod error;
 pub mod exchange;
+pub mod facade;
 pub mod features;
 pub mod field_value;
+pub mod files;
 pub mod generated;
 pub mod jobs;
 pub mod lenient;
@@ -72,7 +86,10 @@ pub mod token_store;
 
 pub use context::{Context, DataCenter, Environment, Host};
 pub use decimal::Decimal;
-pub use driver::{send, send_blocking, AsyncTransport, BlockingTransport};
+pub use driver::{
+    send, send_blocking, AsyncBody, AsyncTransport, BlockingBody, BlockingTransport, Payload,
+    Reading,
+};
 pub use endpoint::{Endpoint, Paginated};
 pub use error::{
     ApiError, ApiErrorCode, AuthError, AuthErrorKind, BuildError, DecodeError, Error,
@@ -89,4 +106,7 @@ pub use retry::RetryPolicy;
 pub use secret::{AccessToken, ChannelToken, ClientSecret, GrantCode, RefreshToken};
 pub use session::{Credentials, Session};
 pub use time;
-pub use token_store::{FileTokenStore, MemoryTokenStore, StoreLock, StoredToken, TokenStore};
+pub use token_store::{
+    AsyncTokenStore, FileTokenStore, MemoryTokenStore, StoreLock, StoreOp, StoreReply, StoredToken,
+    TokenStore,
+};

@@ -37,7 +37,7 @@ pub struct TokenResponse {
     pub access_token: AccessToken,
     /// A refresh token (grant-code exchange only).
     pub refresh_token: Option<RefreshToken>,
-    /// How long the access token lives.
+    /// How long the access token lives (at most [`MAX_TOKEN_LIFETIME`]).
     pub expires_in: Duration,
     /// The API domain of the user's data centre, as sent by Zoho.
     pub api_domain: Option<String>,

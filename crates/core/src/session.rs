@@ -3,26 +3,36 @@
 //! Many exchanges run against one session at once. Only one of them refreshes the token at a
 //! time (single-flight, through a lease that expires if its holder disappears); the others wait
 //! and then use the new token. Zoho allows 10 token mints per refresh token per 10 minutes, so
-//! this matters. Across processes sharing a token store, the store's refresh lock
-//! ([`TokenStore::try_lock_refresh`]) does the same: the lease holder also holds the store from
-//! reading the stale token until the new one is saved.
+//! this matters. The lease holder also does the token store's part of the refresh (read, lock,
+//! read again, mint, save: see [`crate::token_store`]), through store steps its driver performs,
+//! so one refresh happens per process (the lease), per machine (the file store's lock) and per
+//! fleet (a networked store's lock).
+//!
+//! Time is the driver's monotonic clock ([`Instant`]); only stored expiries are wall-clock
+//! times, converted with the wall-clock time the driver reports with each store read. Token
+//! lifetimes are clamped ([`MAX_TOKEN_LIFETIME`]) and every sum on them is checked, so a hostile
+//! `expires_in` or token file cannot overflow a clock.
 //!
 //! A session belongs to one user: its token is only ever stamped on its own calls, and a stored
 //! token saved for another refresh token is never adopted. The session also holds the
 //! concurrency [`Limiter`] of its calls.
 
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::context::Context;
 use crate::endpoint::Endpoint;
 use crate::error::{AuthError, AuthErrorKind, Error};
 use crate::limit::{ConcurrencyLimits, Limiter};
-use crate::oauth::{parse_token_response, ClientCredentialsGrant, RefreshAccessToken};
+use crate::oauth::{
+    parse_token_response, ClientCredentialsGrant, RefreshAccessToken, MAX_TOKEN_LIFETIME,
+};
 use crate::request::assemble;
 use crate::retry::RetryPolicy;
 use crate::secret::{AccessToken, ClientSecret, RefreshToken};
-use crate::token_store::{MemoryTokenStore, StoreLock, StoredToken, TokenStore};
+use crate::token_store::{
+    AsyncTokenStore, MemoryTokenStore, Store, StoreError, StoreLock, StoredToken, TokenStore,
+};
 
 /// How a session obtains access tokens.
 #[derive(Debug, Clone)]
@@ -76,7 +86,10 @@ impl Credentials {
 #[derive(Debug, Clone)]
 struct CachedToken {
     access: AccessToken,
-    expires_at: SystemTime,
+    /// On the driver's monotonic clock.
+    expires_at: Instant,
+    /// The same expiry as a wall-clock time, when known (for the store and for display).
+    expires_at_wall: Option<SystemTime>,
     /// The lifetime given when it was minted (unknown for a token read from a store).
     lifetime: Option<Duration>,
 }
@@ -84,7 +97,7 @@ struct CachedToken {
 #[derive(Debug, Clone, Copy)]
 struct Lease {
     id: u64,
-    until: SystemTime,
+    until: Instant,
 }
 
 #[derive(Debug, Default)]
@@ -93,12 +106,12 @@ struct TokenState {
     rejected: Option<AccessToken>,
     stored_refresh: Option<RefreshToken>,
     lease: Option<Lease>,
-    /// The store's refresh lock, held with the lease.
-    store_lock: Option<StoreLock>,
     /// Since when another process has held the store's refresh lock, as seen by this session.
-    store_busy_since: Option<SystemTime>,
+    store_busy_since: Option<Instant>,
     /// The store holds a token of another refresh token: never adopted, never overwritten.
     foreign_store: bool,
+    /// The monotonic and wall-clock times of the last store read, to date what is saved.
+    clocks: Option<(Instant, SystemTime)>,
     next_lease: u64,
     mints: u64,
     last_store_error: Option<String>,
@@ -109,22 +122,28 @@ struct TokenState {
 pub(crate) enum Acquire {
     /// Use this token.
     Ready(AccessToken),
-    /// Send this token request, holding the lease.
-    Refresh {
-        lease: u64,
-        request: http::Request<Vec<u8>>,
-    },
+    /// The caller holds lease `id` and refreshes: store read first.
+    Lease(u64),
     /// Another exchange is refreshing; poll again after this delay.
     Wait(Duration),
-    /// No token can be had.
-    Fail(Error),
+}
+
+/// What taking the store's refresh lock came to.
+#[derive(Debug)]
+pub(crate) enum Locked {
+    /// Held: read the store again under it, then mint.
+    Held(StoreLock),
+    /// Another process holds it: the lease is given up; poll again after this delay.
+    Busy(Duration),
+    /// Refresh without the lock (the store failed, or its holder seems stuck).
+    Without,
 }
 
 /// The hosts, credentials, token state and policies shared by all calls of one CRM user.
 pub struct Session {
     context: RwLock<Context>,
     credentials: Credentials,
-    store: Arc<dyn TokenStore>,
+    store: Store,
     state: Mutex<TokenState>,
     retry: RetryPolicy,
     limiter: Limiter,
@@ -138,10 +157,17 @@ impl std::fmt::Debug for Session {
         f.debug_struct("Session")
             .field("context", &*self.context())
             .field("credentials", &self.credentials)
+            .field("store", &self.store)
             .field("retry", &self.retry)
             .field("limits", &self.limiter.limits())
             .finish_non_exhaustive()
     }
+}
+
+fn later(at: Instant, by: Duration) -> Instant {
+    // An `Instant` this far out cannot be represented only on a clock near its end; treating
+    // the deadline as now is then the safe side (refresh, stop waiting).
+    at.checked_add(by).unwrap_or(at)
 }
 
 impl Session {
@@ -150,7 +176,7 @@ impl Session {
         Session {
             context: RwLock::new(context),
             credentials,
-            store: Arc::new(MemoryTokenStore::new()),
+            store: Store::Blocking(Arc::new(MemoryTokenStore::new())),
             state: Mutex::new(TokenState::default()),
             retry: RetryPolicy::default(),
             limiter: Limiter::default(),
@@ -163,7 +189,15 @@ impl Session {
     /// Uses `store` to keep tokens between runs.
     #[must_use]
     pub fn with_store(mut self, store: Arc<dyn TokenStore>) -> Self {
-        self.store = store;
+        self.store = Store::Blocking(store);
+        self
+    }
+
+    /// Uses an async `store` (a networked store) to keep tokens; only the async client can
+    /// drive it.
+    #[must_use]
+    pub fn with_async_store(mut self, store: Arc<dyn AsyncTokenStore>) -> Self {
+        self.store = Store::Async(store);
         self
     }
 
@@ -204,8 +238,8 @@ impl Session {
         &self.credentials
     }
 
-    /// The token store.
-    pub fn store(&self) -> &Arc<dyn TokenStore> {
+    /// The token store, which drivers call when an exchange asks them to.
+    pub fn store(&self) -> &Store {
         &self.store
     }
 
@@ -219,14 +253,15 @@ impl Session {
         self.state().mints
     }
 
-    /// The last token-store failure (saving is best effort and never fails a call).
+    /// The last token-store failure (the store is best effort and never fails a call).
     pub fn last_store_error(&self) -> Option<String> {
         self.state().last_store_error.clone()
     }
 
-    /// When the cached access token expires, if one is cached.
+    /// When the cached access token expires (wall-clock time), if one is cached and its
+    /// expiry is known.
     pub fn token_expires_at(&self) -> Option<SystemTime> {
-        self.state().token.as_ref().map(|t| t.expires_at)
+        self.state().token.as_ref().and_then(|t| t.expires_at_wall)
     }
 
     /// Forgets the cached access token (the next call refreshes first).
@@ -241,12 +276,13 @@ impl Session {
     /// Whether `token` is still good to send. A token minted with a lifetime shorter than the
     /// refresh margin gets half its lifetime as margin, so it is used rather than refreshed
     /// again at once (which would loop until Zoho's mint throttle stops it).
-    fn fresh(&self, token: &CachedToken, now: SystemTime) -> bool {
+    fn fresh(&self, token: &CachedToken, now: Instant) -> bool {
         let margin = match token.lifetime {
             Some(lifetime) => self.refresh_margin.min(lifetime / 2),
             None => self.refresh_margin,
         };
-        token.expires_at > now + margin
+        now.checked_add(margin)
+            .is_some_and(|deadline| token.expires_at > deadline)
     }
 
     /// The refresh token this session's credentials name, if configured.
@@ -257,10 +293,48 @@ impl Session {
         }
     }
 
-    /// Reads the store; returns a fresh stored token it may use. Remembers a stored refresh
+    /// The token to stamp now, or the lease to refresh it, or a wait for another refresh.
+    pub(crate) fn acquire(&self, now: Instant) -> Acquire {
+        if let Credentials::AccessToken(t) = &self.credentials {
+            return Acquire::Ready(t.clone());
+        }
+        let mut st = self.state();
+        if let Some(t) = st.token.as_ref().filter(|t| self.fresh(t, now)) {
+            return Acquire::Ready(t.access.clone());
+        }
+        if st.lease.is_some_and(|lease| lease.until > now) {
+            return Acquire::Wait(self.wait_interval);
+        }
+        st.next_lease += 1;
+        let id = st.next_lease;
+        st.lease = Some(Lease {
+            id,
+            until: later(now, self.lease_timeout),
+        });
+        Acquire::Lease(id)
+    }
+
+    /// Ends lease `lease` (refreshed, found in the store, failed or cancelled), so another
+    /// exchange may refresh.
+    pub(crate) fn end_lease(&self, lease: u64) {
+        let mut st = self.state();
+        if st.lease.is_some_and(|l| l.id == lease) {
+            st.lease = None;
+        }
+    }
+
+    /// Takes in a store read made by the lease holder; returns the stored access token when it
+    /// is fresh, not rejected and this user's (it is then cached). Remembers a stored refresh
     /// token, and refuses a store that belongs to another refresh token.
-    fn load_stored(&self, st: &mut TokenState, now: SystemTime) -> Option<AccessToken> {
-        let stored = match self.store.load() {
+    pub(crate) fn absorb_load(
+        &self,
+        now: Instant,
+        wall_clock: SystemTime,
+        loaded: Result<Option<StoredToken>, StoreError>,
+    ) -> Option<AccessToken> {
+        let mut st = self.state();
+        st.clocks = Some((now, wall_clock));
+        let stored = match loaded {
             Ok(Some(stored)) => stored,
             Ok(None) => return None,
             Err(e) => {
@@ -282,9 +356,11 @@ impl Session {
             st.stored_refresh = stored.refresh_token.clone();
         }
         let access = stored.access_token.clone()?;
+        let remaining = stored.remaining(wall_clock).min(MAX_TOKEN_LIFETIME);
         let cached = CachedToken {
             access,
-            expires_at: stored.expires_at(),
+            expires_at: later(now, remaining),
+            expires_at_wall: Some(stored.expires_at()),
             lifetime: None,
         };
         if !self.fresh(&cached, now) || st.rejected.as_ref() == Some(&cached.access) {
@@ -298,65 +374,56 @@ impl Session {
         Some(access)
     }
 
-    pub(crate) fn acquire(&self, now: SystemTime) -> Acquire {
-        if let Credentials::AccessToken(t) = &self.credentials {
-            return Acquire::Ready(t.clone());
-        }
+    /// Takes in the answer to the lease holder's request for the store's refresh lock.
+    pub(crate) fn absorb_lock(
+        &self,
+        lease: u64,
+        now: Instant,
+        locked: Result<Option<StoreLock>, StoreError>,
+    ) -> Locked {
         let mut st = self.state();
-        if let Some(t) = st.token.as_ref().filter(|t| self.fresh(t, now)) {
-            return Acquire::Ready(t.access.clone());
-        }
-        if let Some(lease) = st.lease {
-            if lease.until > now {
-                return Acquire::Wait(self.wait_interval);
-            }
-            st.lease = None;
-            st.store_lock = None;
-        }
-        // Another process or session sharing the store may have refreshed already.
-        if let Some(access) = self.load_stored(&mut st, now) {
-            return Acquire::Ready(access);
-        }
-        // Hold the store for the whole refresh, so another process sharing it waits for this
-        // refresh instead of minting a token of its own.
-        let store_lock = match self.store.try_lock_refresh() {
+        match locked {
             Ok(Some(lock)) => {
                 st.store_busy_since = None;
-                // It may have been saved between the read above and taking the lock.
-                if let Some(access) = self.load_stored(&mut st, now) {
-                    return Acquire::Ready(access);
-                }
-                Some(lock)
+                Locked::Held(lock)
             }
             Ok(None) => {
                 let since = *st.store_busy_since.get_or_insert(now);
-                if now < since + self.lease_timeout {
-                    return Acquire::Wait(self.wait_interval);
+                if now < later(since, self.lease_timeout) {
+                    // Wait for the other process without holding up this one's exchanges:
+                    // whoever polls next reads the store again.
+                    if st.lease.is_some_and(|l| l.id == lease) {
+                        st.lease = None;
+                    }
+                    return Locked::Busy(self.wait_interval);
                 }
                 // The holder seems stuck: refresh without the lock rather than never.
                 st.store_busy_since = None;
-                None
+                Locked::Without
             }
             Err(e) => {
                 st.last_store_error = Some(e.to_string());
-                None
+                Locked::Without
             }
-        };
+        }
+    }
+
+    /// The token request of a refresh.
+    pub(crate) fn token_request(&self) -> Result<http::Request<Vec<u8>>, Error> {
         let parts = match &self.credentials {
             Credentials::RefreshToken {
                 client_id,
                 client_secret,
                 refresh_token,
             } => {
-                let Some(rt) = refresh_token.clone().or_else(|| st.stored_refresh.clone()) else {
-                    return Acquire::Fail(
-                        AuthError::new(
-                            AuthErrorKind::NoCredentials,
-                            None,
-                            "no refresh token: configure one, or log in with a grant code first",
-                        )
-                        .into(),
-                    );
+                let stored = self.state().stored_refresh.clone();
+                let Some(rt) = refresh_token.clone().or(stored) else {
+                    return Err(AuthError::new(
+                        AuthErrorKind::NoCredentials,
+                        None,
+                        "no refresh token: configure one, or log in with a grant code first",
+                    )
+                    .into());
                 };
                 RefreshAccessToken {
                     client_id: client_id.clone(),
@@ -377,29 +444,16 @@ impl Session {
                 scope: scope.clone(),
             }
             .parts(),
-            Credentials::AccessToken(_) => unreachable!("handled above"),
+            Credentials::AccessToken(_) => {
+                return Err(AuthError::new(
+                    AuthErrorKind::NoCredentials,
+                    None,
+                    "a fixed access token cannot be refreshed",
+                )
+                .into())
+            }
         };
-        let request = match parts.and_then(|p| assemble(&self.context(), &p)) {
-            Ok(r) => r,
-            Err(e) => return Acquire::Fail(e.into()),
-        };
-        st.next_lease += 1;
-        let id = st.next_lease;
-        st.lease = Some(Lease {
-            id,
-            until: now + self.lease_timeout,
-        });
-        st.store_lock = store_lock;
-        Acquire::Refresh { lease: id, request }
-    }
-
-    /// Ends the lease `lease`; returns the store lock held with it, to drop once saved.
-    fn release(st: &mut TokenState, lease: u64) -> Option<StoreLock> {
-        if st.lease.is_some_and(|l| l.id == lease) {
-            st.lease = None;
-            return st.store_lock.take();
-        }
-        None
+        Ok(assemble(&self.context(), &parts?)?)
     }
 
     /// The secrets this session knows, to scrub from messages of the token endpoint.
@@ -433,25 +487,34 @@ impl Session {
         Error::Auth(auth)
     }
 
-    /// Ends a refresh with the token endpoint's response.
+    /// Ends a refresh with the token endpoint's response: caches the new token and ends the
+    /// lease. Returns the token to save, or `None` when the store belongs to another user.
     pub(crate) fn complete_refresh(
         &self,
         lease: u64,
-        now: SystemTime,
+        now: Instant,
         response: &http::Response<&[u8]>,
-    ) -> Result<(), Error> {
+    ) -> Result<Option<StoredToken>, Error> {
         let parsed = parse_token_response(response).map_err(|e| self.scrub(e));
         let mut st = self.state();
-        // Dropped at the end of this function, after the new token is saved.
-        let _store_lock = Self::release(&mut st, lease);
+        if st.lease.is_some_and(|l| l.id == lease) {
+            st.lease = None;
+        }
         let token = parsed?;
         if let Some(domain) = &token.api_domain {
             self.adopt_api_domain(domain);
         }
+        let lifetime = token.expires_in.min(MAX_TOKEN_LIFETIME);
+        // The wall-clock expiry, dated from the store read that began this refresh.
+        let expires_at_wall = st.clocks.and_then(|(read_at, wall)| {
+            wall.checked_add(now.saturating_duration_since(read_at))?
+                .checked_add(lifetime)
+        });
         let cached = CachedToken {
             access: token.access_token.clone(),
-            expires_at: now + token.expires_in,
-            lifetime: Some(token.expires_in),
+            expires_at: later(now, lifetime),
+            expires_at_wall,
+            lifetime: Some(lifetime),
         };
         st.mints += 1;
         st.rejected = None;
@@ -465,24 +528,20 @@ impl Session {
                 .or_else(|| st.stored_refresh.clone()),
             api_domain: Some(self.context().api_domain().to_owned()),
         };
-        stored.set_expires_at(cached.expires_at);
+        if let Some(at) = expires_at_wall {
+            stored.set_expires_at(at);
+        }
         st.token = Some(cached);
         // Never overwrite another user's token (nor take their refresh token out of it).
-        let saved = if st.foreign_store {
-            Ok(())
-        } else {
-            self.store.save(&stored)
-        };
-        if let Err(e) = saved {
-            st.last_store_error = Some(e.to_string());
-        }
-        Ok(())
+        Ok((!st.foreign_store).then_some(stored))
     }
 
-    /// Gives up a lease without a token (transport failure, cancelled exchange).
-    pub(crate) fn abort_refresh(&self, lease: u64) {
-        let lock = Self::release(&mut self.state(), lease);
-        drop(lock);
+    /// Takes in the answer to a save or unlock (best effort: a failure is remembered, the call
+    /// goes on).
+    pub(crate) fn absorb_store_result(&self, result: Result<(), StoreError>) {
+        if let Err(e) = result {
+            self.state().last_store_error = Some(e.to_string());
+        }
     }
 
     /// Marks `token` as rejected by the API (401 INVALID_TOKEN) so the next call refreshes.

@@ -1,38 +1,30 @@
-//! Streaming bodies for large downloads and uploads (bulk read results, bulk write files),
-//! without changing the buffered contract of every other call.
+//! Bodies that do not fit in memory: files streamed up, downloads streamed to a sink. Pure
+//! types; the drivers ([`crate::driver`]) move the bytes.
 //!
 //! # How it works
 //!
-//! - **Downloads.** [`download_blocking`] and [`download`] run the usual [`Exchange`] (so
+//! - **Downloads.** [`download_blocking`] and [`download`] run the usual exchange (so
 //!   authentication, token refresh, the replay after `401 INVALID_TOKEN` and retries are the
-//!   same as for any call), but hand each request to the transport's `execute_download` with a
-//!   sink. The transport writes a body to the sink as it arrives when [`is_streamable`] says so
-//!   (a 2xx that is not JSON) and returns the head with an empty body; anything else (token
-//!   answers, Zoho errors, JSON) it buffers as `execute` would, and the exchange reads it as
-//!   usual. A body that broke half-way is never retried: the sink cannot be rewound.
+//!   same as for any call). When the answer [`is_streamable`] (a 2xx that is not JSON), the
+//!   driver writes its body to the sink as it arrives, at most
+//!   [`max_download_bytes`](crate::config::TransportConfig::max_download_bytes); anything else
+//!   (token answers, Zoho errors, JSON) is read whole as for any call. A body that broke
+//!   half-way is never retried: the sink cannot be rewound.
 //! - **Uploads.** The endpoint describes the request with an empty body and the multipart
-//!   `Content-Type` of a [`FileUpload`]; the exchange authenticates it; [`upload_blocking`] and
-//!   [`upload`] hand that request (recognised by its content type) to the transport's
-//!   `execute_upload`, which sends [`FileUpload::prefix`], the file's bytes read from disk, and
-//!   [`FileUpload::suffix`]. The file is opened again for each attempt, so a replay after a
-//!   refresh sends it whole. Other requests of the exchange (token refresh) go through `execute`.
-//!
-//! The core still does no IO: it holds the file's path and length, and the transports read it.
+//!   `Content-Type` of a [`FileUpload`]; the exchange authenticates it; the driver recognises it
+//!   by that content type and has the transport send [`FileUpload::prefix`], the file's bytes
+//!   read from disk, and [`FileUpload::suffix`]. The file is opened again for each attempt, so a
+//!   replay after a refresh sends it whole.
 
-use std::future::Future;
-use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use http::header::CONTENT_TYPE;
 
-use crate::driver::{AsyncTransport, BlockingTransport};
+pub use crate::driver::{download, download_blocking, upload, upload_blocking};
 use crate::endpoint::Endpoint;
-use crate::error::{BuildError, Error, TransportError};
-use crate::exchange::{Exchange, Step};
+use crate::error::{BuildError, Error};
 use crate::request::RequestParts;
 use crate::response::error_from_response;
-use crate::session::Session;
 
 /// Whether a response body should go to the sink instead of memory: a 2xx with a body whose
 /// content type is not JSON.
@@ -45,78 +37,6 @@ pub fn is_streamable(head: &http::response::Parts) -> bool {
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.to_ascii_lowercase().contains("json"))
-}
-
-/// What `execute_download` returns: the response (with an empty body when it was streamed) and
-/// the bytes written to the sink (`None` when the body was buffered instead).
-#[derive(Debug)]
-pub struct Streamed {
-    /// The response; its body is empty when it went to the sink.
-    pub response: http::Response<Vec<u8>>,
-    /// Bytes written to the sink, or `None` when the body was buffered.
-    pub written: Option<u64>,
-}
-
-/// A transport failure during `execute_download`, with the bytes already written to the sink
-/// (a retry is only safe when none were).
-#[derive(Debug)]
-pub struct StreamFailure {
-    /// The failure.
-    pub error: TransportError,
-    /// Bytes written to the sink before it.
-    pub written: u64,
-}
-
-impl From<TransportError> for StreamFailure {
-    fn from(error: TransportError) -> Self {
-        StreamFailure { error, written: 0 }
-    }
-}
-
-/// A blocking transport that can stream bodies.
-pub trait BlockingStreamTransport: BlockingTransport {
-    /// Performs `request`; a [streamable](is_streamable) body goes to `sink` as it arrives,
-    /// anything else is buffered as [`BlockingTransport::execute`] would.
-    fn execute_download(
-        &self,
-        request: http::Request<Vec<u8>>,
-        sink: &mut dyn Write,
-    ) -> Result<Streamed, StreamFailure>;
-
-    /// Performs `request` (whose body is empty) with the body of `upload`: its prefix, the
-    /// file's bytes, its suffix, with `Content-Length` set.
-    fn execute_upload(
-        &self,
-        request: http::Request<Vec<u8>>,
-        upload: &FileUpload,
-    ) -> Result<http::Response<Vec<u8>>, TransportError>;
-}
-
-/// An async transport that can stream bodies.
-pub trait AsyncStreamTransport: AsyncTransport {
-    /// Where downloads go (e.g. `dyn tokio::io::AsyncWrite + Unpin + Send`).
-    type Sink: ?Sized + Send;
-
-    /// As [`BlockingStreamTransport::execute_download`].
-    fn execute_download(
-        &self,
-        request: http::Request<Vec<u8>>,
-        sink: &mut Self::Sink,
-    ) -> impl Future<Output = Result<Streamed, StreamFailure>> + Send;
-
-    /// As [`BlockingStreamTransport::execute_upload`].
-    fn execute_upload(
-        &self,
-        request: http::Request<Vec<u8>>,
-        upload: &FileUpload,
-    ) -> impl Future<Output = Result<http::Response<Vec<u8>>, TransportError>> + Send;
-
-    /// Writes a body that was buffered (a download Zoho answered as JSON) to the sink.
-    fn write_buffered(
-        &self,
-        sink: &mut Self::Sink,
-        body: Vec<u8>,
-    ) -> impl Future<Output = Result<(), TransportError>> + Send;
 }
 
 /// A finished download.
@@ -132,17 +52,20 @@ pub struct Downloaded {
     pub bytes: u64,
 }
 
+/// Marks a response whose body went to the sink: how many bytes were written.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StreamedBytes(pub(crate) u64);
+
 /// The endpoint as the exchange sees it during a download: a streamed success is the
 /// download; a buffered answer is parsed by the endpoint (errors) or, if it parses as a
 /// success, is the file itself.
-struct DownloadCall<'a, E> {
-    inner: &'a E,
-    streamed: AtomicBool,
-    written: AtomicU64,
-}
+pub(crate) struct DownloadCall<E>(pub(crate) E);
 
-enum Got {
+/// What a download call ends with.
+pub(crate) enum Got {
+    /// The body went to the sink.
     Streamed(Downloaded),
+    /// The body was read whole (not streamable); it still has to be written to the sink.
     Buffered(Downloaded, Vec<u8>),
 }
 
@@ -162,126 +85,30 @@ fn downloaded(resp: &http::Response<&[u8]>, bytes: u64) -> Downloaded {
     }
 }
 
-impl<E: Endpoint> Endpoint for DownloadCall<'_, E> {
+impl<E: Endpoint> Endpoint for DownloadCall<E> {
     const ID: &'static str = E::ID;
     type Output = Got;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        self.inner.parts()
+        self.0.parts()
     }
 
     fn parse(&self, response: http::Response<&[u8]>) -> Result<Got, Error> {
-        if self.streamed.load(Ordering::Acquire) {
-            return Ok(Got::Streamed(downloaded(
-                &response,
-                self.written.load(Ordering::Acquire),
-            )));
+        if let Some(StreamedBytes(n)) = response.extensions().get::<StreamedBytes>().copied() {
+            return Ok(Got::Streamed(downloaded(&response, n)));
         }
         let info = downloaded(&response, response.body().len() as u64);
         let failed = (!response.status().is_success()).then(|| error_from_response(&response));
         let body = response.body().to_vec();
-        self.inner.parse(response)?;
+        self.0.parse(response)?;
         match failed {
             Some(e) => Err(e),
             None => Ok(Got::Buffered(info, body)),
         }
     }
-}
 
-fn finish(got: Got, sink: &mut dyn Write) -> Result<Downloaded, Error> {
-    match got {
-        Got::Streamed(d) => Ok(d),
-        Got::Buffered(d, body) => {
-            sink.write_all(&body).map_err(|e| {
-                Error::Transport(TransportError::new(
-                    crate::error::TransportErrorKind::Io,
-                    format!("cannot write the download: {e}"),
-                ))
-            })?;
-            Ok(d)
-        }
-    }
-}
-
-/// Downloads `endpoint`'s body into `sink` over a blocking transport. See the module docs.
-pub fn download_blocking<T, E>(
-    transport: &T,
-    session: &Session,
-    endpoint: &E,
-    sink: &mut dyn Write,
-) -> Result<Downloaded, Error>
-where
-    T: BlockingStreamTransport + ?Sized,
-    E: Endpoint,
-{
-    let call = DownloadCall {
-        inner: endpoint,
-        streamed: AtomicBool::new(false),
-        written: AtomicU64::new(0),
-    };
-    let mut exchange = Exchange::new(session, &call, transport.jitter_seed());
-    let got = loop {
-        match exchange.poll(transport.now()) {
-            Step::Send(request) => match transport.execute_download(request, sink) {
-                Ok(s) => {
-                    if let Some(n) = s.written {
-                        call.written.store(n, Ordering::Release);
-                        call.streamed.store(true, Ordering::Release);
-                    }
-                    exchange.on_response(transport.now(), s.response);
-                }
-                Err(f) if f.written > 0 => return Err(f.error.into()),
-                Err(f) => exchange.on_transport_error(transport.now(), f.error),
-            },
-            Step::Sleep(d) => transport.sleep(d),
-            Step::Done(result) => break result?,
-        }
-    };
-    drop(exchange);
-    finish(got, sink)
-}
-
-/// Downloads `endpoint`'s body into `sink` over an async transport. See the module docs.
-pub async fn download<T, E>(
-    transport: &T,
-    session: &Session,
-    endpoint: &E,
-    sink: &mut T::Sink,
-) -> Result<Downloaded, Error>
-where
-    T: AsyncStreamTransport,
-    E: Endpoint + Sync,
-{
-    let call = DownloadCall {
-        inner: endpoint,
-        streamed: AtomicBool::new(false),
-        written: AtomicU64::new(0),
-    };
-    let mut exchange = Exchange::new(session, &call, transport.jitter_seed());
-    let got = loop {
-        match exchange.poll(transport.now()) {
-            Step::Send(request) => match transport.execute_download(request, sink).await {
-                Ok(s) => {
-                    if let Some(n) = s.written {
-                        call.written.store(n, Ordering::Release);
-                        call.streamed.store(true, Ordering::Release);
-                    }
-                    exchange.on_response(transport.now(), s.response);
-                }
-                Err(f) if f.written > 0 => return Err(f.error.into()),
-                Err(f) => exchange.on_transport_error(transport.now(), f.error),
-            },
-            Step::Sleep(d) => transport.sleep(d).await,
-            Step::Done(result) => break result?,
-        }
-    };
-    drop(exchange);
-    match got {
-        Got::Streamed(d) => Ok(d),
-        Got::Buffered(d, body) => {
-            transport.write_buffered(sink, body).await?;
-            Ok(d)
-        }
+    fn id(&self) -> &'static str {
+        self.0.id()
     }
 }
 
@@ -361,68 +188,6 @@ impl FileUpload {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|ct| ct == self.content_type_header())
-    }
-}
-
-/// Performs an upload endpoint whose body is `upload`, over a blocking transport.
-pub fn upload_blocking<T, E>(
-    transport: &T,
-    session: &Session,
-    endpoint: &E,
-    upload: &FileUpload,
-) -> Result<E::Output, Error>
-where
-    T: BlockingStreamTransport + ?Sized,
-    E: Endpoint,
-{
-    let mut exchange = Exchange::new(session, endpoint, transport.jitter_seed());
-    loop {
-        match exchange.poll(transport.now()) {
-            Step::Send(request) => {
-                let result = if upload.is_for(&request) {
-                    transport.execute_upload(request, upload)
-                } else {
-                    transport.execute(request)
-                };
-                match result {
-                    Ok(response) => exchange.on_response(transport.now(), response),
-                    Err(error) => exchange.on_transport_error(transport.now(), error),
-                }
-            }
-            Step::Sleep(d) => transport.sleep(d),
-            Step::Done(result) => return result,
-        }
-    }
-}
-
-/// Performs an upload endpoint whose body is `upload`, over an async transport.
-pub async fn upload<T, E>(
-    transport: &T,
-    session: &Session,
-    endpoint: &E,
-    upload: &FileUpload,
-) -> Result<E::Output, Error>
-where
-    T: AsyncStreamTransport,
-    E: Endpoint + Sync,
-{
-    let mut exchange = Exchange::new(session, endpoint, transport.jitter_seed());
-    loop {
-        match exchange.poll(transport.now()) {
-            Step::Send(request) => {
-                let result = if upload.is_for(&request) {
-                    transport.execute_upload(request, upload).await
-                } else {
-                    transport.execute(request).await
-                };
-                match result {
-                    Ok(response) => exchange.on_response(transport.now(), response),
-                    Err(error) => exchange.on_transport_error(transport.now(), error),
-                }
-            }
-            Step::Sleep(d) => transport.sleep(d).await,
-            Step::Done(result) => return result,
-        }
     }
 }
 

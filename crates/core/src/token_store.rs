@@ -1,25 +1,38 @@
-//! Where tokens are kept between calls and between runs: the [`TokenStore`] trait, an in-memory
-//! store and a file store (atomic write via rename, mode 0600 on Unix, and a lock file that
-//! makes refreshing single-flight across processes).
+//! Where tokens are kept between calls and between runs: the [`TokenStore`] trait (blocking)
+//! and its [`AsyncTokenStore`] counterpart, an in-memory store, and the [`StoreOp`]s an
+//! [`Exchange`](crate::exchange::Exchange) asks its driver to perform.
 //!
-//! Stores are called by the [`Session`](crate::session::Session) only when a token is needed and
-//! the cached one has expired, and after each refresh; they are the one IO seam of the core and
-//! are supplied by the user.
+//! The exchange never calls a store itself. When it needs the store it returns
+//! [`Step::Store`](crate::exchange::Step::Store) with a [`StoreOp`]; the driver performs it
+//! (blocking for the blocking client, on the executor or off it for the async one) and reports
+//! the [`StoreReply`]. So a networked store (Redis, PostgreSQL) plugs in without blocking an
+//! executor, and the core does no IO.
 //!
 //! A refresh is a read-modify-write of the store: read (stale), mint, write. Two processes
-//! sharing a file would otherwise both mint (Zoho allows 10 mints per refresh token per 10
-//! minutes) and race on the file. [`TokenStore::try_lock_refresh`] lets the session hold the
-//! store for the whole refresh; another process finds it locked, waits, and then reads the
-//! token the first one wrote.
+//! sharing a store would otherwise both mint (Zoho allows 10 mints per refresh token per 10
+//! minutes) and race on the write. So the exchange that refreshes first reads the store, then
+//! takes the store's refresh lock ([`TokenStore::try_lock_refresh`]), reads again (another
+//! process may have just saved), mints, and saves with
+//! [`save_and_unlock`](TokenStore::save_and_unlock). A process that finds the lock taken
+//! waits and then reads the token the first one wrote.
+//!
+//! The file store ([`FileTokenStore`], in [`crate::files`]) is the embedded default for
+//! several processes of one machine.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::files::FileTokenStore;
 use crate::secret::{AccessToken, RefreshToken};
+
+/// The latest expiry a stored token may claim (9999-12-31T23:59:59Z). A later one (a corrupt or
+/// hostile file) is read as this, so no arithmetic on it can overflow.
+const MAX_EXPIRES_AT_UNIX: u64 = 253_402_300_799;
 
 /// A token as stored. `expires_at` is wall-clock time, so it survives restarts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,9 +52,12 @@ pub struct StoredToken {
 }
 
 impl StoredToken {
-    /// When the access token expires.
+    /// When the access token expires (a value past the year 9999 reads as the end of 9999).
     pub fn expires_at(&self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(self.expires_at_unix)
+        let secs = self.expires_at_unix.min(MAX_EXPIRES_AT_UNIX);
+        UNIX_EPOCH
+            .checked_add(Duration::from_secs(secs))
+            .unwrap_or(UNIX_EPOCH)
     }
 
     /// Sets the expiry from a wall-clock time.
@@ -50,6 +66,13 @@ impl StoredToken {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
+    }
+
+    /// How long the access token is still valid at `wall_clock` (zero once expired).
+    pub fn remaining(&self, wall_clock: SystemTime) -> Duration {
+        self.expires_at()
+            .duration_since(wall_clock)
+            .unwrap_or(Duration::ZERO)
     }
 }
 
@@ -63,23 +86,33 @@ pub struct StoreError {
     pub message: String,
 }
 
-/// Exclusive hold of a store for one refresh (see [`TokenStore::try_lock_refresh`]); released
-/// when dropped.
+/// Exclusive hold of a store for one refresh (see [`TokenStore::try_lock_refresh`]).
+///
+/// It holds whatever the store needs to keep or later release the lock: an open, locked file
+/// (released when dropped), or a fencing token that [`TokenStore::save_and_unlock`] and
+/// [`TokenStore::unlock`] read back with [`guard`](Self::guard). A lock that is dropped
+/// without being given back to its store (a cancelled call) is released by the drop for file
+/// locks; a networked store's lock should expire.
 pub struct StoreLock {
-    _guard: Option<Box<dyn Send + Sync>>,
+    guard: Option<Box<dyn Any + Send + Sync>>,
 }
 
 impl StoreLock {
-    /// A lock held as long as `guard` lives (e.g. an open, locked file).
-    pub fn new(guard: impl Send + Sync + 'static) -> Self {
+    /// A lock held as long as `guard` lives (e.g. an open, locked file, or a fencing token).
+    pub fn new(guard: impl Any + Send + Sync) -> Self {
         StoreLock {
-            _guard: Some(Box::new(guard)),
+            guard: Some(Box::new(guard)),
         }
     }
 
     /// A lock that excludes no one: for stores that only one process uses.
     pub fn none() -> Self {
-        StoreLock { _guard: None }
+        StoreLock { guard: None }
+    }
+
+    /// The guard given to [`new`](Self::new), if it is a `T`.
+    pub fn guard<T: Any>(&self) -> Option<&T> {
+        self.guard.as_ref()?.downcast_ref()
     }
 }
 
@@ -89,7 +122,10 @@ impl std::fmt::Debug for StoreLock {
     }
 }
 
-/// Loads and saves the token of one session (one client and refresh token).
+/// Loads and saves the token of one session (one client and refresh token), with blocking IO.
+///
+/// The blocking client calls it on its own thread; the async client calls a store whose
+/// [`may_block`](Self::may_block) is true off the executor (the transport's blocking pool).
 pub trait TokenStore: Send + Sync {
     /// The stored token, or `None` when there is none.
     fn load(&self) -> Result<Option<StoredToken>, StoreError>;
@@ -98,10 +134,164 @@ pub trait TokenStore: Send + Sync {
     /// Removes the stored token.
     fn clear(&self) -> Result<(), StoreError>;
     /// Takes the store for one refresh without blocking: `Ok(None)` when someone else (another
-    /// process) holds it. The session holds the lock from reading a stale token until the new
-    /// one is saved. The default excludes no one, which suits stores used by one process.
+    /// process) holds it. The refreshing call holds the lock from reading a stale token until
+    /// the new one is saved. The default excludes no one, which suits stores used by one
+    /// process.
     fn try_lock_refresh(&self) -> Result<Option<StoreLock>, StoreError> {
         Ok(Some(StoreLock::none()))
+    }
+    /// Saves the token minted under `lock` and releases the lock. A store whose locks expire
+    /// (networked) saves only while `lock` is still its own, so a late writer never overwrites
+    /// a newer token. The default saves, then drops the lock.
+    fn save_and_unlock(&self, token: &StoredToken, lock: StoreLock) -> Result<(), StoreError> {
+        let saved = self.save(token);
+        drop(lock);
+        saved
+    }
+    /// Releases `lock` without saving (the refresh failed, or another process's token was
+    /// found). The default drops it.
+    fn unlock(&self, lock: StoreLock) -> Result<(), StoreError> {
+        drop(lock);
+        Ok(())
+    }
+    /// Whether calls may block the thread (file or network IO). The default is `true`.
+    fn may_block(&self) -> bool {
+        true
+    }
+}
+
+/// The future of an [`AsyncTokenStore`] method.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// [`TokenStore`] with non-blocking IO, for networked stores on the async client. The same
+/// contract, method for method.
+pub trait AsyncTokenStore: Send + Sync {
+    /// As [`TokenStore::load`].
+    fn load(&self) -> StoreFuture<'_, Option<StoredToken>>;
+    /// As [`TokenStore::save`].
+    fn save<'a>(&'a self, token: &'a StoredToken) -> StoreFuture<'a, ()>;
+    /// As [`TokenStore::clear`].
+    fn clear(&self) -> StoreFuture<'_, ()>;
+    /// As [`TokenStore::try_lock_refresh`].
+    fn try_lock_refresh(&self) -> StoreFuture<'_, Option<StoreLock>> {
+        Box::pin(async { Ok(Some(StoreLock::none())) })
+    }
+    /// As [`TokenStore::save_and_unlock`].
+    fn save_and_unlock<'a>(
+        &'a self,
+        token: &'a StoredToken,
+        lock: StoreLock,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let saved = self.save(token).await;
+            drop(lock);
+            saved
+        })
+    }
+    /// As [`TokenStore::unlock`].
+    fn unlock(&self, lock: StoreLock) -> StoreFuture<'_, ()> {
+        drop(lock);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// The token store of a session: blocking or async.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum Store {
+    /// A store with blocking IO (memory, file; a networked store on the blocking client).
+    Blocking(Arc<dyn TokenStore>),
+    /// A store with async IO; only the async client can drive it.
+    Async(Arc<dyn AsyncTokenStore>),
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Store::Blocking(_) => f.write_str("Store::Blocking(..)"),
+            Store::Async(_) => f.write_str("Store::Async(..)"),
+        }
+    }
+}
+
+/// What an exchange asks of its session's token store (see the module docs).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StoreOp {
+    /// Read the stored token ([`TokenStore::load`]).
+    Load,
+    /// Take the refresh lock without waiting ([`TokenStore::try_lock_refresh`]).
+    Lock,
+    /// Save the token just minted, releasing `lock` when one is held
+    /// ([`TokenStore::save_and_unlock`], or [`TokenStore::save`] without a lock).
+    Save {
+        /// The token to save.
+        token: StoredToken,
+        /// The refresh lock, when the exchange holds one.
+        lock: Option<StoreLock>,
+    },
+    /// Release the refresh lock without saving ([`TokenStore::unlock`]).
+    Unlock(StoreLock),
+}
+
+/// What the token store answered to a [`StoreOp`], reported with
+/// [`Exchange::on_store`](crate::exchange::Exchange::on_store).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StoreReply {
+    /// The answer to [`StoreOp::Load`], with the wall-clock time of the read (stored expiries
+    /// are wall-clock times; the exchange works on the driver's monotonic clock).
+    Loaded {
+        /// The stored token, if any.
+        token: Result<Option<StoredToken>, StoreError>,
+        /// The wall-clock time when it was read.
+        wall_clock: SystemTime,
+    },
+    /// The answer to [`StoreOp::Lock`]: `Ok(None)` when another process holds the lock.
+    Locked(Result<Option<StoreLock>, StoreError>),
+    /// The answer to [`StoreOp::Save`].
+    Saved(Result<(), StoreError>),
+    /// The answer to [`StoreOp::Unlock`].
+    Unlocked(Result<(), StoreError>),
+}
+
+impl StoreOp {
+    /// Performs the operation on a blocking store; `wall_clock` is the time now.
+    pub fn perform(self, store: &dyn TokenStore, wall_clock: SystemTime) -> StoreReply {
+        match self {
+            StoreOp::Load => StoreReply::Loaded {
+                token: store.load(),
+                wall_clock,
+            },
+            StoreOp::Lock => StoreReply::Locked(store.try_lock_refresh()),
+            StoreOp::Save { token, lock: None } => StoreReply::Saved(store.save(&token)),
+            StoreOp::Save {
+                token,
+                lock: Some(lock),
+            } => StoreReply::Saved(store.save_and_unlock(&token, lock)),
+            StoreOp::Unlock(lock) => StoreReply::Unlocked(store.unlock(lock)),
+        }
+    }
+
+    /// Performs the operation on an async store; `wall_clock` is the time now.
+    pub async fn perform_async(
+        self,
+        store: &dyn AsyncTokenStore,
+        wall_clock: SystemTime,
+    ) -> StoreReply {
+        match self {
+            StoreOp::Load => StoreReply::Loaded {
+                token: store.load().await,
+                wall_clock,
+            },
+            StoreOp::Lock => StoreReply::Locked(store.try_lock_refresh().await),
+            StoreOp::Save { token, lock: None } => StoreReply::Saved(store.save(&token).await),
+            StoreOp::Save {
+                token,
+                lock: Some(lock),
+            } => StoreReply::Saved(store.save_and_unlock(&token, lock).await),
+            StoreOp::Unlock(lock) => StoreReply::Unlocked(store.unlock(lock).await),
+        }
     }
 }
 
@@ -136,140 +326,9 @@ impl TokenStore for MemoryTokenStore {
         *self.slot() = None;
         Ok(())
     }
-}
 
-/// A JSON file holding one token, written atomically (temporary file + rename) with mode 0600.
-///
-/// Refreshes are serialised across processes by an advisory lock (`flock` on Unix, `LockFileEx`
-/// on Windows) on a lock file next to the token file (`<file>.lock`); readers never need it,
-/// since a rename replaces the file whole.
-#[derive(Debug, Clone)]
-pub struct FileTokenStore {
-    path: PathBuf,
-}
-
-impl FileTokenStore {
-    /// A store at `path`; the file and its parent directory are created on first save.
-    pub fn new(path: impl Into<PathBuf>) -> Self {
-        FileTokenStore { path: path.into() }
-    }
-
-    /// The file path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// The lock file: the token file's path with `.lock` appended.
-    pub fn lock_path(&self) -> PathBuf {
-        let mut name = self.path.as_os_str().to_owned();
-        name.push(".lock");
-        PathBuf::from(name)
-    }
-
-    fn err(&self, message: impl std::fmt::Display) -> StoreError {
-        StoreError {
-            path: self.path.display().to_string(),
-            message: message.to_string(),
-        }
-    }
-
-    fn open_lock_file(&self) -> Result<std::fs::File, StoreError> {
-        let lock_path = self.lock_path();
-        if let Some(dir) = lock_path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| self.err(e))?;
-        }
-        let mut options = std::fs::OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        options
-            .open(&lock_path)
-            .map_err(|e| self.err(format!("lock file {}: {e}", lock_path.display())))
-    }
-
-    /// Takes the refresh lock, blocking until no other process holds it.
-    pub fn lock(&self) -> Result<StoreLock, StoreError> {
-        let file = self.open_lock_file()?;
-        #[cfg(any(unix, windows))]
-        fs4::FileExt::lock(&file).map_err(|e| self.err(format!("lock: {e}")))?;
-        Ok(StoreLock::new(file))
-    }
-}
-
-impl TokenStore for FileTokenStore {
-    fn load(&self) -> Result<Option<StoredToken>, StoreError> {
-        match std::fs::read(&self.path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| self.err(format!("not a valid token file: {e}"))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(self.err(e)),
-        }
-    }
-
-    fn save(&self, token: &StoredToken) -> Result<(), StoreError> {
-        use std::io::Write;
-        let dir = self
-            .path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|e| self.err(e))?;
-        let file_name = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "token".into());
-        // A temporary name unique to this process and write, so concurrent writers (threads or
-        // processes) never share a half-written file; the rename then replaces the file whole.
-        static WRITES: AtomicU64 = AtomicU64::new(0);
-        let n = WRITES.fetch_add(1, Ordering::Relaxed);
-        let tmp = dir.join(format!(".{file_name}.{}.{n}.tmp", std::process::id()));
-        let bytes = serde_json::to_vec_pretty(token).map_err(|e| self.err(e))?;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&tmp).map_err(|e| self.err(e))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))
-                .map_err(|e| self.err(e))?;
-        }
-        file.write_all(&bytes).map_err(|e| self.err(e))?;
-        file.sync_all().map_err(|e| self.err(e))?;
-        drop(file);
-        std::fs::rename(&tmp, &self.path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            self.err(e)
-        })
-    }
-
-    fn clear(&self) -> Result<(), StoreError> {
-        match std::fs::remove_file(&self.path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(self.err(e)),
-        }
-    }
-
-    fn try_lock_refresh(&self) -> Result<Option<StoreLock>, StoreError> {
-        let file = self.open_lock_file()?;
-        // Targets without file locks (wasm) fall back to in-process single flight only.
-        #[cfg(any(unix, windows))]
-        match fs4::FileExt::try_lock(&file) {
-            Ok(()) => {}
-            Err(fs4::TryLockError::WouldBlock) => return Ok(None),
-            Err(fs4::TryLockError::Error(e)) => return Err(self.err(format!("lock: {e}"))),
-        }
-        Ok(Some(StoreLock::new(file)))
+    fn may_block(&self) -> bool {
+        false
     }
 }
 
@@ -278,65 +337,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn file_store_round_trips_with_0600() {
-        let dir = std::env::temp_dir().join(format!("zohocrm-store-{}", std::process::id()));
-        let store = FileTokenStore::new(dir.join("sub/token.json"));
-        assert_eq!(store.load().unwrap(), None);
+    fn hostile_expiries_never_overflow() {
         let mut t = StoredToken {
-            access_token: Some(AccessToken::new("fake-access")),
-            expires_at_unix: 0,
-            refresh_token: Some(RefreshToken::new("fake-refresh")),
-            api_domain: Some("https://www.zohoapis.com".into()),
+            access_token: Some(AccessToken::new("a")),
+            expires_at_unix: u64::MAX,
+            refresh_token: None,
+            api_domain: None,
         };
-        t.set_expires_at(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
-        store.save(&t).unwrap();
-        assert_eq!(store.load().unwrap(), Some(t));
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(store.path())
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-        store.clear().unwrap();
-        assert_eq!(store.load().unwrap(), None);
-        let _ = std::fs::remove_dir_all(dir);
+        let far = t.expires_at();
+        assert!(far > UNIX_EPOCH + Duration::from_secs(250_000_000_000));
+        assert!(t.remaining(SystemTime::UNIX_EPOCH) > Duration::ZERO);
+        t.expires_at_unix = 0;
+        assert_eq!(t.remaining(SystemTime::now()), Duration::ZERO);
     }
 
     #[test]
-    fn refresh_lock_excludes_other_holders() {
-        let dir = std::env::temp_dir().join(format!("zohocrm-store-lock-{}", std::process::id()));
-        let a = FileTokenStore::new(dir.join("t.json"));
-        let b = FileTokenStore::new(dir.join("t.json"));
-        let held = a.try_lock_refresh().unwrap().expect("free at first");
-        // flock excludes other open files even within one process.
-        assert!(b.try_lock_refresh().unwrap().is_none());
-        drop(held);
-        assert!(b.try_lock_refresh().unwrap().is_some());
-        let blocking = b.lock().unwrap();
-        assert!(a.try_lock_refresh().unwrap().is_none());
-        drop(blocking);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(a.lock_path())
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-        let _ = std::fs::remove_dir_all(dir);
-    }
-
-    #[test]
-    fn corrupt_file_is_an_error_not_a_panic() {
-        let dir = std::env::temp_dir().join(format!("zohocrm-store-bad-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = dir.join("t.json");
-        std::fs::write(&p, b"{not json").unwrap();
-        assert!(FileTokenStore::new(&p).load().is_err());
-        let _ = std::fs::remove_dir_all(dir);
+    fn locks_carry_what_their_store_put_in() {
+        let lock = StoreLock::new(42u64);
+        assert_eq!(lock.guard::<u64>(), Some(&42));
+        assert_eq!(lock.guard::<String>(), None);
+        assert_eq!(StoreLock::none().guard::<u64>(), None);
     }
 }

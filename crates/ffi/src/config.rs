@@ -93,7 +93,11 @@ pub fn session_from_json(text: &str) -> Result<(Session, Redactor), FfiError> {
     let config: SessionConfig = serde_json::from_value(raw)
         .map_err(|e| FfiError(early.redact(invalid(format!("config: {e}")).0)))?;
     let session = build(config).map_err(|e| FfiError(early.redact(e.0)))?;
-    let redactor = Redactor::new(secrets, Some(session.store().clone()));
+    let store = match session.store() {
+        zohocrm_core::token_store::Store::Blocking(store) => Some(store.clone()),
+        _ => None,
+    };
+    let redactor = Redactor::new(secrets, store);
     Ok((session, redactor))
 }
 

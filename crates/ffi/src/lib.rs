@@ -55,8 +55,11 @@
 //! - No panic crosses the boundary: each function catches panics and reports them as an error
 //!   of kind `ffi`, code `panic`.
 //! - Time is the caller's `now_ms` (milliseconds since the Unix epoch); the jitter seed is the
-//!   caller's too. The library reads no clock and no random source, and performs no IO except
-//!   the optional file token store.
+//!   caller's too. Every decision depends only on the milliseconds passed: the library reads
+//!   the monotonic clock once per process, as the origin those milliseconds are counted from,
+//!   and no random source. It performs no IO except the optional file token store, which
+//!   `zcrm_exchange_poll` reads and writes itself (the store steps of the core never reach the
+//!   binding).
 //! - A session handle may be used from any number of threads at once; an exchange belongs to
 //!   one call (it is internally locked, so concurrent use is safe but pointless).
 //! - Secrets (client secret, refresh and access tokens) appear only in `send` steps, where they
@@ -69,15 +72,15 @@
 #![warn(missing_docs)]
 
 use std::ffi::{c_char, CStr, CString};
-use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 use zohocrm_core::registry::{self, Call};
-use zohocrm_core::{Exchange, Session, TransportError};
+use zohocrm_core::token_store::Store;
+use zohocrm_core::{Exchange, Session, Step, TransportError};
 
 mod config;
 mod pages;
@@ -106,40 +109,29 @@ pub struct ZcrmExchange {
     inner: Mutex<Running>,
 }
 
-/// An [`Exchange`] together with the session and call it borrows.
+/// An [`Exchange`] (which owns its session and call) and the redactor of its session.
 struct Running {
-    /// Borrows `*call` and `*session`; dropped first (see `Drop`).
-    exchange: ManuallyDrop<Exchange<'static, Call>>,
-    /// Owned here so the borrow above stays valid; never replaced or moved out.
-    _call: Arc<Call>,
-    /// Keeps the session alive even when its handle is freed first.
-    _session: Arc<Session>,
+    exchange: Exchange<Call>,
     redactor: Redactor,
 }
 
 impl Running {
-    fn new(session: Arc<Session>, call: Call, jitter_seed: u64, redactor: Redactor) -> Self {
-        let call = Arc::new(call);
-        // SAFETY: both referents live in `Arc` allocations that this struct owns for its whole
-        // life (private fields, never replaced), so their addresses are stable and they outlive
-        // `exchange`, which `Drop` destroys before the fields are dropped. The `'static`
-        // references never leave this struct: `Exchange` returns only owned values.
-        let (session_ref, call_ref): (&'static Session, &'static Call) =
-            unsafe { (&*Arc::as_ptr(&session), &*Arc::as_ptr(&call)) };
-        Running {
-            exchange: ManuallyDrop::new(Exchange::new(session_ref, call_ref, jitter_seed)),
-            _call: call,
-            _session: session,
-            redactor,
+    /// Polls at `now`, performing the token store steps on the session's store (blocking: the
+    /// store is a local file or memory); returns the first step for the binding.
+    fn poll(&mut self, now: Clocks) -> Step<Value> {
+        loop {
+            match self.exchange.poll(now.monotonic) {
+                Step::Store(op) => {
+                    let reply = match self.exchange.session().store() {
+                        Store::Blocking(store) => op.perform(&**store, now.wall),
+                        // The C ABI builds its sessions with blocking stores only.
+                        _ => unreachable!("an async token store in a C ABI session"),
+                    };
+                    self.exchange.on_store(now.monotonic, reply);
+                }
+                step => return step,
+            }
         }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        // SAFETY: `exchange` is dropped exactly once, here, while `_call` and `_session` (which
-        // it borrows) are still alive; they are dropped after this function returns.
-        unsafe { ManuallyDrop::drop(&mut self.exchange) }
     }
 }
 
@@ -223,16 +215,33 @@ unsafe fn read_json(ptr: *const c_char, what: &str) -> Result<Value, FfiError> {
         .map_err(|e| FfiError::ffi("invalid_json", format!("`{what}` is not JSON: {e}")))
 }
 
-fn now(ms: i64) -> Result<SystemTime, FfiError> {
-    u64::try_from(ms)
-        .ok()
-        .and_then(|ms| UNIX_EPOCH.checked_add(Duration::from_millis(ms)))
-        .ok_or_else(|| {
-            FfiError::ffi(
-                "invalid_argument",
-                format!("`now_ms` must be milliseconds since the Unix epoch, not {ms}"),
-            )
+/// The caller's `now_ms` on both clocks the core uses.
+#[derive(Debug, Clone, Copy)]
+struct Clocks {
+    /// For deadlines and expiries: the caller's milliseconds from a fixed origin.
+    monotonic: Instant,
+    /// For the token store's expiry dates.
+    wall: SystemTime,
+}
+
+fn now(ms: i64) -> Result<Clocks, FfiError> {
+    // Only differences between the caller's milliseconds matter to the core; the origin is
+    // read once so they can be expressed as instants.
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    let origin = *ORIGIN.get_or_init(Instant::now);
+    let since = u64::try_from(ms).ok().map(Duration::from_millis);
+    let clocks = since.and_then(|d| {
+        Some(Clocks {
+            monotonic: origin.checked_add(d)?,
+            wall: UNIX_EPOCH.checked_add(d)?,
         })
+    });
+    clocks.ok_or_else(|| {
+        FfiError::ffi(
+            "invalid_argument",
+            format!("`now_ms` must be milliseconds since the Unix epoch, not {ms}"),
+        )
+    })
 }
 
 fn millis(t: SystemTime) -> Option<u64> {
@@ -481,12 +490,10 @@ pub unsafe extern "C" fn zcrm_exchange_new(
                 e.to_string().replace("invalid configuration: ", ""),
             )
         })?;
-        let running = Running::new(
-            handle.session.clone(),
-            call,
-            jitter_seed,
-            handle.redactor.clone(),
-        );
+        let running = Running {
+            exchange: Exchange::new(handle.session.clone(), call, jitter_seed),
+            redactor: handle.redactor.clone(),
+        };
         let exchange = Box::new(ZcrmExchange {
             inner: Mutex::new(running),
         });
@@ -522,8 +529,8 @@ pub unsafe extern "C" fn zcrm_exchange_poll(
         // SAFETY: per the contract.
         unsafe {
             with_exchange(exchange, |r| {
-                let step = r.exchange.poll(now);
-                Ok(Some(render::step_json(step, &r.redactor)))
+                let step = r.poll(now);
+                Ok(Some(render::step_json(step, now.monotonic, &r.redactor)))
             })
         }
     };
@@ -576,7 +583,7 @@ pub unsafe extern "C" fn zcrm_exchange_on_response(
         // SAFETY: per the contract.
         unsafe {
             with_exchange(exchange, |r| {
-                r.exchange.on_response(now, response);
+                r.exchange.on_response(now.monotonic, response);
                 Ok(None)
             })
         }
@@ -631,7 +638,7 @@ pub unsafe extern "C" fn zcrm_exchange_on_transport_error(
                     _ => String::new(),
                 };
                 r.exchange
-                    .on_transport_error(now, TransportError::new(kind, message));
+                    .on_transport_error(now.monotonic, TransportError::new(kind, message));
                 Ok(None)
             })
         }

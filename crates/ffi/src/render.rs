@@ -1,7 +1,7 @@
 //! JSON renderings of steps and errors, and the redaction of secrets from error text.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
@@ -180,8 +180,12 @@ pub fn ceil_ms(d: Duration) -> u64 {
     u64::try_from(ms).unwrap_or(u64::MAX)
 }
 
-/// The JSON of a step (see the crate docs for the shapes).
-pub fn step_json(step: Step<Value>, redactor: &Redactor) -> Value {
+/// How long a binding waiting for a concurrency permit sleeps before polling again.
+pub const PERMIT_POLL: Duration = Duration::from_millis(5);
+
+/// The JSON of a step (see the crate docs for the shapes); `now` is the instant it was polled
+/// at. Token store steps are performed by the library and never reach the binding.
+pub fn step_json(step: Step<Value>, now: Instant, redactor: &Redactor) -> Value {
     match step {
         Step::Send(request) => {
             let headers: Vec<Value> = request
@@ -202,12 +206,27 @@ pub fn step_json(step: Step<Value>, redactor: &Redactor) -> Value {
             );
             Value::Object(out)
         }
-        Step::Sleep(d) => json!({ "step": "sleep", "ms": ceil_ms(d) }),
+        Step::Backoff(until) => {
+            json!({ "step": "sleep", "ms": ceil_ms(until.saturating_duration_since(now)) })
+        }
+        Step::Permit(_) => json!({ "step": "sleep", "ms": ceil_ms(PERMIT_POLL) }),
         Step::Done(Ok(output)) => json!({ "step": "done", "ok": true, "output": output }),
         Step::Done(Err(e)) => json!({
             "step": "done",
             "ok": false,
             "error": redactor.redact(error_json(&e)),
+        }),
+        // A step this version of the library does not know how to hand to a binding.
+        other => json!({
+            "step": "done",
+            "ok": false,
+            "error": error_object(
+                "ffi",
+                Some("unsupported_step"),
+                format!("the library cannot render the step {other:?}"),
+                None,
+                Value::Null,
+            ),
         }),
     }
 }

@@ -1,176 +1,93 @@
-//! The async [`Client`] façade: a session plus a [`HyperTransport`], with the generic `send`,
-//! pagination, calls by operation id and a few convenience methods. No endpoint logic lives here.
+//! The async [`Client`]: the façade of [`zohocrm_core::facade`] over a [`HyperTransport`],
+//! with what only an async client has: `async fn next` pagers, and downloads into any
+//! `AsyncWrite`.
 
-use std::sync::Arc;
-
-use serde_json::Value;
-use zohocrm_core::features::{GetUserLicences, UserLicences};
-use zohocrm_core::pagination::{PageCursor, PageStop};
-use zohocrm_core::registry::Call;
-use zohocrm_core::territories::{
-    CreateTerritories, GetChildTerritories, GetTerritories, GetTerritory, GetTerritoryUsers,
-    Territory, TerritoryInput, TerritoryUser,
-};
-use zohocrm_core::ActionResults;
-use zohocrm_core::{Endpoint, Error, Paginated, Session};
+use tokio::io::{AsyncSeekExt, AsyncWrite, AsyncWriteExt};
+use zohocrm_core::stream::Downloaded;
 
 use crate::transport::HyperTransport;
-use zohocrm_core::config::{BuildClient, TransportConfig};
 
-/// An async Zoho CRM client: one session (hosts, credentials, token) and one connection pool.
-///
-/// Cloning is cheap and shares both, so one token serves every clone.
-#[derive(Debug, Clone)]
-pub struct Client {
+zohocrm_core::client_facade! {
     transport: HyperTransport,
-    session: Arc<Session>,
+    asynchronous: [async],
+    awaited: [.await],
+    sync: [+ Sync],
+    send: [+ Send],
+    send_fn: send,
+    upload_fn: upload,
+    pages: Pager,
+    next: pub next,
+    store_check: [],
 }
 
 impl Client {
-    /// A builder; set a data centre (or hosts) and credentials, then [`build`](ClientBuilder::build).
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
-    }
-
-    /// A client from an existing transport and session (e.g. a session shared with another client).
-    pub fn with_session(transport: HyperTransport, session: Arc<Session>) -> Self {
-        Client { transport, session }
-    }
-
-    /// The session: hosts, credentials and token state.
-    pub fn session(&self) -> &Arc<Session> {
-        &self.session
-    }
-
-    /// The transport.
-    pub fn transport(&self) -> &HyperTransport {
-        &self.transport
-    }
-
-    /// Performs any endpoint: authenticates, refreshes the token when needed, retries per the
-    /// session's policy and parses the response.
-    pub async fn send<E: Endpoint + Sync>(&self, endpoint: &E) -> Result<E::Output, Error> {
-        zohocrm_core::send(&self.transport, &self.session, endpoint).await
-    }
-
-    /// Every page of a paginated endpoint, starting with `first`, fetched lazily by
-    /// [`Pager::next`]. Paging ends after the last page or after the first error.
-    pub fn pages<E: Paginated + Sync>(&self, first: E) -> Pager<E> {
-        Pager {
-            client: self.clone(),
-            cursor: PageCursor::new(first),
-        }
-    }
-
-    /// Performs the registry operation `op_id` (e.g. `"territories.get_territories"`) with a JSON
-    /// input whose keys are the API's parameter names, and returns the output as JSON.
-    pub async fn call(&self, op_id: &str, input: Value) -> Result<Value, Error> {
-        let call = Call::new(op_id, input)?;
-        self.send(&call).await
-    }
-
-    /// The organisation's user licence counts (`GET /crm/v8/__features/user_licenses`).
-    pub async fn user_licences(&self) -> Result<UserLicences, Error> {
-        self.send(&GetUserLicences).await
-    }
-
-    /// Every territory of the organisation, all pages (`GET /crm/v8/settings/territories`).
-    /// Each territory's `reporting_to` links it to its parent; the root has none.
-    pub async fn territories(&self) -> Result<Vec<Territory>, Error> {
-        let first = GetTerritories::new().per_page(200);
-        let mut out = Vec::new();
-        let mut pages = self.pages(first);
-        while let Some(page) = pages.next().await {
-            out.extend(page?.territories);
-        }
-        Ok(out)
-    }
-
-    /// One territory; `None` when Zoho answers 204.
-    pub async fn territory(&self, id: &str) -> Result<Option<Territory>, Error> {
-        self.send(&GetTerritory::new(id)).await
-    }
-
-    /// The territories directly below `id`, all pages.
-    pub async fn child_territories(&self, id: &str) -> Result<Vec<Territory>, Error> {
-        let first = GetChildTerritories::new(id);
-        let mut out = Vec::new();
-        let mut pages = self.pages(first);
-        while let Some(page) = pages.next().await {
-            out.extend(page?.territories);
-        }
-        Ok(out)
-    }
-
-    /// Creates up to 10 territories in one call; the outcome of each comes back in order.
-    pub async fn create_territories(
+    /// Performs a download endpoint (a bulk read result, a bulk write report, an attachment...)
+    /// with its body written to `sink` as it arrives, at most
+    /// [`max_download_bytes`](TransportConfig::max_download_bytes); authentication, refresh
+    /// and retries are those of [`send`](Client::send), except that a body broken half-way is
+    /// not retried.
+    pub async fn download<E: Endpoint + Sync>(
         &self,
-        territories: impl IntoIterator<Item = TerritoryInput>,
-    ) -> Result<ActionResults, Error> {
-        self.send(&CreateTerritories::new(territories)).await
+        endpoint: &E,
+        sink: &mut (dyn AsyncWrite + Unpin + Send + 'static),
+    ) -> Result<Downloaded, Error> {
+        zohocrm_core::driver::download(&self.transport, &self.session, endpoint, sink).await
     }
 
-    /// The users of the territory `id`.
-    pub async fn territory_users(&self, id: &str) -> Result<Vec<TerritoryUser>, Error> {
-        Ok(self.send(&GetTerritoryUsers::new(id)).await?.users)
+    /// A download into `file`, left at its start for reading.
+    async fn download_file<E: Endpoint + Sync>(
+        &self,
+        endpoint: &E,
+        file: &mut zohocrm_core::files::File,
+    ) -> Result<Downloaded, JobError> {
+        // The writes go through tokio's blocking pool; the handle shares `file`'s offset.
+        let writer = tokio::fs::File::from_std(file.try_clone()?);
+        let mut sink = tokio::io::BufWriter::with_capacity(256 * 1024, writer);
+        let downloaded = self.download(endpoint, &mut sink).await?;
+        sink.flush().await?;
+        let mut writer = sink.into_inner();
+        writer.flush().await?;
+        writer.rewind().await?;
+        Ok(downloaded)
     }
-}
-
-/// The pages of a paginated endpoint; see [`Client::pages`].
-///
-/// ```no_run
-/// # async fn run(client: zohocrm_hyper::Client) -> Result<(), zohocrm_hyper::Error> {
-/// use zohocrm_hyper::zohocrm_core::features::GetFeatures;
-///
-/// let mut pages = client.pages(GetFeatures::new().per_page(50));
-/// while let Some(page) = pages.next().await {
-///     for feature in page?.features {
-///         println!("{}", feature.api_name);
-///     }
-/// }
-/// # Ok(()) }
-/// ```
-#[derive(Debug)]
-#[must_use = "pages are fetched only when polled"]
-pub struct Pager<E: Paginated> {
-    client: Client,
-    cursor: PageCursor<E>,
 }
 
 impl<E: Paginated + Sync> Pager<E> {
     /// The next page, or `None` after the last page or after an error.
+    ///
+    /// ```no_run
+    /// # async fn run(client: zohocrm_hyper::Client) -> Result<(), zohocrm_hyper::Error> {
+    /// use zohocrm_hyper::zohocrm_core::features::GetFeatures;
+    ///
+    /// let mut pages = client.pages(GetFeatures::new().per_page(50));
+    /// while let Some(page) = pages.next().await {
+    ///     for feature in page?.features {
+    ///         println!("{}", feature.api_name);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn next(&mut self) -> Option<Result<E::Output, Error>> {
-        let request = self.cursor.take_request()?;
-        let result = self.client.send(&request).await;
-        if let Ok(output) = &result {
-            self.cursor.absorb(&request, output);
-        }
-        Some(result)
-    }
-
-    /// Why paging ended early: the server's cursor led back to a page already read.
-    pub fn stopped(&self) -> Option<&PageStop> {
-        self.cursor.stopped()
+        self.fetch().await
     }
 
     /// Fetches every remaining page; stops at the first error.
     pub async fn try_collect(mut self) -> Result<Vec<E::Output>, Error> {
         let mut out = Vec::new();
-        while let Some(page) = self.next().await {
+        while let Some(page) = self.fetch().await {
             out.push(page?);
         }
         Ok(out)
     }
 }
 
-/// Builds a [`Client`]: see [`zohocrm_core::config::ClientBuilder`].
-pub type ClientBuilder = zohocrm_core::config::ClientBuilder<Client>;
-
-impl BuildClient for Client {
-    fn build_client(session: Session, transport: TransportConfig) -> Result<Self, Error> {
-        Ok(Client {
-            transport: HyperTransport::new(transport),
-            session: Arc::new(session),
-        })
+impl<T: Send, E: Paginated<Output = Page<T>> + Sync> Records<E, T> {
+    /// Every remaining record; stops at the first error.
+    pub async fn try_collect(mut self) -> Result<Vec<T>, Error> {
+        let mut out = Vec::new();
+        while let Some(record) = self.next().await {
+            out.push(record?);
+        }
+        Ok(out)
     }
 }

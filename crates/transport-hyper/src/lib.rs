@@ -16,30 +16,68 @@
 //! ```
 //!
 //! Every endpoint of [`zohocrm_core`] works through the one generic [`Client::send`]; paginated
-//! ones also through [`Client::pages`], and any registry operation by id through
-//! [`Client::call`]. Authentication, token refresh (one refresh in flight per session, however
-//! many tasks share the client), retries and parsing happen in the sans-IO core; this crate only
-//! moves bytes ([`HyperTransport`]): a pooled hyper client, rustls with certificate verification
-//! always on, no redirects, a response body limit, and tokio timeouts. Calls must run inside a
-//! tokio runtime with the time driver enabled.
+//! ones also through [`Client::pages`] and [`Client::records`], and any registry operation by
+//! id through [`Client::call`]. Authentication, token refresh (one refresh in flight per
+//! session, however many tasks share the client), retries, body limits and parsing happen in
+//! the sans-IO core and its driver; a token store with file or network IO is called off the
+//! executor. This crate only moves bytes ([`HyperTransport`]): a pooled hyper client, rustls
+//! with certificate verification always on, no redirects, and deadlines. The client's methods
+//! are the same as the blocking client's (`zohocrm-ureq`): both come from one source,
+//! [`zohocrm_core::facade`]. Calls must run inside a tokio runtime with the time driver enabled.
+//!
+//! Records of every page, one at a time:
+//!
+//! ```no_run
+//! # async fn run(client: zohocrm_hyper::Client) -> Result<(), zohocrm_hyper::Error> {
+//! use zohocrm_hyper::zohocrm_core::records::ListRecords;
+//!
+//! let mut leads = client.records(ListRecords::new("Leads", ["Last_Name", "Email"]));
+//! while let Some(lead) = leads.next().await {
+//!     let lead = lead?;
+//!     println!("{:?} {:?}", lead.id(), lead.str("Email"));
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Waiting for a job, and a bulk read whose result pages are streamed to private temporary
+//! files and read row by row (blocking reads of a local file: in a busy runtime, read a page
+//! in `tokio::task::spawn_blocking`; a [`BulkPage`] is `Send`):
+//!
+//! ```no_run
+//! # async fn run(client: zohocrm_hyper::Client) -> Result<(), zohocrm_hyper::zohocrm_core::jobs::JobError> {
+//! use zohocrm_hyper::zohocrm_core::bulk::CreateBulkReadJob;
+//! use zohocrm_hyper::zohocrm_core::jobs::PollPolicy;
+//! use zohocrm_hyper::zohocrm_core::records::MassUpdateStatusQuery;
+//!
+//! let done = client.wait(
+//!     &MassUpdateStatusQuery::new("Leads", "111000"),
+//!     PollPolicy::default(),
+//!     |s| println!("{:?}", s.as_ref().map(|s| &s.status)),
+//! ).await?;
+//! let mut export = client.bulk_read(CreateBulkReadJob::new("Leads").fields(["Last_Name", "Email"]));
+//! while let Some(mut page) = export.next_page().await? {
+//!     for lead in page.records()? {
+//!         println!("{:?}", lead?.str("Email"));
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod bulk;
 mod client;
-mod records;
-mod stream;
+mod deadline;
 mod transport;
 
-pub use bulk::{BulkPage, BulkRead};
-pub use client::{Client, ClientBuilder, Pager};
-pub use records::Records;
-pub use transport::HyperTransport;
+pub use client::{BulkPage, BulkRead, Client, ClientBuilder, Pager, Records};
+pub use transport::{FileBody, HyperBody, HyperTransport};
 pub use zohocrm_core::bulk::{BulkWrite, BulkWriteReport};
-pub use zohocrm_core::config::{TransportConfig, DEFAULT_MAX_BODY_BYTES};
+pub use zohocrm_core::config::{
+    TransportConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DOWNLOAD_BYTES,
+};
 
 pub use zohocrm_core;
 pub use zohocrm_core::{
-    Credentials, DataCenter, Endpoint, Environment, Error, FileTokenStore, MemoryTokenStore,
-    Paginated, RetryPolicy, Session, TokenStore,
+    AsyncTokenStore, Credentials, DataCenter, Endpoint, Environment, Error, FileTokenStore,
+    MemoryTokenStore, Paginated, RetryPolicy, Session, TokenStore,
 };

@@ -1,41 +1,52 @@
-//! [`HyperTransport`]: moves bytes for the core over a pooled hyper client. No endpoint logic
-//! lives here.
+//! [`HyperTransport`]: moves bytes for the core's driver over one pooled hyper client. No
+//! endpoint logic, no body limits (the driver enforces them) and no retry policy live here:
+//! only sending a request (bytes, or a file streamed from disk), handing back its body frame by
+//! frame within the deadlines, and naming what went wrong, in one place.
 
 use std::collections::hash_map::RandomState;
 use std::error::Error as StdError;
 use std::hash::{BuildHasher, Hasher};
 use std::io;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Either, Full};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
 use zohocrm_core::config::TransportConfig;
-use zohocrm_core::{AsyncTransport, TransportError, TransportErrorKind};
+use zohocrm_core::driver::{AsyncBody, AsyncTransport, Payload, Reading};
+use zohocrm_core::stream::FileUpload;
+use zohocrm_core::{TransportError, TransportErrorKind};
 
-type Inner = hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+use crate::deadline::{Deadline, Elapsed, Watchdog};
+
+type OutBody = Either<Full<Bytes>, FileBody>;
+type Inner = hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, OutBody>;
 
 /// An async transport on a pooled hyper 1 client: rustls (ring provider, webpki roots,
-/// certificate verification always on), HTTP/1.1 and HTTP/2, no redirects, tokio timeouts.
+/// certificate verification always on), HTTP/1.1 and HTTP/2, no redirects.
+///
+/// Timeouts: an ordinary call (request, upload and body) must be done within `timeout`; a
+/// download's head must arrive within `timeout` and then each chunk within `timeout` of the
+/// one before, so a large result takes as long as it needs while a stalled server is still
+/// caught. Deadlines are checked by one ticker task per transport rather than a timer per call
+/// (see `deadline.rs`): cheaper, and honoured within a tenth of the timeout.
 ///
 /// Plain `http://` is supported for the loopback hosts the core allows (mock servers); the core
 /// refuses it for any other host. Requests must run inside a tokio runtime with time enabled.
 /// Cloning is cheap and shares the connection pool.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct HyperTransport {
     client: Inner,
     config: TransportConfig,
-}
-
-impl std::fmt::Debug for HyperTransport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HyperTransport")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
+    watchdog: Watchdog,
 }
 
 impl Default for HyperTransport {
@@ -44,33 +55,30 @@ impl Default for HyperTransport {
     }
 }
 
-/// The one TLS connector of this crate (plain and streaming clients alike): rustls with the
-/// webpki roots, certificate and hostname verification always on, `http://` allowed only
-/// because the core refuses it for anything but loopback.
-pub(crate) fn https_connector(config: &TransportConfig) -> HttpsConnector<HttpConnector> {
-    let mut http = HttpConnector::new();
-    http.enforce_http(false);
-    http.set_nodelay(true);
-    http.set_connect_timeout(Some(config.connect_timeout));
-    HttpsConnectorBuilder::new()
-        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
-        // Only fails for a provider without cipher suites for TLS 1.2/1.3; ring has them.
-        .expect("the ring provider supports the default TLS versions")
-        .https_or_http()
-        .enable_http1()
-        .enable_http2()
-        .wrap_connector(http)
-}
-
 impl HyperTransport {
     /// A transport with these timeouts and limits. Needs no runtime to be created.
     pub fn new(config: TransportConfig) -> Self {
-        let https = https_connector(&config);
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(config.connect_timeout));
+        let https = HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+            // Only fails for a provider without cipher suites for TLS 1.2/1.3; ring has them.
+            .expect("the ring provider supports the default TLS versions")
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .wrap_connector(http);
         let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())
             .build(https);
-        HyperTransport { client, config }
+        HyperTransport {
+            client,
+            watchdog: Watchdog::new(config.timeout),
+            config,
+        }
     }
 
     /// The timeouts and limits.
@@ -78,56 +86,133 @@ impl HyperTransport {
         &self.config
     }
 
-    async fn perform(
-        &self,
-        request: http::Request<Vec<u8>>,
-    ) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let (parts, body) = request.into_parts();
-        let request = http::Request::from_parts(parts, Full::new(Bytes::from(body)));
-        let response = self
-            .client
-            .request(request)
-            .await
-            .map_err(map_client_error)?;
-        let (head, body) = response.into_parts();
-        let limit = self.config.max_body_bytes;
-        let declared = content_length(&head.headers);
-        if declared.is_some_and(|n| n > limit as u64) {
-            return Err(too_large(limit));
-        }
-        // Frames go straight into one buffer sized from Content-Length: no second copy.
-        let mut out = Vec::with_capacity(declared.map_or(8 * 1024, |n| n as usize));
-        let mut body = Limited::new(body, limit);
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| map_body_error(e.as_ref(), limit))?;
+    fn timed_out(&self, what: &str) -> TransportError {
+        TransportError::new(
+            TransportErrorKind::Timeout,
+            format!("{what} did not arrive within {:?}", self.config.timeout),
+        )
+    }
+}
+
+/// A response body, read frame by frame within its deadline.
+pub struct HyperBody {
+    body: Incoming,
+    deadline: Deadline,
+    /// What is left of the last frame.
+    pending: Bytes,
+    /// For a download: each chunk's own deadline, counted from the one before.
+    per_chunk: Option<Duration>,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for HyperBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HyperBody")
+    }
+}
+
+impl AsyncBody for HyperBody {
+    async fn read_into(&mut self, out: &mut Vec<u8>, max: usize) -> Result<usize, TransportError> {
+        while self.pending.is_empty() {
+            let frame = match self.deadline.bound(self.body.frame()).await {
+                Err(Elapsed) => {
+                    return Err(TransportError::new(
+                        TransportErrorKind::Timeout,
+                        format!("the response body did not arrive within {:?}", self.timeout),
+                    ))
+                }
+                Ok(None) => return Ok(0),
+                Ok(Some(frame)) => frame.map_err(|e| map_error(&e))?,
+            };
             if let Ok(data) = frame.into_data() {
-                out.extend_from_slice(&data);
+                self.pending = data;
             }
         }
-        Ok(http::Response::from_parts(head, out))
+        if let Some(d) = self.per_chunk {
+            self.deadline.reset(Instant::now() + d);
+        }
+        let n = self.pending.len().min(max);
+        out.extend_from_slice(&self.pending.split_to(n));
+        Ok(n)
     }
 }
 
 impl AsyncTransport for HyperTransport {
-    async fn execute(
+    type Body = HyperBody;
+    type Sink = dyn AsyncWrite + Unpin + Send;
+
+    async fn start(
         &self,
-        request: http::Request<Vec<u8>>,
-    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        request: http::Request<Payload<'_>>,
+        reading: Reading,
+    ) -> Result<http::Response<HyperBody>, TransportError> {
         let timeout = self.config.timeout;
-        match tokio::time::timeout(timeout, self.perform(request)).await {
-            Ok(result) => result,
-            Err(_) => Err(TransportError::new(
-                TransportErrorKind::Timeout,
-                format!("the request did not complete within {timeout:?}"),
-            )),
+        let deadline = self.watchdog.arm(Instant::now() + timeout);
+        let (mut parts, payload) = request.into_parts();
+        let body = match payload {
+            Payload::Bytes(bytes) => Either::Left(Full::new(Bytes::from(bytes))),
+            Payload::File(upload) => {
+                parts.headers.insert(
+                    http::header::CONTENT_LENGTH,
+                    http::HeaderValue::from(upload.content_length()),
+                );
+                Either::Right(FileBody::spawn(upload))
+            }
+            _ => {
+                return Err(TransportError::new(
+                    TransportErrorKind::Other,
+                    "a request body this transport cannot send",
+                ))
+            }
+        };
+        let sent = self.client.request(http::Request::from_parts(parts, body));
+        let response = match deadline.bound(sent).await {
+            Err(Elapsed) => return Err(self.timed_out("the response")),
+            Ok(response) => response.map_err(|e| map_error(&e))?,
+        };
+        let per_chunk = (reading == Reading::Stream).then_some(timeout);
+        if let Some(d) = per_chunk {
+            deadline.reset(Instant::now() + d);
         }
+        let (head, body) = response.into_parts();
+        Ok(http::Response::from_parts(
+            head,
+            HyperBody {
+                body,
+                deadline,
+                pending: Bytes::new(),
+                per_chunk,
+                timeout,
+            },
+        ))
+    }
+
+    async fn write(&self, sink: &mut Self::Sink, bytes: &[u8]) -> io::Result<()> {
+        sink.write_all(bytes).await
+    }
+
+    async fn run_blocking<R: Send + 'static>(&self, f: impl FnOnce() -> R + Send + 'static) -> R {
+        match tokio::task::spawn_blocking(f).await {
+            Ok(r) => r,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // Cancelled: the runtime is shutting down and will not poll this call again.
+            Err(_) => std::future::pending().await,
+        }
+    }
+
+    fn config(&self) -> &TransportConfig {
+        &self.config
     }
 
     async fn sleep(&self, duration: Duration) {
         tokio::time::sleep(duration).await;
     }
 
-    fn now(&self) -> SystemTime {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn wall_clock(&self) -> SystemTime {
         SystemTime::now()
     }
 
@@ -139,21 +224,77 @@ impl AsyncTransport for HyperTransport {
     }
 }
 
-fn content_length(headers: &http::HeaderMap) -> Option<u64> {
-    headers
-        .get(http::header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+/// A request body read from a file by a task: the multipart prefix, the file, the suffix.
+pub struct FileBody {
+    rx: mpsc::Receiver<Result<Bytes, io::Error>>,
+    left: u64,
 }
 
-fn too_large(limit: usize) -> TransportError {
-    TransportError::new(
-        TransportErrorKind::BodyTooLarge,
-        format!("the response body exceeds the limit of {limit} bytes"),
-    )
+impl FileBody {
+    fn spawn(upload: &FileUpload) -> Self {
+        let (tx, rx) = mpsc::channel(4);
+        let prefix = Bytes::from(upload.prefix());
+        let suffix = Bytes::from(upload.suffix());
+        let path = upload.path.clone();
+        let len = upload.len;
+        tokio::spawn(async move {
+            if tx.send(Ok(prefix)).await.is_err() {
+                return;
+            }
+            let mut file = match tokio::fs::File::open(&path).await {
+                Ok(f) => f.take(len),
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            };
+            loop {
+                let mut buf = vec![0u8; 64 * 1024];
+                match file.read(&mut buf).await {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        buf.truncate(n);
+                        if tx.send(Ok(Bytes::from(buf))).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
+                        return;
+                    }
+                }
+            }
+            let _ = tx.send(Ok(suffix)).await;
+        });
+        FileBody {
+            rx,
+            left: upload.content_length(),
+        }
+    }
+}
+
+impl Body for FileBody {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        match self.rx.poll_recv(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                self.left = self.left.saturating_sub(chunk.len() as u64);
+                Poll::Ready(Some(Ok(Frame::data(chunk))))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.left)
+    }
 }
 
 /// The error and its sources, joined for the message.
@@ -168,32 +309,32 @@ fn describe(e: &(dyn StdError + 'static)) -> String {
     out
 }
 
-fn chain<'a>(
-    e: &'a (dyn StdError + 'static),
-) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
-    std::iter::successors(Some(e), |e: &&'a (dyn StdError + 'static)| (*e).source())
-}
-
-fn map_client_error(e: hyper_util::client::legacy::Error) -> TransportError {
-    // A connector failure (TCP connect, its timeout, DNS, TLS handshake) happens before any
-    // request byte is written.
-    let kind = if e.is_connect() {
+/// The one error mapping of this crate: a connector failure (TCP connect, its timeout, DNS, TLS
+/// handshake) happens before any request byte is written; after that, a timeout is a timeout,
+/// a protocol violation is `Other` (never retried), and a broken connection is `Io` (the
+/// server may have seen the request).
+fn map_error(e: &(dyn StdError + 'static)) -> TransportError {
+    let connect = e
+        .downcast_ref::<hyper_util::client::legacy::Error>()
+        .is_some_and(|e| e.is_connect());
+    let kind = if connect {
         TransportErrorKind::Connect
     } else {
-        classify_after_connect(&e)
+        after_connect(e)
     };
-    TransportError::new(kind, describe(&e))
+    TransportError::new(kind, describe(e))
 }
 
-fn classify_after_connect(e: &(dyn StdError + 'static)) -> TransportErrorKind {
-    for cause in chain(e) {
-        if let Some(io) = cause.downcast_ref::<io::Error>() {
-            if io.kind() == io::ErrorKind::TimedOut {
-                return TransportErrorKind::Timeout;
-            }
-            return TransportErrorKind::Io;
+fn after_connect(e: &(dyn StdError + 'static)) -> TransportErrorKind {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<io::Error>() {
+            return match io.kind() {
+                io::ErrorKind::TimedOut => TransportErrorKind::Timeout,
+                _ => TransportErrorKind::Io,
+            };
         }
-        if let Some(h) = cause.downcast_ref::<hyper::Error>() {
+        if let Some(h) = c.downcast_ref::<hyper::Error>() {
             if h.is_timeout() {
                 return TransportErrorKind::Timeout;
             }
@@ -201,38 +342,22 @@ fn classify_after_connect(e: &(dyn StdError + 'static)) -> TransportErrorKind {
                 return TransportErrorKind::Other;
             }
         }
+        cause = c.source();
     }
     // The connection broke somewhere after it was made: the server may have seen the request.
     TransportErrorKind::Io
-}
-
-fn map_body_error(e: &(dyn StdError + Send + Sync + 'static), limit: usize) -> TransportError {
-    if e.downcast_ref::<LengthLimitError>().is_some() {
-        return too_large(limit);
-    }
-    TransportError::new(classify_after_connect(e), describe(e))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn length_limit_is_body_too_large() {
-        let e = Limited::new(Full::new(Bytes::from_static(b"0123456789ab")), 10)
-            .collect()
-            .await
-            .unwrap_err();
-        assert_eq!(
-            map_body_error(e.as_ref(), 10).kind(),
-            TransportErrorKind::BodyTooLarge
-        );
-        let io: Box<dyn StdError + Send + Sync> =
-            Box::new(io::Error::from(io::ErrorKind::ConnectionReset));
-        assert_eq!(
-            map_body_error(io.as_ref(), 10).kind(),
-            TransportErrorKind::Io
-        );
+    #[test]
+    fn broken_connections_are_io_and_io_timeouts_are_timeouts() {
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        assert_eq!(map_error(&reset).kind(), TransportErrorKind::Io);
+        let slow = io::Error::from(io::ErrorKind::TimedOut);
+        assert_eq!(map_error(&slow).kind(), TransportErrorKind::Timeout);
     }
 
     #[test]

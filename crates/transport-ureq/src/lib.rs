@@ -13,25 +13,60 @@
 //! ```
 //!
 //! Every endpoint of [`zohocrm_core`] works through the one generic [`Client::send`]; paginated
-//! ones also through [`Client::pages`], and any registry operation by id through
-//! [`Client::call`]. Authentication, token refresh, retries and parsing happen in the sans-IO
-//! core; this crate only moves bytes ([`UreqTransport`]): rustls with certificate verification
-//! always on, no redirects, a response body limit, and timeouts.
+//! ones also through [`Client::pages`] and [`Client::records`] (iterators), and any registry
+//! operation by id through [`Client::call`]. Authentication, token refresh, retries, body
+//! limits and parsing happen in the sans-IO core and its driver; this crate only moves bytes
+//! ([`UreqTransport`]): rustls with certificate verification always on, no redirects, and
+//! timeouts. The client's methods are the same as the async client's (`zohocrm-hyper`): both
+//! come from one source, [`zohocrm_core::facade`].
+//!
+//! Records of every page, one at a time:
+//!
+//! ```no_run
+//! # fn run(client: zohocrm_ureq::Client) -> Result<(), zohocrm_ureq::Error> {
+//! use zohocrm_ureq::zohocrm_core::records::ListRecords;
+//!
+//! for lead in client.records(ListRecords::new("Leads", ["Last_Name", "Email"])) {
+//!     let lead = lead?;
+//!     println!("{:?} {:?}", lead.id(), lead.str("Email"));
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Waiting for a job, and a bulk read whose result pages are streamed to private temporary
+//! files and read row by row:
+//!
+//! ```no_run
+//! # fn run(client: zohocrm_ureq::Client) -> Result<(), zohocrm_ureq::zohocrm_core::jobs::JobError> {
+//! use zohocrm_ureq::zohocrm_core::bulk::CreateBulkReadJob;
+//! use zohocrm_ureq::zohocrm_core::jobs::PollPolicy;
+//! use zohocrm_ureq::zohocrm_core::records::MassUpdateStatusQuery;
+//!
+//! let done = client.wait(
+//!     &MassUpdateStatusQuery::new("Leads", "111000"),
+//!     PollPolicy::default(),
+//!     |s| println!("{:?}", s.as_ref().map(|s| &s.status)),
+//! )?;
+//! let mut export = client.bulk_read(CreateBulkReadJob::new("Leads").fields(["Last_Name", "Email"]));
+//! while let Some(mut page) = export.next_page()? {
+//!     for lead in page.records()? {
+//!         println!("{:?}", lead?.str("Email"));
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod bulk;
 mod client;
-mod records;
-mod stream;
 mod transport;
 
-pub use bulk::{BulkPage, BulkRead};
-pub use client::{Client, ClientBuilder, Pages};
-pub use records::Records;
-pub use transport::UreqTransport;
+pub use client::{BulkPage, BulkRead, Client, ClientBuilder, Pages, Records};
+pub use transport::{UreqBody, UreqTransport};
 pub use zohocrm_core::bulk::{BulkWrite, BulkWriteReport};
-pub use zohocrm_core::config::{TransportConfig, DEFAULT_MAX_BODY_BYTES};
+pub use zohocrm_core::config::{
+    TransportConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DOWNLOAD_BYTES,
+};
 
 pub use zohocrm_core;
 pub use zohocrm_core::{

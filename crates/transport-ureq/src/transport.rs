@@ -1,19 +1,31 @@
-//! [`UreqTransport`]: moves bytes for the core over a ureq 3 agent. No endpoint logic lives here.
+//! [`UreqTransport`]: moves bytes for the core's driver over ureq 3 agents. No endpoint logic,
+//! no body limits (the driver enforces them) and no retry policy live here: only sending a
+//! request, handing back its body as a reader, and naming what went wrong.
 
 use std::collections::hash_map::RandomState;
+use std::fs::File;
 use std::hash::{BuildHasher, Hasher};
-use std::io;
+use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use zohocrm_core::config::TransportConfig;
-use zohocrm_core::{BlockingTransport, TransportError, TransportErrorKind};
+use zohocrm_core::driver::{BlockingBody, BlockingTransport, Payload, Reading};
+use zohocrm_core::{TransportError, TransportErrorKind};
 
-/// A blocking transport on a ureq agent: pooled connections, rustls with the webpki roots
+/// A blocking transport on ureq agents: pooled connections, rustls with the webpki roots
 /// (certificate verification always on), no redirects, HTTP statuses returned as responses.
+///
+/// Ordinary calls run on an agent whose `timeout` bounds the whole request, body included.
+/// Downloads and uploads run on a second agent whose body timeouts are long (the transport's
+/// `timeout` × 60, an hour by default): a 200,000-record result takes longer than one API call;
+/// connecting and waiting for the response head keep the usual timeouts.
 #[derive(Clone)]
 pub struct UreqTransport {
     agent: ureq::Agent,
+    streaming: ureq::Agent,
+    /// The body timeout of downloads and uploads.
+    transfer_timeout: Duration,
     config: TransportConfig,
 }
 
@@ -21,40 +33,55 @@ impl std::fmt::Debug for UreqTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UreqTransport")
             .field("config", &self.config)
+            .field("transfer_timeout", &self.transfer_timeout)
             .finish_non_exhaustive()
     }
 }
 
-impl Default for UreqTransport {
-    fn default() -> Self {
-        Self::new(TransportConfig::default())
-    }
+/// The agent settings both agents share: no redirects, statuses as responses, nothing added
+/// to the core's headers, and TLS stated rather than inherited (Mozilla's roots via webpki,
+/// certificate and host name verification on; nothing in this crate can turn them off).
+fn agent_config(
+    config: &TransportConfig,
+) -> ureq::config::ConfigBuilder<ureq::typestate::AgentScope> {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .user_agent(ureq::config::AutoHeaderValue::None)
+        .accept(ureq::config::AutoHeaderValue::None)
+        .accept_encoding(ureq::config::AutoHeaderValue::None)
+        .timeout_connect(Some(config.connect_timeout))
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .provider(ureq::tls::TlsProvider::Rustls)
+                .root_certs(ureq::tls::RootCerts::WebPki)
+                .disable_verification(false)
+                .build(),
+        )
 }
 
 impl UreqTransport {
     /// A transport with these timeouts and limits.
     pub fn new(config: TransportConfig) -> Self {
-        let agent_config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            // The core sets User-Agent and Accept on every request; ureq must add nothing.
-            .user_agent(ureq::config::AutoHeaderValue::None)
-            .accept(ureq::config::AutoHeaderValue::None)
-            .accept_encoding(ureq::config::AutoHeaderValue::None)
+        let agent = agent_config(&config)
             .timeout_global(Some(config.timeout))
-            .timeout_connect(Some(config.connect_timeout))
-            // Stated rather than inherited: Mozilla's roots via webpki, certificate and host
-            // name verification on. Nothing in this crate can turn them off.
-            .tls_config(
-                ureq::tls::TlsConfig::builder()
-                    .provider(ureq::tls::TlsProvider::Rustls)
-                    .root_certs(ureq::tls::RootCerts::WebPki)
-                    .disable_verification(false)
-                    .build(),
-            )
-            .build();
+            .build()
+            .new_agent();
+        let transfer_timeout = config
+            .timeout
+            .saturating_mul(60)
+            .max(Duration::from_secs(60));
+        let streaming = agent_config(&config)
+            .timeout_global(None)
+            .timeout_recv_response(Some(config.timeout))
+            .timeout_send_body(Some(transfer_timeout))
+            .timeout_recv_body(Some(transfer_timeout))
+            .build()
+            .new_agent();
         UreqTransport {
-            agent: agent_config.new_agent(),
+            agent,
+            streaming,
+            transfer_timeout,
             config,
         }
     }
@@ -65,61 +92,98 @@ impl UreqTransport {
     }
 }
 
-fn content_length(headers: &http::HeaderMap) -> Option<u64> {
-    headers
-        .get(http::header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+impl Default for UreqTransport {
+    fn default() -> Self {
+        Self::new(TransportConfig::default())
+    }
 }
 
-pub(crate) fn too_large(limit: usize) -> TransportError {
-    TransportError::new(
-        TransportErrorKind::BodyTooLarge,
-        format!("the response body exceeds the limit of {limit} bytes"),
-    )
+/// A response body: ureq's reader, unlimited here (the driver counts).
+pub struct UreqBody(ureq::BodyReader<'static>);
+
+impl std::fmt::Debug for UreqBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UreqBody")
+    }
+}
+
+impl BlockingBody for UreqBody {
+    fn read_into(&mut self, out: &mut Vec<u8>, max: usize) -> Result<usize, TransportError> {
+        (&mut self.0)
+            .take(max as u64)
+            .read_to_end(out)
+            .map_err(|e| map_read(&e))
+    }
 }
 
 impl BlockingTransport for UreqTransport {
-    fn execute(
+    type Body = UreqBody;
+
+    fn start(
         &self,
-        request: http::Request<Vec<u8>>,
-    ) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let (parts, body) = request.into_parts();
-        let bodiless = body.is_empty()
-            && matches!(
-                parts.method,
-                http::Method::GET | http::Method::HEAD | http::Method::DELETE
-            );
-        let result = if bodiless {
-            self.agent.run(http::Request::from_parts(parts, ()))
-        } else {
-            self.agent.run(http::Request::from_parts(parts, body))
+        request: http::Request<Payload<'_>>,
+        reading: Reading,
+    ) -> Result<http::Response<UreqBody>, TransportError> {
+        let (mut parts, payload) = request.into_parts();
+        let agent = match (&payload, reading) {
+            (Payload::File(_), _) | (_, Reading::Stream) => &self.streaming,
+            _ => &self.agent,
         };
-        let response = result.map_err(map_error)?;
-        let (head, mut body) = response.into_parts();
-        let limit = self.config.max_body_bytes;
-        if content_length(&head.headers).is_some_and(|n| n > limit as u64) {
-            return Err(too_large(limit));
-        }
-        let bytes = body
-            .with_config()
-            .limit(limit as u64)
-            .read_to_vec()
-            .map_err(|e| match e {
-                ureq::Error::BodyExceedsLimit(_) => too_large(limit),
-                other => map_error(other),
-            })?;
-        Ok(http::Response::from_parts(head, bytes))
+        let result = match payload {
+            Payload::Bytes(body)
+                if body.is_empty()
+                    && matches!(
+                        parts.method,
+                        http::Method::GET | http::Method::HEAD | http::Method::DELETE
+                    ) =>
+            {
+                agent.run(http::Request::from_parts(parts, ()))
+            }
+            Payload::Bytes(body) => agent.run(http::Request::from_parts(parts, body)),
+            Payload::File(upload) => {
+                let file = File::open(&upload.path).map_err(|e| {
+                    TransportError::new(
+                        TransportErrorKind::Other,
+                        format!("cannot open {}: {e}", upload.path.display()),
+                    )
+                })?;
+                let mut reader = io::Cursor::new(upload.prefix())
+                    .chain(file.take(upload.len))
+                    .chain(io::Cursor::new(upload.suffix()));
+                parts.headers.insert(
+                    http::header::CONTENT_LENGTH,
+                    http::HeaderValue::from(upload.content_length()),
+                );
+                agent.run(http::Request::from_parts(
+                    parts,
+                    ureq::SendBody::from_reader(&mut reader),
+                ))
+            }
+            _ => {
+                return Err(TransportError::new(
+                    TransportErrorKind::Other,
+                    "a request body this transport cannot send",
+                ))
+            }
+        };
+        let (head, body) = result.map_err(|e| map_error(&e))?.into_parts();
+        let reader = body.into_with_config().limit(u64::MAX).reader();
+        Ok(http::Response::from_parts(head, UreqBody(reader)))
+    }
+
+    fn config(&self) -> &TransportConfig {
+        &self.config
     }
 
     fn sleep(&self, duration: Duration) {
         std::thread::sleep(duration);
     }
 
-    fn now(&self) -> SystemTime {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn wall_clock(&self) -> SystemTime {
         SystemTime::now()
     }
 
@@ -129,7 +193,7 @@ impl BlockingTransport for UreqTransport {
 }
 
 /// A seed from the standard library's per-process random keys, varied by a counter.
-pub(crate) fn jitter_seed() -> u64 {
+fn jitter_seed() -> u64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut hasher = RandomState::new().build_hasher();
     hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
@@ -151,7 +215,7 @@ fn is_handshake_error(e: &rustls::Error) -> bool {
     )
 }
 
-pub(crate) fn map_io(e: &io::Error) -> TransportErrorKind {
+fn map_io(e: &io::Error) -> TransportErrorKind {
     use io::ErrorKind as K;
     match e.kind() {
         // Only ever raised while connecting: the request never left.
@@ -173,9 +237,9 @@ pub(crate) fn map_io(e: &io::Error) -> TransportErrorKind {
     }
 }
 
-pub(crate) fn map_error(e: ureq::Error) -> TransportError {
+fn kind_of(e: &ureq::Error) -> TransportErrorKind {
     use ureq::Error as U;
-    let kind = match &e {
+    match e {
         U::Io(io) => map_io(io),
         U::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => TransportErrorKind::Connect,
         U::Timeout(_) => TransportErrorKind::Timeout,
@@ -184,8 +248,23 @@ pub(crate) fn map_error(e: ureq::Error) -> TransportError {
         }
         U::BodyExceedsLimit(_) => TransportErrorKind::BodyTooLarge,
         _ => TransportErrorKind::Other,
-    };
-    TransportError::new(kind, e.to_string())
+    }
+}
+
+/// The one error mapping of this crate, for sending and for reading bodies alike.
+fn map_error(e: &ureq::Error) -> TransportError {
+    TransportError::new(kind_of(e), e.to_string())
+}
+
+/// A body read failure: ureq wraps its own errors in `io::Error`.
+fn map_read(e: &io::Error) -> TransportError {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+    {
+        Some(inner) => map_error(inner),
+        None => TransportError::new(map_io(e), e.to_string()),
+    }
 }
 
 #[cfg(test)]
@@ -206,13 +285,16 @@ mod tests {
         let mid = io::Error::new(io::ErrorKind::InvalidData, rustls::Error::DecryptError);
         assert_eq!(map_io(&mid), TransportErrorKind::Io);
         assert_eq!(
-            map_error(ureq::Error::HostNotFound).kind(),
+            map_error(&ureq::Error::HostNotFound).kind(),
             TransportErrorKind::Connect
         );
         assert_eq!(
-            map_error(ureq::Error::Timeout(ureq::Timeout::RecvResponse)).kind(),
+            map_error(&ureq::Error::Timeout(ureq::Timeout::RecvResponse)).kind(),
             TransportErrorKind::Timeout
         );
+        // A body read that timed out is reported through io::Error, and still a timeout.
+        let wrapped = io::Error::other(ureq::Error::Timeout(ureq::Timeout::RecvBody));
+        assert_eq!(map_read(&wrapped).kind(), TransportErrorKind::Timeout);
     }
 
     #[test]
@@ -223,11 +305,13 @@ mod tests {
     #[test]
     fn tls_verification_is_on_with_webpki_roots() {
         let t = UreqTransport::default();
-        let config = t.agent.config();
-        let tls = config.tls_config();
-        assert!(!tls.disable_verification());
-        assert!(matches!(tls.root_certs(), ureq::tls::RootCerts::WebPki));
-        assert_eq!(tls.provider(), ureq::tls::TlsProvider::Rustls);
-        assert_eq!(config.max_redirects(), 0);
+        for agent in [&t.agent, &t.streaming] {
+            let config = agent.config();
+            let tls = config.tls_config();
+            assert!(!tls.disable_verification());
+            assert!(matches!(tls.root_certs(), ureq::tls::RootCerts::WebPki));
+            assert_eq!(tls.provider(), ureq::tls::TlsProvider::Rustls);
+            assert_eq!(config.max_redirects(), 0);
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! another user, and the refresh lock of a shared store.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use zohocrm_core::features::GetUserLicences;
 use zohocrm_core::limit::{ConcurrencyLimits, Cost};
@@ -14,14 +14,19 @@ use zohocrm_core::{
     TransportError, TransportErrorKind,
 };
 
-fn t0() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_700_000_000)
-}
+use crate::driving::{fail, poll, respond, t0};
 
 fn session_with_token() -> Session {
     Session::new(
         Context::new(DataCenter::Eu, Environment::Production),
         Credentials::AccessToken("fixed".into()),
+    )
+}
+
+fn refreshing() -> Session {
+    Session::new(
+        Context::new(DataCenter::Eu, Environment::Production),
+        Credentials::refresh_token("id", "secret", "refresh"),
     )
 }
 
@@ -39,22 +44,26 @@ fn token(expires_in: u64, access: &str) -> http::Response<Vec<u8>> {
 
 #[test]
 fn permits_queue_calls_and_come_back_on_every_path() {
-    let s = session_with_token().with_concurrency(ConcurrencyLimits::new(2, 1));
+    let s = Arc::new(session_with_token().with_concurrency(ConcurrencyLimits::new(2, 1)));
     let ep = GetUserLicences;
-    let mut a = Exchange::new(&s, &ep, 1);
-    let mut b = Exchange::new(&s, &ep, 2);
-    let mut c = Exchange::new(&s, &ep, 3);
-    assert!(matches!(a.poll(t0()), Step::Send(_)));
-    assert!(matches!(b.poll(t0()), Step::Send(_)));
-    // The third waits: a short sleep for drivers that know nothing of permits, and the cost
-    // for those that wait on the limiter.
-    assert!(matches!(c.poll(t0()), Step::Sleep(_)));
+    let mut a = Exchange::new(s.clone(), &ep, 1);
+    let mut b = Exchange::new(s.clone(), &ep, 2);
+    let mut c = Exchange::new(s.clone(), &ep, 3);
+    assert!(matches!(poll(&mut a, t0()), Step::Send(_)));
+    assert!(matches!(poll(&mut b, t0()), Step::Send(_)));
+    // The third waits for a permit of its cost (drivers that know nothing of permits sleep
+    // briefly and poll again).
+    assert!(matches!(poll(&mut c, t0()), Step::Permit(Cost::NORMAL)));
     assert_eq!(c.waiting_for_permit(), Some(Cost::NORMAL));
     assert_eq!(s.limiter().in_flight(), 2);
-    a.on_response(t0(), ok_licences());
+    respond(&mut a, t0(), ok_licences());
     assert_eq!(s.limiter().in_flight(), 1, "given back on a response");
-    assert!(matches!(c.poll(t0()), Step::Send(_)));
-    b.on_transport_error(t0(), TransportError::new(TransportErrorKind::Other, "x"));
+    assert!(matches!(poll(&mut c, t0()), Step::Send(_)));
+    fail(
+        &mut b,
+        t0(),
+        TransportError::new(TransportErrorKind::Other, "x"),
+    );
     assert_eq!(
         s.limiter().in_flight(),
         1,
@@ -66,53 +75,52 @@ fn permits_queue_calls_and_come_back_on_every_path() {
         0,
         "given back when dropped mid-flight"
     );
-    assert!(matches!(a.poll(t0()), Step::Done(Ok(_))));
-    assert!(matches!(b.poll(t0()), Step::Done(Err(_))));
+    assert!(matches!(poll(&mut a, t0()), Step::Done(Ok(_))));
+    assert!(matches!(poll(&mut b, t0()), Step::Done(Err(_))));
     assert_eq!(s.limiter().peak(), 2);
 }
 
 #[test]
 fn heavy_calls_have_their_own_limit() {
-    let s = session_with_token().with_concurrency(ConcurrencyLimits::new(4, 1));
+    let s = Arc::new(session_with_token().with_concurrency(ConcurrencyLimits::new(4, 1)));
     let q = CoqlQuery::new(Coql::select(["Last_Name"]).from("Leads").limit(10));
-    let mut a = Exchange::new(&s, &q, 1);
-    let mut b = Exchange::new(&s, &q, 2);
-    assert!(matches!(a.poll(t0()), Step::Send(_)));
-    assert!(matches!(b.poll(t0()), Step::Sleep(_)));
+    let mut a = Exchange::new(s.clone(), &q, 1);
+    let mut b = Exchange::new(s.clone(), &q, 2);
+    assert!(matches!(poll(&mut a, t0()), Step::Send(_)));
+    assert!(matches!(poll(&mut b, t0()), Step::Permit(Cost::HEAVY)));
     assert_eq!(b.waiting_for_permit(), Some(Cost::HEAVY));
     // An ordinary call still fits next to the heavy one.
     let ep = GetUserLicences;
-    let mut c = Exchange::new(&s, &ep, 3);
-    assert!(matches!(c.poll(t0()), Step::Send(_)));
+    let mut c = Exchange::new(s.clone(), &ep, 3);
+    assert!(matches!(poll(&mut c, t0()), Step::Send(_)));
     assert_eq!(s.limiter().peak_heavy(), 1);
 }
 
 #[test]
 fn the_token_is_stamped_after_the_permit_wait() {
     // A call that queued while the token was refreshed goes out with the new token.
-    let s = Session::new(
-        Context::new(DataCenter::Eu, Environment::Production),
-        Credentials::refresh_token("id", "secret", "refresh"),
-    )
-    .with_concurrency(ConcurrencyLimits::new(1, 1));
+    let s = Arc::new(refreshing().with_concurrency(ConcurrencyLimits::new(1, 1)));
     let ep = GetUserLicences;
-    let mut a = Exchange::new(&s, &ep, 1);
-    assert!(matches!(a.poll(t0()), Step::Send(_)), "token request");
-    a.on_response(t0(), token(3600, "first"));
-    assert!(matches!(a.poll(t0()), Step::Send(_)), "a holds the permit");
-    let mut b = Exchange::new(&s, &ep, 2);
-    assert!(matches!(b.poll(t0()), Step::Sleep(_)));
+    let mut a = Exchange::new(s.clone(), &ep, 1);
+    assert!(matches!(poll(&mut a, t0()), Step::Send(_)), "token request");
+    respond(&mut a, t0(), token(3600, "first"));
+    assert!(
+        matches!(poll(&mut a, t0()), Step::Send(_)),
+        "a holds the permit"
+    );
+    let mut b = Exchange::new(s.clone(), &ep, 2);
+    assert!(matches!(poll(&mut b, t0()), Step::Permit(_)));
     // a is rejected: the token is refreshed while b waits.
-    a.on_response(
+    respond(&mut a,
         t0(),
         http::Response::builder()
             .status(401)
             .body(br#"{"code":"INVALID_TOKEN","details":{},"message":"invalid oauth token","status":"error"}"#.to_vec())
             .unwrap(),
     );
-    assert!(matches!(a.poll(t0()), Step::Send(r) if r.uri().path() == "/oauth/v2/token"));
-    a.on_response(t0(), token(3600, "second"));
-    match b.poll(t0()) {
+    assert!(matches!(poll(&mut a, t0()), Step::Send(r) if r.uri().path() == "/oauth/v2/token"));
+    respond(&mut a, t0(), token(3600, "second"));
+    match poll(&mut b, t0()) {
         Step::Send(r) => assert_eq!(r.headers()["authorization"], "Zoho-oauthtoken second"),
         other => panic!("{other:?}"),
     }
@@ -120,16 +128,12 @@ fn the_token_is_stamped_after_the_permit_wait() {
 
 #[test]
 fn a_token_shorter_lived_than_the_margin_is_used_not_refreshed_in_a_loop() {
-    let s = Session::new(
-        Context::new(DataCenter::Eu, Environment::Production),
-        Credentials::refresh_token("id", "secret", "refresh"),
-    )
-    .with_refresh_margin(Duration::from_secs(120));
+    let s = Arc::new(refreshing().with_refresh_margin(Duration::from_secs(120)));
     let ep = GetUserLicences;
-    let mut a = Exchange::new(&s, &ep, 1);
-    assert!(matches!(a.poll(t0()), Step::Send(_)));
-    a.on_response(t0(), token(60, "short"));
-    match a.poll(t0()) {
+    let mut a = Exchange::new(s.clone(), &ep, 1);
+    assert!(matches!(poll(&mut a, t0()), Step::Send(_)));
+    respond(&mut a, t0(), token(60, "short"));
+    match poll(&mut a, t0()) {
         Step::Send(r) => assert_eq!(r.headers()["authorization"], "Zoho-oauthtoken short"),
         other => panic!("{other:?}"),
     }
@@ -140,20 +144,16 @@ fn a_token_shorter_lived_than_the_margin_is_used_not_refreshed_in_a_loop() {
 fn tokens_that_are_never_usable_stop_the_call() {
     // Tokens that are born expired cannot be used; the call stops after a bounded number of
     // token requests instead of spending Zoho's 10 mints per 10 minutes.
-    let s = Session::new(
-        Context::new(DataCenter::Eu, Environment::Production),
-        Credentials::refresh_token("id", "secret", "refresh"),
-    );
+    let s = Arc::new(refreshing());
     let ep = GetUserLicences;
-    let mut a = Exchange::new(&s, &ep, 1);
+    let mut a = Exchange::new(s.clone(), &ep, 1);
     let mut token_requests = 0;
     loop {
-        match a.poll(t0()) {
+        match poll(&mut a, t0()) {
             Step::Send(_) => {
                 token_requests += 1;
-                a.on_response(t0(), token(0, "dead"));
+                respond(&mut a, t0(), token(0, "dead"));
             }
-            Step::Sleep(_) => panic!("no sleep expected"),
             Step::Done(result) => {
                 match result {
                     Err(Error::Auth(e)) => assert_eq!(e.kind, AuthErrorKind::BadResponse),
@@ -161,6 +161,7 @@ fn tokens_that_are_never_usable_stop_the_call() {
                 }
                 break;
             }
+            other => panic!("no wait expected: {other:?}"),
         }
     }
     assert_eq!(token_requests, s.retry_policy().max_attempts + 2);
@@ -177,19 +178,21 @@ fn a_stored_token_of_another_refresh_token_is_never_used_nor_overwritten() {
     };
     theirs.set_expires_at(t0() + Duration::from_secs(3600));
     store.save(&theirs).unwrap();
-    let s = Session::new(
-        Context::new(DataCenter::Eu, Environment::Production),
-        Credentials::refresh_token("id", "secret", "my-refresh"),
-    )
-    .with_store(store.clone());
+    let s = Arc::new(
+        Session::new(
+            Context::new(DataCenter::Eu, Environment::Production),
+            Credentials::refresh_token("id", "secret", "my-refresh"),
+        )
+        .with_store(store.clone()),
+    );
     let ep = GetUserLicences;
-    let mut a = Exchange::new(&s, &ep, 1);
-    match a.poll(t0()) {
+    let mut a = Exchange::new(s.clone(), &ep, 1);
+    match poll(&mut a, t0()) {
         Step::Send(r) => assert_eq!(r.uri().path(), "/oauth/v2/token", "refreshes as me"),
         other => panic!("{other:?}"),
     }
-    a.on_response(t0(), token(3600, "my-access"));
-    match a.poll(t0()) {
+    respond(&mut a, t0(), token(3600, "my-access"));
+    match poll(&mut a, t0()) {
         Step::Send(r) => assert_eq!(r.headers()["authorization"], "Zoho-oauthtoken my-access"),
         other => panic!("{other:?}"),
     }
@@ -231,15 +234,11 @@ impl TokenStore for Busy {
 fn a_refresh_locked_elsewhere_is_waited_for_then_read() {
     let store = Arc::new(Busy::default());
     store.busy.store(true, std::sync::atomic::Ordering::SeqCst);
-    let s = Session::new(
-        Context::new(DataCenter::Eu, Environment::Production),
-        Credentials::refresh_token("id", "secret", "refresh"),
-    )
-    .with_store(store.clone());
+    let s = Arc::new(refreshing().with_store(store.clone()));
     let ep = GetUserLicences;
-    let mut a = Exchange::new(&s, &ep, 1);
+    let mut a = Exchange::new(s.clone(), &ep, 1);
     assert!(
-        matches!(a.poll(t0()), Step::Sleep(_)),
+        matches!(poll(&mut a, t0()), Step::Backoff(_)),
         "waits for the other process"
     );
     // The other process saves its token and releases the lock.
@@ -252,7 +251,7 @@ fn a_refresh_locked_elsewhere_is_waited_for_then_read() {
     saved.set_expires_at(t0() + Duration::from_secs(3600));
     store.inner.save(&saved).unwrap();
     store.busy.store(false, std::sync::atomic::Ordering::SeqCst);
-    match a.poll(t0() + Duration::from_millis(20)) {
+    match poll(&mut a, t0() + Duration::from_millis(20)) {
         Step::Send(r) => assert_eq!(
             r.headers()["authorization"],
             "Zoho-oauthtoken from-elsewhere"
@@ -263,13 +262,9 @@ fn a_refresh_locked_elsewhere_is_waited_for_then_read() {
     // A holder that never lets go is waited for one lease timeout (60 s), then bypassed.
     let stuck = Arc::new(Busy::default());
     stuck.busy.store(true, std::sync::atomic::Ordering::SeqCst);
-    let s = Session::new(
-        Context::new(DataCenter::Eu, Environment::Production),
-        Credentials::refresh_token("id", "secret", "refresh"),
-    )
-    .with_store(stuck);
-    let mut b = Exchange::new(&s, &ep, 2);
-    assert!(matches!(b.poll(t0()), Step::Sleep(_)));
+    let s = Arc::new(refreshing().with_store(stuck));
+    let mut b = Exchange::new(s.clone(), &ep, 2);
+    assert!(matches!(poll(&mut b, t0()), Step::Backoff(_)));
     let later = t0() + Duration::from_secs(61);
-    assert!(matches!(b.poll(later), Step::Send(r) if r.uri().path() == "/oauth/v2/token"));
+    assert!(matches!(poll(&mut b, later), Step::Send(r) if r.uri().path() == "/oauth/v2/token"));
 }

@@ -1,9 +1,10 @@
 //! Exchange scenarios (`fixtures/scenarios/*.json`): token refresh, 401 replay, retries. A replay
-//! transport answers each request with the next recorded response, a manual clock advances on
-//! every Sleep step, and jitter is fixed, so the list of steps is deterministic.
+//! transport answers each request with the next recorded response, a manual clock advances to
+//! the end of every Backoff step, the token store steps are performed on the session's store
+//! (they are not listed), and jitter is fixed, so the list of steps is deterministic.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use zohocrm_core::{
@@ -11,13 +12,10 @@ use zohocrm_core::{
     StoredToken, TokenStore, TransportError, TransportErrorKind,
 };
 
+use crate::driving::{fail, poll, respond, t0};
 use crate::harness::{find_op, render_request, render_result, Dyn};
 
-fn t0() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_700_000_000)
-}
-
-fn session_for(fixture: &zohocrm_fixtures::Fixture) -> Session {
+fn session_for(fixture: &zohocrm_fixtures::Fixture) -> Arc<Session> {
     let preset = fixture.session.clone();
     let grant = preset.as_ref().and_then(|p| p.grant.clone());
     let credentials = match grant.as_deref() {
@@ -47,11 +45,13 @@ fn session_for(fixture: &zohocrm_fixtures::Fixture) -> Session {
         });
         store.save(&token).unwrap();
     }
-    Session::new(
-        Context::new(DataCenter::Us, Environment::Production),
-        credentials,
+    Arc::new(
+        Session::new(
+            Context::new(DataCenter::Us, Environment::Production),
+            credentials,
+        )
+        .with_store(store),
     )
-    .with_store(store)
 }
 
 fn transport_error(kind: &str) -> TransportError {
@@ -70,12 +70,12 @@ fn run(fixture: &zohocrm_fixtures::Fixture, path: &std::path::Path) -> Value {
         op: find_op(&fixture.operation),
         input: fixture.input.clone(),
     };
-    let mut exchange = Exchange::new(&session, &endpoint, 7);
+    let mut exchange = Exchange::new(session.clone(), &endpoint, 7);
     let mut now = t0();
     let mut steps = Vec::new();
     let mut replies = fixture.exchanges.iter();
     for _ in 0..64 {
-        match exchange.poll(now) {
+        match poll(&mut exchange, now) {
             Step::Send(request) => {
                 let recorded = replies.next().unwrap_or_else(|| {
                     panic!(
@@ -94,17 +94,18 @@ fn run(fixture: &zohocrm_fixtures::Fixture, path: &std::path::Path) -> Value {
                 match &recorded.response.transport_error {
                     Some(kind) => {
                         step["transport_error"] = json!(kind);
-                        exchange.on_transport_error(now, transport_error(kind));
+                        fail(&mut exchange, now, transport_error(kind));
                     }
                     None => {
                         let response = recorded.response.to_http().unwrap();
                         step["status"] = json!(response.status().as_u16());
-                        exchange.on_response(now, response);
+                        respond(&mut exchange, now, response);
                     }
                 }
                 steps.push(step);
             }
-            Step::Sleep(d) => {
+            Step::Backoff(until) => {
+                let d = until.saturating_duration_since(crate::driving::instant(now));
                 steps.push(json!({ "sleep_ms": d.as_millis() as u64 }));
                 now += d;
             }
@@ -122,6 +123,7 @@ fn run(fixture: &zohocrm_fixtures::Fixture, path: &std::path::Path) -> Value {
                     "api_attempts": exchange.attempts(),
                 });
             }
+            other => panic!("{}: unexpected {other:?}", path.display()),
         }
     }
     panic!(

@@ -6,9 +6,10 @@
 
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use zohocrm_core::config::{BuildClient, ClientBuilder, TransportConfig};
+use zohocrm_core::driver::{Buffered, Payload, Reading};
 use zohocrm_core::features::GetUserLicences;
 use zohocrm_core::oauth::{
     parse_token_response, ClientCredentialsGrant, ExchangeGrantCode, RefreshAccessToken,
@@ -17,8 +18,10 @@ use zohocrm_core::oauth::{
 use zohocrm_core::{
     AccessToken, BlockingTransport, ClientSecret, Context, Credentials, DataCenter, Endpoint,
     Environment, Error, Exchange, FileTokenStore, GrantCode, MemoryTokenStore, RefreshToken,
-    Session, StoredToken, TokenStore, TransportError,
+    Session, StoreOp, StoredToken, TokenStore, TransportError,
 };
+
+use crate::driving::{instant, poll, respond as answer, t0};
 
 const CLIENT_SECRET: &str = "cs-7f3a9c1e5b2d4f6a8e0c";
 const REFRESH: &str = "1000.rt0b5e8d2c4a6f1e3d5c7b9a0f2e4d6c8b.a1b2c3d4e5f6a7b8c9d0";
@@ -54,10 +57,6 @@ fn debug(what: &str, value: &impl std::fmt::Debug) {
 fn both(what: &str, value: &(impl std::fmt::Debug + std::fmt::Display)) {
     debug(what, value);
     assert_clean(what, &value.to_string());
-}
-
-fn t0() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_700_000_000)
 }
 
 fn credentials() -> Credentials {
@@ -144,6 +143,13 @@ fn secret_types_and_credentials_are_redacted() {
     };
     stored.set_expires_at(t0());
     debug("StoredToken", &stored);
+    debug(
+        "StoreOp::Save",
+        &StoreOp::Save {
+            token: stored.clone(),
+            lock: None,
+        },
+    );
     let memory = MemoryTokenStore::new();
     memory.save(&stored).unwrap();
     debug("MemoryTokenStore", &memory);
@@ -218,27 +224,28 @@ fn token_requests_are_redacted_at_every_stage() {
     );
 
     // The Exchange and its Steps, through a refresh, a 401 and a second refresh.
-    let s = session();
+    let s = Arc::new(session());
     let ep = GetUserLicences;
-    let mut ex = Exchange::new(&s, &ep, 1);
-    let step = ex.poll(t0());
+    let mut ex = Exchange::new(s.clone(), &ep, 1);
+    let step = poll(&mut ex, t0());
     debug("Step::Send(token request)", &step);
     debug("Exchange awaiting a token", &ex);
-    ex.on_response(t0(), token_ok(ACCESS));
-    let step = ex.poll(t0());
+    answer(&mut ex, t0(), token_ok(ACCESS));
+    let step = poll(&mut ex, t0());
     debug("Step::Send(API request)", &step);
     debug("Session with a token", &s);
-    ex.on_response(
+    answer(
+        &mut ex,
         t0(),
         respond(
             401,
             r#"{"code":"INVALID_TOKEN","details":{},"message":"invalid oauth token","status":"error"}"#,
         ),
     );
-    let step = ex.poll(t0());
+    let step = poll(&mut ex, t0());
     debug("Step::Send(second token request)", &step);
-    ex.on_response(t0(), token_ok(ACCESS_2));
-    debug("Step::Send(replay)", &ex.poll(t0()));
+    answer(&mut ex, t0(), token_ok(ACCESS_2));
+    debug("Step::Send(replay)", &poll(&mut ex, t0()));
     debug("Session after two tokens", &s);
 }
 
@@ -254,19 +261,20 @@ fn token_endpoint_errors_never_quote_secrets() {
             assert!(!text.contains(REFRESH) && !text.contains(ACCESS), "{text}");
         }
         // Through a session, every secret it knows is scrubbed too.
-        let s = session();
+        let s = Arc::new(session());
         let ep = GetUserLicences;
-        let mut ex = Exchange::new(&s, &ep, 1);
-        let _ = ex.poll(t0());
-        ex.on_response(t0(), http::Response::from_parts(head, body));
+        let mut ex = Exchange::new(s.clone(), &ep, 1);
+        let _ = poll(&mut ex, t0());
+        answer(&mut ex, t0(), http::Response::from_parts(head, body));
         let done = loop {
-            match ex.poll(t0() + Duration::from_secs(600)) {
+            match poll(&mut ex, t0() + Duration::from_secs(600)) {
                 zohocrm_core::Step::Done(r) => break r,
-                zohocrm_core::Step::Send(_) => ex.on_response(
+                zohocrm_core::Step::Send(_) => answer(
+                    &mut ex,
                     t0(),
                     respond(400, &format!(r#"{{"error":"{CLIENT_SECRET}"}}"#)),
                 ),
-                zohocrm_core::Step::Sleep(_) => {}
+                _ => {}
             }
         };
         let e = done.expect_err("the refresh failed");
@@ -333,20 +341,31 @@ impl tracing::Subscriber for Capture {
 struct Scripted {
     responses: Mutex<Vec<Result<http::Response<Vec<u8>>, TransportError>>>,
     now: Mutex<SystemTime>,
+    config: TransportConfig,
 }
 
 impl BlockingTransport for Scripted {
-    fn execute(
+    type Body = Buffered;
+
+    fn start(
         &self,
-        _: http::Request<Vec<u8>>,
-    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        _: http::Request<Payload<'_>>,
+        _: Reading,
+    ) -> Result<http::Response<Buffered>, TransportError> {
         *self.now.lock().unwrap() += Duration::from_millis(7);
-        self.responses.lock().unwrap().remove(0)
+        let next = self.responses.lock().unwrap().remove(0);
+        next.map(|r| r.map(Buffered::new))
+    }
+    fn config(&self) -> &TransportConfig {
+        &self.config
     }
     fn sleep(&self, d: Duration) {
         *self.now.lock().unwrap() += d;
     }
-    fn now(&self) -> SystemTime {
+    fn now(&self) -> Instant {
+        instant(*self.now.lock().unwrap())
+    }
+    fn wall_clock(&self) -> SystemTime {
         *self.now.lock().unwrap()
     }
     fn jitter_seed(&self) -> u64 {
@@ -378,16 +397,17 @@ fn tracing_records_ids_statuses_and_durations_only() {
     let transport = Scripted {
         responses: Mutex::new(script),
         now: Mutex::new(t0()),
+        config: TransportConfig::default(),
     };
     let capture = Capture::default();
-    let s = session();
+    let s = Arc::new(session());
     let result = tracing::subscriber::with_default(capture.clone(), || {
         let first = zohocrm_core::send_blocking(&transport, &s, &GetUserLicences);
         // A failing refresh whose body quotes the refresh token.
-        let failing = Session::new(
+        let failing = Arc::new(Session::new(
             Context::new(DataCenter::Us, Environment::Production),
             credentials(),
-        );
+        ));
         transport.responses.lock().unwrap().push(Ok(respond(
             400,
             &format!(r#"{{"error":"invalid_code","error_description":"{REFRESH}"}}"#),

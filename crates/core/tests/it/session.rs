@@ -1,7 +1,7 @@
 //! Session behaviour across exchanges: single-flight refresh, cancelled refreshes, stores.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use zohocrm_core::features::GetUserLicences;
 use zohocrm_core::{
@@ -9,15 +9,17 @@ use zohocrm_core::{
     Session, Step, TokenStore,
 };
 
-fn t0() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_700_000_000)
-}
+use crate::driving::{poll, respond, t0};
 
 fn session() -> Session {
     Session::new(
         Context::new(DataCenter::Eu, Environment::Production),
         Credentials::refresh_token("fake-client-id", "fake-client-secret", "fake-refresh-token"),
     )
+}
+
+fn shared() -> Arc<Session> {
+    Arc::new(session())
 }
 
 fn token_response(api_domain: &str) -> http::Response<Vec<u8>> {
@@ -36,19 +38,19 @@ fn is_token_request(step: &Step<impl std::fmt::Debug>) -> bool {
 
 #[test]
 fn only_one_exchange_refreshes_at_a_time() {
-    let s = session();
+    let s = shared();
     let ep = GetUserLicences;
-    let mut a = Exchange::new(&s, &ep, 1);
-    let mut b = Exchange::new(&s, &ep, 2);
-    let step_a = a.poll(t0());
+    let mut a = Exchange::new(s.clone(), &ep, 1);
+    let mut b = Exchange::new(s.clone(), &ep, 2);
+    let step_a = poll(&mut a, t0());
     assert!(is_token_request(&step_a), "{step_a:?}");
     // b must wait for a's refresh instead of minting a second token.
-    let step_b = b.poll(t0());
-    assert!(matches!(step_b, Step::Sleep(_)), "{step_b:?}");
-    a.on_response(t0(), token_response("https://www.zohoapis.eu"));
+    let step_b = poll(&mut b, t0());
+    assert!(matches!(step_b, Step::Backoff(_)), "{step_b:?}");
+    respond(&mut a, t0(), token_response("https://www.zohoapis.eu"));
     let later = t0() + Duration::from_millis(20);
     for ex in [&mut a, &mut b] {
-        match ex.poll(later) {
+        match poll(ex, later) {
             Step::Send(r) => {
                 assert_eq!(r.uri().host(), Some("www.zohoapis.eu"));
                 assert_eq!(
@@ -64,36 +66,39 @@ fn only_one_exchange_refreshes_at_a_time() {
 
 #[test]
 fn a_dropped_refresh_releases_the_lease() {
-    let s = session();
+    let s = shared();
     let ep = GetUserLicences;
     {
-        let mut a = Exchange::new(&s, &ep, 1);
-        assert!(is_token_request(&a.poll(t0())));
+        let mut a = Exchange::new(s.clone(), &ep, 1);
+        assert!(is_token_request(&poll(&mut a, t0())));
         // a is cancelled (e.g. its future dropped) while the token request is in flight.
     }
-    let mut b = Exchange::new(&s, &ep, 2);
-    assert!(is_token_request(&b.poll(t0())));
+    let mut b = Exchange::new(s.clone(), &ep, 2);
+    assert!(is_token_request(&poll(&mut b, t0())));
 }
 
 #[test]
 fn a_stuck_refresh_is_taken_over_after_the_lease_expires() {
-    let s = session();
+    let s = shared();
     let ep = GetUserLicences;
-    let mut a = Exchange::new(&s, &ep, 1);
-    assert!(is_token_request(&a.poll(t0())));
-    let mut b = Exchange::new(&s, &ep, 2);
-    assert!(matches!(b.poll(t0()), Step::Sleep(_)));
-    assert!(is_token_request(&b.poll(t0() + Duration::from_secs(61))));
+    let mut a = Exchange::new(s.clone(), &ep, 1);
+    assert!(is_token_request(&poll(&mut a, t0())));
+    let mut b = Exchange::new(s.clone(), &ep, 2);
+    assert!(matches!(poll(&mut b, t0()), Step::Backoff(_)));
+    assert!(is_token_request(&poll(
+        &mut b,
+        t0() + Duration::from_secs(61)
+    )));
 }
 
 #[test]
 fn a_foreign_api_domain_is_never_adopted() {
-    let s = session();
+    let s = shared();
     let ep = GetUserLicences;
-    let mut a = Exchange::new(&s, &ep, 1);
-    assert!(is_token_request(&a.poll(t0())));
-    a.on_response(t0(), token_response("https://www.zohoapis.com"));
-    match a.poll(t0()) {
+    let mut a = Exchange::new(s.clone(), &ep, 1);
+    assert!(is_token_request(&poll(&mut a, t0())));
+    respond(&mut a, t0(), token_response("https://www.zohoapis.com"));
+    match poll(&mut a, t0()) {
         Step::Send(r) => assert_eq!(r.uri().host(), Some("www.zohoapis.eu")),
         other => panic!("{other:?}"),
     }
@@ -104,15 +109,17 @@ fn a_file_store_shares_tokens_between_sessions() {
     let dir = std::env::temp_dir().join(format!("zohocrm-it-{}", std::process::id()));
     let path = dir.join("token.json");
     let store: Arc<dyn TokenStore> = Arc::new(FileTokenStore::new(&path));
-    let first = session().with_store(store.clone());
+    let first = Arc::new(session().with_store(store.clone()));
     let ep = GetUserLicences;
-    let mut a = Exchange::new(&first, &ep, 1);
-    assert!(is_token_request(&a.poll(t0())));
-    a.on_response(t0(), token_response("https://sandbox.zohoapis.eu"));
+    let mut a = Exchange::new(first.clone(), &ep, 1);
+    assert!(is_token_request(&poll(&mut a, t0())));
+    respond(&mut a, t0(), token_response("https://sandbox.zohoapis.eu"));
+    // The save is a's next step (its driver performs it before the API request).
+    assert!(matches!(poll(&mut a, t0()), Step::Send(_)));
     // A second session (another process, say) finds the token in the file: no new mint.
-    let second = session().with_store(Arc::new(FileTokenStore::new(&path)));
-    let mut b = Exchange::new(&second, &ep, 2);
-    match b.poll(t0() + Duration::from_secs(5)) {
+    let second = Arc::new(session().with_store(Arc::new(FileTokenStore::new(&path))));
+    let mut b = Exchange::new(second.clone(), &ep, 2);
+    match poll(&mut b, t0() + Duration::from_secs(5)) {
         Step::Send(r) => assert_eq!(r.uri().host(), Some("sandbox.zohoapis.eu")),
         other => panic!("{other:?}"),
     }
@@ -124,17 +131,17 @@ fn a_file_store_shares_tokens_between_sessions() {
 
 #[test]
 fn no_refresh_token_is_a_clear_auth_error() {
-    let s = Session::new(
+    let s = Arc::new(Session::new(
         Context::new(DataCenter::Us, Environment::Production),
         Credentials::RefreshToken {
             client_id: "fake-client-id".into(),
             client_secret: "fake-client-secret".into(),
             refresh_token: None,
         },
-    );
+    ));
     let ep = GetUserLicences;
-    let mut a = Exchange::new(&s, &ep, 1);
-    match a.poll(t0()) {
+    let mut a = Exchange::new(s.clone(), &ep, 1);
+    match poll(&mut a, t0()) {
         Step::Done(Err(Error::Auth(e))) => assert_eq!(e.kind, AuthErrorKind::NoCredentials),
         other => panic!("{other:?}"),
     }
@@ -142,7 +149,7 @@ fn no_refresh_token_is_a_clear_auth_error() {
 
 #[test]
 fn secrets_never_show_in_debug() {
-    let s = session();
+    let s = shared();
     let text = format!("{s:?}");
     assert!(!text.contains("fake-client-secret"), "{text}");
     assert!(!text.contains("fake-refresh-token"), "{text}");

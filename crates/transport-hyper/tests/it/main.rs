@@ -18,7 +18,11 @@ pub struct HyperHarness {
 }
 
 impl Harness for HyperHarness {
-    fn call<E: Endpoint + Sync>(&self, session: &Session, endpoint: &E) -> Result<E::Output, Error>
+    fn call<E: Endpoint + Sync>(
+        &self,
+        session: &Arc<Session>,
+        endpoint: &E,
+    ) -> Result<E::Output, Error>
     where
         E::Output: Send,
     {

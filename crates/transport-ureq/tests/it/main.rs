@@ -5,6 +5,8 @@ mod client;
 mod reliability;
 mod token_file;
 
+use std::sync::Arc;
+
 use zohocrm_conformance::{Harness, Settings};
 use zohocrm_core::{Endpoint, Error, Session};
 use zohocrm_ureq::{TransportConfig, UreqTransport};
@@ -13,7 +15,11 @@ use zohocrm_ureq::{TransportConfig, UreqTransport};
 pub struct UreqHarness(UreqTransport);
 
 impl Harness for UreqHarness {
-    fn call<E: Endpoint + Sync>(&self, session: &Session, endpoint: &E) -> Result<E::Output, Error>
+    fn call<E: Endpoint + Sync>(
+        &self,
+        session: &Arc<Session>,
+        endpoint: &E,
+    ) -> Result<E::Output, Error>
     where
         E::Output: Send,
     {
