@@ -29,12 +29,14 @@ use zohocrm_core::{
 };
 use zohocrm_mock::{BlockingMock, Fault, FaultKind, LoggedRequest, MockConfig};
 
+mod downloads;
 mod faults;
 mod hostile;
 mod net;
 mod records;
 mod reliability;
 mod security;
+pub use downloads::*;
 pub use faults::*;
 pub use hostile::*;
 pub use records::*;

@@ -551,7 +551,12 @@ async fn call<I: Io, E: Endpoint>(
             match action {
                 Action::Send(request) => {
                     let attempt = trace::Attempt::start(&exchange, io.now());
-                    let result = attempt_once(io, request, upload, sink.as_deref_mut()).await;
+                    // A token answer is never the download, whatever its content type.
+                    let sink = match exchange.sending_token_request() {
+                        true => None,
+                        false => sink.as_deref_mut(),
+                    };
+                    let result = attempt_once(io, request, upload, sink).await;
                     attempt.finish(id, &result, io.now());
                     match result {
                         Ok(response) => exchange.on_response(io.now(), response),

@@ -6,22 +6,21 @@
 
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 use zohocrm_core::config::{BuildClient, ClientBuilder, TransportConfig};
-use zohocrm_core::driver::{Buffered, Payload, Reading};
 use zohocrm_core::features::GetUserLicences;
 use zohocrm_core::oauth::{
     parse_token_response, ClientCredentialsGrant, ExchangeGrantCode, RefreshAccessToken,
     RevokeToken,
 };
 use zohocrm_core::{
-    AccessToken, BlockingTransport, ClientSecret, Context, Credentials, DataCenter, Endpoint,
-    Environment, Error, Exchange, FileTokenStore, GrantCode, MemoryTokenStore, RefreshToken,
-    Session, StoreOp, StoredToken, TokenStore, TransportError,
+    AccessToken, ClientSecret, Context, Credentials, DataCenter, Endpoint, Environment, Error,
+    Exchange, FileTokenStore, GrantCode, MemoryTokenStore, RefreshToken, Session, StoreOp,
+    StoredToken, TokenStore, TransportError,
 };
 
-use crate::driving::{instant, poll, respond as answer, t0};
+use crate::driving::{poll, respond as answer, t0, Scripted};
 
 const CLIENT_SECRET: &str = "cs-7f3a9c1e5b2d4f6a8e0c";
 const REFRESH: &str = "1000.rt0b5e8d2c4a6f1e3d5c7b9a0f2e4d6c8b.a1b2c3d4e5f6a7b8c9d0";
@@ -337,42 +336,6 @@ impl tracing::Subscriber for Capture {
     fn exit(&self, _: &tracing::span::Id) {}
 }
 
-/// A transport that answers from a script and advances a manual clock.
-struct Scripted {
-    responses: Mutex<Vec<Result<http::Response<Vec<u8>>, TransportError>>>,
-    now: Mutex<SystemTime>,
-    config: TransportConfig,
-}
-
-impl BlockingTransport for Scripted {
-    type Body = Buffered;
-
-    fn start(
-        &self,
-        _: http::Request<Payload<'_>>,
-        _: Reading,
-    ) -> Result<http::Response<Buffered>, TransportError> {
-        *self.now.lock().unwrap() += Duration::from_millis(7);
-        let next = self.responses.lock().unwrap().remove(0);
-        next.map(|r| r.map(Buffered::new))
-    }
-    fn config(&self) -> &TransportConfig {
-        &self.config
-    }
-    fn sleep(&self, d: Duration) {
-        *self.now.lock().unwrap() += d;
-    }
-    fn now(&self) -> Instant {
-        instant(*self.now.lock().unwrap())
-    }
-    fn wall_clock(&self) -> SystemTime {
-        *self.now.lock().unwrap()
-    }
-    fn jitter_seed(&self) -> u64 {
-        1
-    }
-}
-
 #[test]
 fn tracing_records_ids_statuses_and_durations_only() {
     let ok = || {
@@ -394,11 +357,7 @@ fn tracing_records_ids_statuses_and_durations_only() {
         )),
         Ok(ok()),
     ];
-    let transport = Scripted {
-        responses: Mutex::new(script),
-        now: Mutex::new(t0()),
-        config: TransportConfig::default(),
-    };
+    let transport = Scripted::new(script);
     let capture = Capture::default();
     let s = Arc::new(session());
     let result = tracing::subscriber::with_default(capture.clone(), || {
@@ -432,4 +391,36 @@ fn tracing_records_ids_statuses_and_durations_only() {
     assert!(lines.contains("attempt=3"), "{lines}");
     assert!(lines.contains("duration_ms=7"), "{lines}");
     assert!(lines.contains("error=\"auth:Rejected\""), "{lines}");
+}
+
+#[test]
+fn downloads_are_traced_like_every_call() {
+    let zip = http::Response::builder()
+        .status(200)
+        .header("content-type", "application/zip")
+        .body(vec![1; 4096])
+        .unwrap();
+    let transport = Scripted::new(vec![Ok(token_ok(ACCESS)), Ok(zip)]);
+    let capture = Capture::default();
+    let s = Arc::new(session());
+    let mut sink = Vec::new();
+    let done = tracing::subscriber::with_default(capture.clone(), || {
+        zohocrm_core::driver::download_blocking(
+            &transport,
+            &s,
+            &zohocrm_core::bulk::DownloadBulkReadResult::new("111"),
+            &mut sink,
+        )
+    });
+    assert_eq!(done.expect("downloaded").bytes, 4096);
+    let lines = capture.lines.lock().unwrap().join("\n");
+    assert_clean("tracing output", &lines);
+    assert!(!lines.contains("/crm/bulk"), "no URL: {lines}");
+    assert!(
+        lines.contains("span zohocrm.call endpoint=\"bulk.download_read_result\""),
+        "{lines}"
+    );
+    assert!(lines.contains("kind=\"token\""), "{lines}");
+    assert!(lines.contains("status=200"), "{lines}");
+    assert!(lines.contains("zohocrm call succeeded"), "{lines}");
 }

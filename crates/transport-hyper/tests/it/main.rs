@@ -2,7 +2,9 @@
 
 mod bulk;
 mod client;
+mod downloads;
 mod reliability;
+mod stores;
 
 use std::sync::Arc;
 

@@ -179,3 +179,35 @@ fn a_thousand_sequential_calls_reuse_one_connection() {
         "1,000 sequential calls open no connection"
     );
 }
+
+/// An async store a blocking client could never drive is refused when the client is built.
+#[test]
+fn an_async_token_store_is_refused_by_the_blocking_client() {
+    use zohocrm_core::token_store::{StoreFuture, StoredToken};
+
+    struct Remote;
+    impl zohocrm_core::AsyncTokenStore for Remote {
+        fn load(&self) -> StoreFuture<'_, Option<StoredToken>> {
+            Box::pin(async { Ok(None) })
+        }
+        fn save<'a>(&'a self, _: &'a StoredToken) -> StoreFuture<'a, ()> {
+            Box::pin(async { Ok(()) })
+        }
+        fn clear(&self) -> StoreFuture<'_, ()> {
+            Box::pin(async { Ok(()) })
+        }
+    }
+    let built = zohocrm_ureq::Client::builder()
+        .hosts(
+            "http://127.0.0.1:9",
+            "http://127.0.0.1:9",
+            "http://127.0.0.1:9",
+        )
+        .refresh_token("id", "secret", "refresh")
+        .async_token_store(std::sync::Arc::new(Remote))
+        .build();
+    match built {
+        Err(zohocrm_ureq::Error::Build(e)) => assert!(e.to_string().contains("async"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -2,6 +2,7 @@
 
 mod bulk;
 mod client;
+mod downloads;
 mod reliability;
 mod token_file;
 
