@@ -70,7 +70,7 @@ mod deadline;
 mod transport;
 
 pub use client::{BulkPage, BulkRead, Client, ClientBuilder, Pager, Records};
-pub use transport::{FileBody, HyperBody, HyperTransport};
+pub use transport::{HyperBody, HyperTransport};
 pub use zohocrm_core::bulk::{BulkWrite, BulkWriteReport};
 pub use zohocrm_core::config::{
     TransportConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DOWNLOAD_BYTES,

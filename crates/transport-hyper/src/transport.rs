@@ -225,7 +225,7 @@ impl AsyncTransport for HyperTransport {
 }
 
 /// A request body read from a file by a task: the multipart prefix, the file, the suffix.
-pub struct FileBody {
+struct FileBody {
     rx: mpsc::Receiver<Result<Bytes, io::Error>>,
     left: u64,
 }
