@@ -29,7 +29,6 @@ use crate::limit::Cost;
 use crate::request::{assemble, RequestParts};
 use crate::response::error_from_response;
 use crate::retry::{parse_retry_after, Decision, Outcome};
-use crate::secret::AccessToken;
 use crate::session::{Acquire, Locked, Session};
 use crate::token_store::{StoreLock, StoreOp, StoreReply, StoredToken};
 
@@ -123,7 +122,8 @@ pub struct Exchange<E> {
     attempts: u32,
     token_attempts: u32,
     replayed_after_401: bool,
-    used_token: Option<AccessToken>,
+    /// The `Authorization` header of the last API request.
+    used_token: Option<HeaderValue>,
     lease: Option<u64>,
     store_lock: Option<StoreLock>,
     to_save: Option<StoredToken>,
@@ -329,6 +329,10 @@ impl<E: Endpoint> Exchange<E> {
         let token = if authenticated {
             match self.session.acquire(now) {
                 Acquire::Ready(t) => Some(t),
+                Acquire::Unusable => {
+                    self.fail(self.session.unusable_token());
+                    return None;
+                }
                 Acquire::Lease(lease) => {
                     // Refreshes beyond every retry and the one after a 401 mean the tokens
                     // minted are unusable: stop before the mint throttle.
@@ -372,24 +376,8 @@ impl<E: Endpoint> Exchange<E> {
                 return None;
             }
         };
-        if let Some(token) = &token {
-            match HeaderValue::from_str(&format!("Zoho-oauthtoken {}", token.expose())) {
-                Ok(mut v) => {
-                    v.set_sensitive(true);
-                    request.headers_mut().insert(AUTHORIZATION, v);
-                }
-                Err(_) => {
-                    self.fail(
-                        AuthError::new(
-                            AuthErrorKind::BadResponse,
-                            None,
-                            "the access token holds characters not allowed in a header",
-                        )
-                        .into(),
-                    );
-                    return None;
-                }
-            }
+        if let Some(header) = &token {
+            request.headers_mut().insert(AUTHORIZATION, header.clone());
         }
         self.used_token = token;
         self.attempts += 1;
@@ -405,7 +393,7 @@ impl<E: Endpoint> Exchange<E> {
         };
         match (call, reply) {
             (StoreCall::Load, StoreReply::Loaded { token, wall_clock }) => {
-                if self.session.absorb_load(now, wall_clock, token).is_some() {
+                if self.session.absorb_load(now, wall_clock, token) {
                     // Another call or process saved a fresh token: use it, mint nothing.
                     self.end_lease();
                     self.then(Phase::Start);

@@ -20,6 +20,8 @@
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant, SystemTime};
 
+use http::HeaderValue;
+
 use crate::context::Context;
 use crate::endpoint::Endpoint;
 use crate::error::{AuthError, AuthErrorKind, Error};
@@ -83,9 +85,30 @@ impl Credentials {
     }
 }
 
+/// The `Authorization` header of an access token (`Zoho-oauthtoken …`, marked sensitive), or
+/// `None` when the token holds characters a header cannot. Built once per token: stamping a
+/// call clones it (a reference count).
+fn bearer(token: &AccessToken) -> Option<HeaderValue> {
+    let mut header = HeaderValue::from_str(&format!("Zoho-oauthtoken {}", token.expose())).ok()?;
+    header.set_sensitive(true);
+    Some(header)
+}
+
+/// The error of an access token that cannot go in a header.
+fn unusable() -> Error {
+    AuthError::new(
+        AuthErrorKind::BadResponse,
+        None,
+        "the access token holds characters not allowed in a header",
+    )
+    .into()
+}
+
 #[derive(Debug, Clone)]
 struct CachedToken {
     access: AccessToken,
+    /// Its `Authorization` header.
+    header: HeaderValue,
     /// On the driver's monotonic clock.
     expires_at: Instant,
     /// The same expiry as a wall-clock time, when known (for the store and for display).
@@ -103,7 +126,8 @@ struct Lease {
 #[derive(Debug, Default)]
 struct TokenState {
     token: Option<CachedToken>,
-    rejected: Option<AccessToken>,
+    /// The `Authorization` header the API last rejected (401 INVALID_TOKEN).
+    rejected: Option<HeaderValue>,
     stored_refresh: Option<RefreshToken>,
     lease: Option<Lease>,
     /// Since when another process has held the store's refresh lock, as seen by this session.
@@ -120,8 +144,10 @@ struct TokenState {
 /// What an exchange should do to get a token.
 #[derive(Debug)]
 pub(crate) enum Acquire {
-    /// Use this token.
-    Ready(AccessToken),
+    /// Stamp this `Authorization` header.
+    Ready(HeaderValue),
+    /// The configured access token cannot go in a header.
+    Unusable,
     /// The caller holds lease `id` and refreshes: store read first.
     Lease(u64),
     /// Another exchange is refreshing; poll again after this delay.
@@ -143,6 +169,8 @@ pub(crate) enum Locked {
 pub struct Session {
     context: RwLock<Context>,
     credentials: Credentials,
+    /// The header of a fixed access token (`Credentials::AccessToken`), when it makes one.
+    fixed: Option<HeaderValue>,
     store: Store,
     state: Mutex<TokenState>,
     retry: RetryPolicy,
@@ -173,8 +201,13 @@ fn later(at: Instant, by: Duration) -> Instant {
 impl Session {
     /// A session with an in-memory token store and the default retry policy.
     pub fn new(context: Context, credentials: Credentials) -> Self {
+        let fixed = match &credentials {
+            Credentials::AccessToken(t) => bearer(t),
+            _ => None,
+        };
         Session {
             context: RwLock::new(context),
+            fixed,
             credentials,
             store: Store::Blocking(Arc::new(MemoryTokenStore::new())),
             state: Mutex::new(TokenState::default()),
@@ -295,12 +328,15 @@ impl Session {
 
     /// The token to stamp now, or the lease to refresh it, or a wait for another refresh.
     pub(crate) fn acquire(&self, now: Instant) -> Acquire {
-        if let Credentials::AccessToken(t) = &self.credentials {
-            return Acquire::Ready(t.clone());
+        if let Credentials::AccessToken(_) = &self.credentials {
+            return match &self.fixed {
+                Some(header) => Acquire::Ready(header.clone()),
+                None => Acquire::Unusable,
+            };
         }
         let mut st = self.state();
         if let Some(t) = st.token.as_ref().filter(|t| self.fresh(t, now)) {
-            return Acquire::Ready(t.access.clone());
+            return Acquire::Ready(t.header.clone());
         }
         if st.lease.is_some_and(|lease| lease.until > now) {
             return Acquire::Wait(self.wait_interval);
@@ -323,23 +359,23 @@ impl Session {
         }
     }
 
-    /// Takes in a store read made by the lease holder; returns the stored access token when it
-    /// is fresh, not rejected and this user's (it is then cached). Remembers a stored refresh
-    /// token, and refuses a store that belongs to another refresh token.
+    /// Takes in a store read made by the lease holder; true when the store had an access token
+    /// that is fresh, not rejected and this user's (it is then cached). Remembers a stored
+    /// refresh token, and refuses a store that belongs to another refresh token.
     pub(crate) fn absorb_load(
         &self,
         now: Instant,
         wall_clock: SystemTime,
         loaded: Result<Option<StoredToken>, StoreError>,
-    ) -> Option<AccessToken> {
+    ) -> bool {
         let mut st = self.state();
         st.clocks = Some((now, wall_clock));
         let stored = match loaded {
             Ok(Some(stored)) => stored,
-            Ok(None) => return None,
+            Ok(None) => return false,
             Err(e) => {
                 st.last_store_error = Some(e.to_string());
-                return None;
+                return false;
             }
         };
         if let (Some(mine), Some(theirs)) = (self.configured_refresh(), &stored.refresh_token) {
@@ -348,30 +384,35 @@ impl Session {
                 st.foreign_store = true;
                 st.last_store_error =
                     Some("the token store holds another refresh token's token; ignored".into());
-                return None;
+                return false;
             }
         }
         st.foreign_store = false;
         if stored.refresh_token.is_some() {
             st.stored_refresh = stored.refresh_token.clone();
         }
-        let access = stored.access_token.clone()?;
+        let Some(access) = stored.access_token.clone() else {
+            return false;
+        };
+        let Some(header) = bearer(&access) else {
+            return false;
+        };
         let remaining = stored.remaining(wall_clock).min(MAX_TOKEN_LIFETIME);
         let cached = CachedToken {
             access,
+            header,
             expires_at: later(now, remaining),
             expires_at_wall: Some(stored.expires_at()),
             lifetime: None,
         };
-        if !self.fresh(&cached, now) || st.rejected.as_ref() == Some(&cached.access) {
-            return None;
+        if !self.fresh(&cached, now) || st.rejected.as_ref() == Some(&cached.header) {
+            return false;
         }
         if let Some(domain) = &stored.api_domain {
             self.adopt_api_domain(domain);
         }
-        let access = cached.access.clone();
         st.token = Some(cached);
-        Some(access)
+        true
     }
 
     /// Takes in the answer to the lease holder's request for the store's refresh lock.
@@ -501,6 +542,7 @@ impl Session {
             st.lease = None;
         }
         let token = parsed?;
+        let header = bearer(&token.access_token).ok_or_else(unusable)?;
         if let Some(domain) = &token.api_domain {
             self.adopt_api_domain(domain);
         }
@@ -512,6 +554,7 @@ impl Session {
         });
         let cached = CachedToken {
             access: token.access_token.clone(),
+            header,
             expires_at: later(now, lifetime),
             expires_at_wall,
             lifetime: Some(lifetime),
@@ -544,13 +587,19 @@ impl Session {
         }
     }
 
-    /// Marks `token` as rejected by the API (401 INVALID_TOKEN) so the next call refreshes.
-    pub(crate) fn invalidate(&self, token: &AccessToken) {
+    /// Marks the token of `header` as rejected by the API (401 INVALID_TOKEN) so the next call
+    /// refreshes.
+    pub(crate) fn invalidate(&self, header: &HeaderValue) {
         let mut st = self.state();
-        if st.token.as_ref().is_some_and(|t| &t.access == token) {
+        if st.token.as_ref().is_some_and(|t| t.header == header) {
             st.token = None;
         }
-        st.rejected = Some(token.clone());
+        st.rejected = Some(header.clone());
+    }
+
+    /// The error of a configured access token that cannot go in a header.
+    pub(crate) fn unusable_token(&self) -> Error {
+        unusable()
     }
 
     fn adopt_api_domain(&self, domain: &str) {

@@ -268,3 +268,32 @@ fn a_refresh_locked_elsewhere_is_waited_for_then_read() {
     let later = t0() + Duration::from_secs(61);
     assert!(matches!(poll(&mut b, later), Step::Send(r) if r.uri().path() == "/oauth/v2/token"));
 }
+
+#[test]
+fn a_token_that_cannot_be_a_header_is_an_auth_error() {
+    let fixed = Arc::new(Session::new(
+        Context::new(DataCenter::Eu, Environment::Production),
+        Credentials::AccessToken("bad\ntoken".into()),
+    ));
+    let minted = Arc::new(refreshing());
+    for s in [fixed, minted] {
+        let ep = GetUserLicences;
+        let mut a = Exchange::new(s.clone(), &ep, 1);
+        let step = loop {
+            match poll(&mut a, t0()) {
+                Step::Send(r) if r.uri().path() == "/oauth/v2/token" => {
+                    respond(&mut a, t0(), token(3600, "bad\\ntoken"))
+                }
+                other => break other,
+            }
+        };
+        match step {
+            Step::Done(Err(Error::Auth(e))) => {
+                assert_eq!(e.kind, AuthErrorKind::BadResponse);
+                assert!(e.message.contains("header"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(s.mint_count() <= 1);
+    }
+}
