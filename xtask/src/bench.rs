@@ -227,20 +227,23 @@ pub fn run(args: &[String]) -> Result<bool, String> {
         "",
         |_| true,
     );
-    for (what, group) in [
-        ("ureq loopback licences: raw / SDK", "ureq_loopback"),
-        ("hyper loopback licences: raw / SDK", "hyper_loopback"),
-    ] {
-        ratio_row(
-            what,
-            t(group, "licences_raw")?,
-            t(group, "licences_sdk")?,
-            "≥ 0.9",
-            |r| r >= 0.9,
-        );
-    }
     ratio_row(
-        "hyper loopback licences: raw with the same timeout / SDK",
+        "ureq loopback licences: raw / SDK",
+        t("ureq_loopback", "licences_raw")?,
+        t("ureq_loopback", "licences_sdk")?,
+        "≥ 0.9",
+        |r| r >= 0.9,
+    );
+    // Issue 16: the hyper client's deadline must cost nothing measurable.
+    ratio_row(
+        "hyper loopback licences: raw / SDK",
+        t("hyper_loopback", "licences_raw")?,
+        t("hyper_loopback", "licences_sdk")?,
+        "≥ 0.95",
+        |r| r >= 0.95,
+    );
+    ratio_row(
+        "hyper loopback licences: raw with a tokio timer per call / SDK",
         t("hyper_loopback", "licences_raw_timeout")?,
         t("hyper_loopback", "licences_sdk")?,
         "≥ 0.9",

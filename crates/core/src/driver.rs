@@ -684,6 +684,10 @@ async fn read_whole<I: Io>(
     // Sized from Content-Length (already bounded by the limit): no copy on growth.
     let mut out = Vec::with_capacity(declared.map_or(8 * 1024, |n| n as usize));
     loop {
+        // A body as long as it said is whole: HTTP framing ends it there.
+        if declared.is_some_and(|n| n > 0 && out.len() as u64 == n) {
+            return Ok(out);
+        }
         // One byte past the limit is asked for, to tell "exactly at the limit" from "over".
         let max = limit.saturating_sub(out.len()).saturating_add(1);
         if io.read(body, &mut out, max).await? == 0 {

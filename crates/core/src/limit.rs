@@ -121,6 +121,9 @@ struct State {
     peak_heavy: u32,
     waiters: BTreeMap<u64, Waker>,
     next_waiter: u64,
+    /// Threads blocked in [`Limiter::wait_blocking`]: without any, a release wakes no one
+    /// (a condition variable's notify is a system call even when nobody waits).
+    blocked: u32,
 }
 
 /// The permit count of one session. See the module docs.
@@ -183,15 +186,17 @@ impl Limiter {
 
     /// Gives back a permit taken with [`try_take`](Self::try_take) and wakes the waiters.
     pub fn release(&self, cost: Cost) {
-        let wakers: Vec<Waker> = {
+        let (wakers, blocked): (Vec<Waker>, bool) = {
             let mut st = self.state();
             st.units = st.units.saturating_sub(self.units(cost));
             if cost.heavy {
                 st.heavy = st.heavy.saturating_sub(1);
             }
-            st.waiters.values().cloned().collect()
+            (st.waiters.values().cloned().collect(), st.blocked > 0)
         };
-        self.freed.notify_all();
+        if blocked {
+            self.freed.notify_all();
+        }
         for w in wakers {
             w.wake();
         }
@@ -230,7 +235,10 @@ impl Limiter {
     pub fn wait_blocking(&self, cost: Cost) {
         let mut st = self.state();
         while !self.fits(&st, cost) {
+            // Counted under the lock `release` takes, so no notification is lost.
+            st.blocked += 1;
             st = self.freed.wait(st).unwrap_or_else(|p| p.into_inner());
+            st.blocked -= 1;
         }
     }
 

@@ -22,6 +22,9 @@ use zohocrm_mock::{MockConfig, MockZoho};
 
 type Raw = hyper_util::client::legacy::Client<HttpConnector, Empty<Bytes>>;
 
+/// The SDK's default `User-Agent`.
+const USER_AGENT: &str = zohocrm_core::context::DEFAULT_USER_AGENT;
+
 async fn raw_token(base: &str) -> String {
     let cfg = MockConfig::default();
     let client: hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>> =
@@ -46,8 +49,10 @@ async fn raw_token(base: &str) -> String {
     v["access_token"].as_str().unwrap().to_owned()
 }
 
+/// The SDK's request, made raw: the same headers (`user-agent` too), body parsed as a `Value`.
 async fn raw_get(client: &Raw, url: &str, auth: &str) -> Value {
     let req = http::Request::get(url)
+        .header("user-agent", USER_AGENT)
         .header("authorization", auth)
         .header("accept", "application/json")
         .body(Empty::new())
