@@ -35,13 +35,15 @@ type InputParse = fn(&Value, http::Response<&[u8]>) -> Result<Box<dyn TypedOutpu
 enum Imp {
     Typed {
         type_name: &'static str,
+        output: fn() -> &'static str,
+        spec: Option<&'static OpSpec>,
         build: fn(&Value) -> Result<RequestParts, BuildError>,
         parse: InputParse,
     },
     Spec {
         spec: &'static OpSpec,
-        /// The typed parse of operations whose output is a generated model.
-        typed: Option<SpecParse>,
+        /// The typed parse of operations whose output is a generated model, and its type.
+        typed: Option<(SpecParse, &'static str)>,
     },
 }
 
@@ -78,22 +80,39 @@ impl Operation {
 
     /// The operation of a generated endpoint whose output is a generated model: `parse` decodes
     /// the typed model and gives it back as JSON.
-    pub const fn typed(spec: &'static OpSpec, parse: SpecParse) -> Self {
+    pub const fn typed(spec: &'static OpSpec, parse: SpecParse, output: &'static str) -> Self {
         Operation {
             id: spec.id,
             imp: Imp::Spec {
                 spec,
-                typed: Some(parse),
+                typed: Some((parse, output)),
             },
         }
     }
 
-    /// The generated operation's metadata (scopes, idempotency, paging, credits), `None` for a
-    /// hand-written one.
+    /// The Rust type of the operation's output, e.g.
+    /// `zohocrm_core::generated::users::ResponseWrapper` or `zohocrm_core::response::ActionResults`.
+    pub fn output_type(&self) -> &'static str {
+        use crate::op_spec::OutputKind;
+        match self.imp {
+            Imp::Typed { output, .. } => output(),
+            Imp::Spec {
+                typed: Some((_, output)),
+                ..
+            } => output,
+            Imp::Spec { spec, typed: None } => match spec.output {
+                OutputKind::Outcomes(_) => "zohocrm_core::response::ActionResults",
+                OutputKind::Download => "zohocrm_core::outputs::Download",
+                _ => "zohocrm_core::outputs::ApiResponse",
+            },
+        }
+    }
+
+    /// The operation's metadata from the spec (scopes, idempotency, paging, credits).
     pub fn op_spec(&self) -> Option<&'static OpSpec> {
         match self.imp {
             Imp::Spec { spec, .. } => Some(spec),
-            Imp::Typed { .. } => None,
+            Imp::Typed { spec, .. } => spec,
         }
     }
 
@@ -134,7 +153,7 @@ impl Operation {
             Imp::Typed { parse, .. } => parse(input, response),
             Imp::Spec {
                 spec,
-                typed: Some(parse),
+                typed: Some((parse, _)),
             } => parse(spec, response),
             Imp::Spec { spec, typed: None } => crate::op_spec::parse_untyped(spec, response),
         }
@@ -148,16 +167,66 @@ impl std::fmt::Debug for Operation {
 }
 
 /// Deserialises an endpoint from a JSON input; `null` means "no parameters".
-pub fn endpoint_from_input<E: DeserializeOwned>(input: &Value) -> Result<E, BuildError> {
-    let attempt = serde_json::from_value::<E>(input.clone());
-    match (attempt, input) {
-        (Ok(e), _) => Ok(e),
-        (Err(_), Value::Null) => serde_json::from_value::<E>(Value::Object(Default::default()))
-            .map_err(|e| BuildError::InvalidConfig(format!("invalid input: {e}"))),
-        (Err(e), Value::Object(o)) if o.is_empty() => serde_json::from_value::<E>(Value::Null)
-            .map_err(|_| BuildError::InvalidConfig(format!("invalid input: {e}"))),
-        (Err(e), _) => Err(BuildError::InvalidConfig(format!("invalid input: {e}"))),
+///
+/// The input is the operation's, as the spec names it: parameters by API name and the JSON body
+/// under `body`. Hand-written endpoint types also take the body's keys at the top level, and a
+/// number or boolean where the spec declares a text parameter (an id typed on a command line)
+/// is read as its text. Keys a type does not know are refused, never dropped.
+pub fn endpoint_from_input<E: Endpoint + DeserializeOwned>(input: &Value) -> Result<E, BuildError> {
+    let first = match attempt::<E>(input) {
+        Ok(e) => return Ok(e),
+        Err(e) => e,
+    };
+    let error = match normalise(E::OP_SPEC, input) {
+        Some(normal) => match attempt::<E>(&normal) {
+            Ok(e) => return Ok(e),
+            // The normalised input's error says more (`body` itself is not a field).
+            Err(e) => e,
+        },
+        None => first,
+    };
+    Err(BuildError::InvalidConfig(format!("invalid input: {error}")))
+}
+
+fn attempt<E: DeserializeOwned>(input: &Value) -> Result<E, serde_json::Error> {
+    match serde_json::from_value::<E>(input.clone()) {
+        Ok(e) => Ok(e),
+        Err(e) => match input {
+            Value::Null => serde_json::from_value::<E>(Value::Object(Default::default())),
+            Value::Object(o) if o.is_empty() => {
+                serde_json::from_value::<E>(Value::Null).map_err(|_| e)
+            }
+            _ => Err(e),
+        },
     }
+}
+
+/// The input with numbers and booleans as text where the spec declares a text parameter, and
+/// the `body` object's keys moved to the top level; `None` when nothing changes.
+fn normalise(spec: Option<&OpSpec>, input: &Value) -> Option<Value> {
+    let Value::Object(map) = input else {
+        return None;
+    };
+    let mut out = map.clone();
+    if let Some(spec) = spec {
+        for p in spec
+            .params
+            .iter()
+            .filter(|p| p.kind == crate::op_spec::Kind::Str)
+        {
+            if let Some(v @ (Value::Number(_) | Value::Bool(_))) = out.get(p.name) {
+                let text = v.to_string();
+                out.insert(p.name.to_owned(), Value::String(text));
+            }
+        }
+    }
+    if let Some(Value::Object(body)) = out.get("body").cloned() {
+        if body.keys().all(|k| !out.contains_key(k)) {
+            out.remove("body");
+            out.extend(body);
+        }
+    }
+    (out != *map).then_some(Value::Object(out))
 }
 
 fn build<E: Endpoint + DeserializeOwned>(input: &Value) -> Result<RequestParts, BuildError> {
@@ -183,41 +252,20 @@ where
         id: E::ID,
         imp: Imp::Typed {
             type_name: std::any::type_name::<E>(),
+            output: std::any::type_name::<E::Output>,
+            spec: E::OP_SPEC,
             build: build::<E>,
             parse: parse::<E>,
         },
     }
 }
 
-/// Every hand-written operation (features, territories, records).
-pub fn hand_written() -> Vec<Operation> {
-    use crate::features::*;
-    let mut ops = vec![
-        operation::<GetUserLicences>(),
-        operation::<GetFeatures>(),
-        operation::<GetFeature>(),
-    ];
-    ops.extend(crate::territories::operations());
-    ops.extend(crate::records::operations());
-    ops.extend(crate::bulk::operations());
-    ops.extend(crate::composite::operations());
-    ops.extend(crate::notifications::operations());
-    ops
-}
-
-/// Every operation the SDK knows, hand-written first; a generated operation with the id of a
-/// hand-written one is left out. Built once.
+/// Every operation of Zoho's spec that the enabled features compile (422 in the full build),
+/// one per id: generated endpoints, and the hand-written types that stand for some of them
+/// (records, bulk, composite, notifications, territories, user licences). Built once.
 pub fn all() -> &'static [Operation] {
     static ALL: std::sync::OnceLock<Vec<Operation>> = std::sync::OnceLock::new();
-    ALL.get_or_init(|| {
-        let mut ops = hand_written();
-        let generated: Vec<Operation> = crate::generated::operations()
-            .into_iter()
-            .filter(|g| !ops.iter().any(|h| h.id == g.id))
-            .collect();
-        ops.extend(generated);
-        ops
-    })
+    ALL.get_or_init(crate::generated::operations)
 }
 
 /// The operation with this id.

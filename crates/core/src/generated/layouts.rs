@@ -542,7 +542,7 @@ model! {
         "required" => required: bool,
         "rollup_summary" => rollup_summary: serde_json::Value,
         "searchable" => searchable: bool,
-        "section_id" => section_id: i64,
+        "section_id" => section_id: String,
         "separator" => separator: bool,
         "sequence_number" => sequence_number: i64,
         "sharing_properties" => sharing_properties: super::modules::SharingProperties,
@@ -622,12 +622,14 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetLayouts::SPEC,
             crate::op_spec::parse_typed_output::<Wrapper>,
+            "zohocrm_core::generated::layouts::Wrapper",
         ),
         crate::registry::Operation::spec(&UpdateCustomLayouts::SPEC),
         crate::registry::Operation::spec(&DeleteCustomLayout::SPEC),
         crate::registry::Operation::typed(
             &GetLayout::SPEC,
             crate::op_spec::parse_typed_output::<Wrapper>,
+            "zohocrm_core::generated::layouts::Wrapper",
         ),
         crate::registry::Operation::spec(&UpdateCustomLayout::SPEC),
         crate::registry::Operation::spec(&DeactivateCustomLayout::SPEC),

@@ -482,6 +482,7 @@ enum Query {
 /// automatically (its `offset` moves by the rows received); a raw one is a single call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct CoqlQuery {
     #[serde(rename = "select_query")]
     query: Query,
@@ -538,7 +539,8 @@ impl From<Coql> for CoqlQuery {
 }
 
 impl Endpoint for CoqlQuery {
-    const ID: &'static str = "records.coql";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = RecordPage;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

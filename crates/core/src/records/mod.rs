@@ -246,34 +246,5 @@ pub(crate) fn check_module(module: &str) -> Result<(), BuildError> {
     BuildError::require("module", module)
 }
 
-/// The registry operations of the typed records endpoints.
-pub(crate) fn operations() -> Vec<crate::registry::Operation> {
-    use crate::registry::operation;
-    vec![
-        operation::<ListRecords>(),
-        operation::<GetRecord>(),
-        operation::<InsertRecords>(),
-        operation::<UpdateRecords>(),
-        operation::<UpsertRecords>(),
-        operation::<DeleteRecords>(),
-        operation::<SearchRecords>(),
-        operation::<CountRecords>(),
-        operation::<DeletedRecords>(),
-        operation::<CoqlQuery>(),
-        operation::<GetRelatedRecords>(),
-        operation::<UpdateRelatedRecords>(),
-        operation::<DelinkRelatedRecords>(),
-        operation::<AddNotes>(),
-        operation::<AddTags>(),
-        operation::<RemoveTags>(),
-        operation::<ListAttachments>(),
-        operation::<UploadAttachment>(),
-        operation::<DownloadAttachment>(),
-        operation::<ConvertLead>(),
-        operation::<MassUpdateRecords>(),
-        operation::<MassUpdateStatusQuery>(),
-    ]
-}
-
 #[cfg(test)]
 mod tests;
