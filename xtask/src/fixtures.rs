@@ -179,7 +179,7 @@ impl Synth<'_> {
             },
             "string" => sample_string(name, schema),
             // Ids are strings whatever the schema says (types.rs reads them as strings).
-            "integer" if name == "id" || name.ends_with("_id") => json!(SAMPLE_ID),
+            "integer" if name == "id" || name == "field_id" => json!(SAMPLE_ID),
             "integer" => json!(1),
             "number" => json!(1.5),
             "boolean" => json!(false),

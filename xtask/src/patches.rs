@@ -225,7 +225,7 @@ pub const RULES: &[(&str, &str)] = &[
     ("§2.10 `/{download_url}` takes a whole URL as a path parameter", "codegen.rs + outputs::download_url_parts: sent as a URL, never percent-encoded as one segment"),
     ("§2.10 binary bodies described as JSON objects", "codegen.rs: download media types give outputs::Download, multipart bodies take FilePart"),
     ("§2.11 scopes \"\" and leading/trailing spaces elsewhere", "codegen.rs: trimmed, empty ones dropped"),
-    ("ids declared integer (blueprint, cadences, record_locking)", "types.rs: `id` and `*_id` properties are strings, as Zoho sends them"),
+    ("ids declared integer (blueprint, cadences, record_locking)", "types.rs: `id` and `field_id` properties are strings, as Zoho sends them"),
     ("counts declared string (record_count, users_count)", "types.rs: a string property named `count` is an integer"),
 ];
 

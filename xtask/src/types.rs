@@ -845,9 +845,10 @@ impl TypeSet {
         if key == "message" && kind == Some("string") {
             return Ty::Str;
         }
-        // Zoho's ids are strings (ids past 2^53 lose digits as numbers); a few schemas say
-        // integer (`blueprint` transitions, `cadences` custom views, `record_locking`).
-        if (key == "id" || key.ends_with("_id")) && kind == Some("integer") {
+        // Zoho's record and metadata ids are strings (ids past 2^53 lose digits as numbers); a
+        // few schemas say integer (`blueprint` transitions and fields, `cadences` custom views,
+        // `record_locking`). Small positional ids (`section_id: 5`) stay numbers.
+        if (key == "id" || key == "field_id") && kind == Some("integer") {
             return Ty::Str;
         }
         // Counts are numbers in Zoho's answers and both official SDKs; two schemas say string

@@ -170,8 +170,8 @@ impl std::fmt::Debug for Operation {
 ///
 /// The input is the operation's, as the spec names it: parameters by API name and the JSON body
 /// under `body`. Hand-written endpoint types also take the body's keys at the top level, and a
-/// number or boolean where the spec declares a text parameter (an id typed on a command line)
-/// is read as its text. Keys a type does not know are refused, never dropped.
+/// value of another kind than the spec declares (an id typed as a number on a command line,
+/// `"false"` for a boolean) as that kind. Keys a type does not know are refused, never dropped.
 pub fn endpoint_from_input<E: Endpoint + DeserializeOwned>(input: &Value) -> Result<E, BuildError> {
     let first = match attempt::<E>(input) {
         Ok(e) => return Ok(e),
@@ -201,8 +201,9 @@ fn attempt<E: DeserializeOwned>(input: &Value) -> Result<E, serde_json::Error> {
     }
 }
 
-/// The input with numbers and booleans as text where the spec declares a text parameter, and
-/// the `body` object's keys moved to the top level; `None` when nothing changes.
+/// The input with values of the kinds the spec declares (numbers and booleans as text for text
+/// parameters, `"true"`/`"42"` as a boolean or a number), and the `body` object's keys moved to
+/// the top level; `None` when nothing changes.
 fn normalise(spec: Option<&OpSpec>, input: &Value) -> Option<Value> {
     let Value::Object(map) = input else {
         return None;

@@ -787,8 +787,32 @@ pub struct UploadBulkFile {
     /// The org id (`zgid` of the Organization API), sent as `X-CRM-ORG`.
     #[serde(rename = "X-CRM-ORG", alias = "org_id")]
     org_id: String,
-    /// The zip.
+    /// The zip (the generated operations' input form, a list of one file part, is accepted).
+    #[serde(deserialize_with = "one_file")]
     file: FilePart,
+    /// The `feature` header: always `bulk-write` (sent whether given or not; any other value
+    /// is refused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    feature: Option<String>,
+}
+
+/// A file part, or a list holding exactly one.
+fn one_file<'de, D: serde::Deserializer<'de>>(d: D) -> Result<FilePart, D::Error> {
+    use serde::de::Error as _;
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrList {
+        One(FilePart),
+        List(Vec<FilePart>),
+    }
+    match OneOrList::deserialize(d)? {
+        OneOrList::One(f) => Ok(f),
+        OneOrList::List(mut list) if list.len() == 1 => Ok(list.remove(0)),
+        OneOrList::List(list) => Err(D::Error::custom(format!(
+            "one zip per upload, got {}",
+            list.len()
+        ))),
+    }
 }
 
 impl UploadBulkFile {
@@ -797,6 +821,7 @@ impl UploadBulkFile {
         UploadBulkFile {
             org_id: org_id.into(),
             file: FilePart::new(file_name, zip).content_type("application/zip"),
+            feature: None,
         }
     }
 }
@@ -807,6 +832,12 @@ impl Endpoint for UploadBulkFile {
     type Output = UploadedFile;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
+        if self.feature.as_deref().is_some_and(|f| f != "bulk-write") {
+            return Err(BuildError::Invalid {
+                param: "feature",
+                reason: "the upload host takes only `bulk-write`".into(),
+            });
+        }
         if self.file.data.len() as u64 > MAX_UPLOAD_BYTES {
             return Err(BuildError::Invalid {
                 param: "file",

@@ -542,7 +542,7 @@ model! {
         "required" => required: bool,
         "rollup_summary" => rollup_summary: serde_json::Value,
         "searchable" => searchable: bool,
-        "section_id" => section_id: String,
+        "section_id" => section_id: i64,
         "separator" => separator: bool,
         "sequence_number" => sequence_number: i64,
         "sharing_properties" => sharing_properties: super::modules::SharingProperties,

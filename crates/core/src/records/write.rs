@@ -261,7 +261,7 @@ pub struct DeleteRecords {
     module: String,
     #[serde(deserialize_with = "crate::models::string_list::deserialize")]
     ids: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::models::lenient_bool::option")]
     wf_trigger: Option<bool>,
     #[serde(default, rename = "X-EXTERNAL")]
     external: Option<String>,
