@@ -417,6 +417,9 @@ fn arg_type(p: &Param) -> (&'static str, &'static str) {
 /// The registry entry of an operation: typed outputs carry their JSON parse function.
 fn registry_entry(op: &Op, set: &TypeSet) -> String {
     if let Some((path, _)) = crate::overrides::of(&op.id()) {
+        if crate::overrides::PAGED.contains(&op.id().as_str()) {
+            return format!("crate::registry::paged_operation::<{path}>()");
+        }
         return format!("crate::registry::operation::<{path}>()");
     }
     match set.outputs.get(&op.id()) {

@@ -326,6 +326,18 @@ pub const OVERRIDES: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Overrides whose type pages (`Paginated`): callers by id page with the type's own rule.
+pub const PAGED: &[&str] = &[
+    "record.get_records",
+    "record.search_records",
+    "record.get_deleted_records",
+    "coql.get_records",
+    "related_records.get_related_records",
+    "notifications.get_notifications",
+    "territories.get_territories",
+    "territories.get_child_territory",
+];
+
 /// The hand-written type of `id`, and what it adds.
 pub fn of(id: &str) -> Option<(&'static str, &'static str)> {
     OVERRIDES

@@ -28,6 +28,9 @@ pub struct Operation {
 /// How a generated operation with a model output parses (one instantiation per model).
 pub type SpecParse = fn(&OpSpec, http::Response<&[u8]>) -> Result<Box<dyn TypedOutput>, Error>;
 
+/// The input of the page after an output, both as JSON (a hand-written paginated type's own rule).
+type NextInput = fn(&Value, &Value) -> Option<Value>;
+
 /// How a hand-written operation parses, from its JSON input.
 type InputParse = fn(&Value, http::Response<&[u8]>) -> Result<Box<dyn TypedOutput>, Error>;
 
@@ -36,6 +39,7 @@ enum Imp {
     Typed {
         type_name: &'static str,
         output: fn() -> &'static str,
+        next: Option<NextInput>,
         spec: Option<&'static OpSpec>,
         build: fn(&Value) -> Result<RequestParts, BuildError>,
         parse: InputParse,
@@ -87,6 +91,16 @@ impl Operation {
                 spec,
                 typed: Some((parse, output)),
             },
+        }
+    }
+
+    /// The input of the page after `output` (the JSON of this operation's output for `input`),
+    /// or `None` at the last page, for an operation that does not page, or when the cursor would
+    /// not move. The one paging rule of the SDK, for callers by id (bindings, the CLI).
+    pub fn next_input(&self, input: &Value, output: &Value) -> Option<Value> {
+        match self.imp {
+            Imp::Typed { next, .. } => next.and_then(|next| next(input, output)),
+            Imp::Spec { spec, .. } => next_spec_input(spec, input, output),
         }
     }
 
@@ -254,11 +268,70 @@ where
         imp: Imp::Typed {
             type_name: std::any::type_name::<E>(),
             output: std::any::type_name::<E::Output>,
+            next: None,
             spec: E::OP_SPEC,
             build: build::<E>,
             parse: parse::<E>,
         },
     }
+}
+
+/// The [`Operation`] of a paginated endpoint type: as [`operation`], and callers by id page with
+/// the type's own rule ([`Operation::next_input`]).
+pub fn paged_operation<E>() -> Operation
+where
+    E: crate::endpoint::Paginated + DeserializeOwned + Serialize,
+    E::Output: std::fmt::Debug + Serialize + DeserializeOwned + Send + 'static,
+{
+    let mut op = operation::<E>();
+    if let Imp::Typed { next, .. } = &mut op.imp {
+        *next = Some(next_input::<E>);
+    }
+    op
+}
+
+fn next_input<E>(input: &Value, output: &Value) -> Option<Value>
+where
+    E: crate::endpoint::Paginated + DeserializeOwned + Serialize,
+    E::Output: DeserializeOwned,
+{
+    let endpoint = endpoint_from_input::<E>(input).ok()?;
+    let output: E::Output = serde_json::from_value(output.clone()).ok()?;
+    serde_json::to_value(endpoint.next_page(&output)?).ok()
+}
+
+/// The next page's input of a generated operation, by the one paging rule
+/// ([`pagination::next_cursor`](crate::pagination::next_cursor)) on its answer's `info`.
+fn next_spec_input(spec: &OpSpec, input: &Value, output: &Value) -> Option<Value> {
+    use crate::op_spec::Paging;
+    if spec.paging == Paging::None {
+        return None;
+    }
+    let info: crate::PageInfo = serde_json::from_value(output.get("info")?.clone()).ok()?;
+    let had_items = output.as_object().is_some_and(|o| {
+        o.iter()
+            .any(|(k, v)| k != "info" && v.as_array().is_some_and(|a| !a.is_empty()))
+    });
+    let page = input
+        .get("page")
+        .and_then(|p| p.as_u64().or_else(|| p.as_str()?.parse().ok()))
+        .and_then(|p| u32::try_from(p).ok());
+    let token = input.get("page_token").and_then(Value::as_str);
+    let tokens = spec.paging == Paging::PageToken;
+    let mut next = match input {
+        Value::Object(map) => map.clone(),
+        _ => serde_json::Map::new(),
+    };
+    match crate::pagination::next_cursor(page, token, Some(&info), had_items, tokens)? {
+        crate::pagination::Cursor::Page(n) => {
+            next.insert("page".into(), Value::from(n));
+        }
+        crate::pagination::Cursor::Token(t) => {
+            next.remove("page");
+            next.insert("page_token".into(), Value::String(t));
+        }
+    }
+    Some(Value::Object(next))
 }
 
 /// Every operation of Zoho's spec that the enabled features compile (422 in the full build),
@@ -316,5 +389,51 @@ impl Endpoint for Call {
 
     fn id(&self) -> &'static str {
         self.op.id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::find;
+
+    #[test]
+    fn callers_by_id_page_with_the_one_rule() {
+        // A generated operation: page numbers from its answer's `info`.
+        let users = find("users.get_users").unwrap();
+        let input = json!({"type": "ActiveUsers", "per_page": 2});
+        let page1 = json!({"users": [{"id": "1"}, {"id": "2"}], "info": {"page": 1, "more_records": true}});
+        let next = users.next_input(&input, &page1).unwrap();
+        assert_eq!(next, json!({"type": "ActiveUsers", "per_page": 2, "page": 2}));
+        let last = json!({"users": [{"id": "3"}], "info": {"page": 2, "more_records": false}});
+        assert_eq!(users.next_input(&next, &last), None);
+        // An empty page that claims more ends the paging too.
+        let empty = json!({"users": [], "info": {"page": 2, "more_records": true}});
+        assert_eq!(users.next_input(&next, &empty), None);
+        // An operation that does not page.
+        let org = find("org.get_organization").unwrap();
+        assert_eq!(org.next_input(&json!(null), &page1), None);
+
+        // A hand-written type: its own rule (page numbers to record 2,000, then page_token).
+        let records = find("record.get_records").unwrap();
+        let input = json!({"module_api_name": "Leads", "fields": "Last_Name", "per_page": 200, "page": 10});
+        let output = json!({
+            "records": [{"id": "1"}],
+            "info": {"page": 10, "more_records": true, "next_page_token": "tok-11"}
+        });
+        let next = records.next_input(&input, &output).unwrap();
+        assert_eq!(next["page_token"], "tok-11");
+        assert!(next.get("page").is_none_or(serde_json::Value::is_null), "{next}");
+
+        // Raw COQL text pages by its limit clause.
+        let coql = find("coql.get_records").unwrap();
+        let input = json!({"select_query": "select Email from Leads where Email is not null limit 0, 2"});
+        let output = json!({"records": [{"id": "1"}, {"id": "2"}], "info": {"more_records": true}});
+        let next = coql.next_input(&input, &output).unwrap();
+        assert_eq!(
+            next["select_query"],
+            "select Email from Leads where Email is not null limit 2, 2"
+        );
     }
 }

@@ -46,7 +46,7 @@ pub use crate::notifications::UpdateNotifications;
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::operation::<crate::notifications::DisableNotifications>(),
-        crate::registry::operation::<crate::notifications::GetNotifications>(),
+        crate::registry::paged_operation::<crate::notifications::GetNotifications>(),
         crate::registry::operation::<crate::notifications::PatchNotifications>(),
         crate::registry::operation::<crate::notifications::EnableNotifications>(),
         crate::registry::operation::<crate::notifications::UpdateNotifications>(),

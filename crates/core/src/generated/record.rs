@@ -748,7 +748,7 @@ model! {
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::operation::<crate::records::DeleteRecords>(),
-        crate::registry::operation::<crate::records::ListRecords>(),
+        crate::registry::paged_operation::<crate::records::ListRecords>(),
         crate::registry::operation::<crate::records::InsertRecords>(),
         crate::registry::operation::<crate::records::UpdateRecords>(),
         crate::registry::operation::<crate::territories::AssignTerritoriesToMultipleRecords>(),
@@ -761,8 +761,8 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::operation::<crate::records::MassUpdateStatusQuery>(),
         crate::registry::operation::<crate::records::MassUpdateRecords>(),
         crate::registry::operation::<crate::territories::RemoveTerritoriesFromMultipleRecords>(),
-        crate::registry::operation::<crate::records::DeletedRecords>(),
-        crate::registry::operation::<crate::records::SearchRecords>(),
+        crate::registry::paged_operation::<crate::records::DeletedRecords>(),
+        crate::registry::paged_operation::<crate::records::SearchRecords>(),
         crate::registry::operation::<crate::records::UpsertRecords>(),
         crate::registry::Operation::spec(&DeleteRecordUsingExternalId::SPEC),
         crate::registry::Operation::typed(

@@ -644,7 +644,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         ),
         crate::registry::Operation::spec(&UpdateRelatedRecordUsingExternalId::SPEC),
         crate::registry::operation::<crate::records::DelinkRelatedRecords>(),
-        crate::registry::operation::<crate::records::GetRelatedRecords>(),
+        crate::registry::paged_operation::<crate::records::GetRelatedRecords>(),
         crate::registry::operation::<crate::records::UpdateRelatedRecords>(),
         crate::registry::Operation::spec(&DelinkRecord::SPEC),
         crate::registry::Operation::typed(

@@ -101,7 +101,7 @@ pub use crate::territories::TransferAndDeleteTerritory;
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::operation::<crate::territories::DeleteTerritories>(),
-        crate::registry::operation::<crate::territories::GetTerritories>(),
+        crate::registry::paged_operation::<crate::territories::GetTerritories>(),
         crate::registry::operation::<crate::territories::CreateTerritories>(),
         crate::registry::operation::<crate::territories::UpdateTerritories>(),
         crate::registry::operation::<crate::territories::GetAssociatedUserCount>(),
@@ -110,7 +110,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::operation::<crate::territories::DeleteTerritory>(),
         crate::registry::operation::<crate::territories::GetTerritory>(),
         crate::registry::operation::<crate::territories::UpdateTerritory>(),
-        crate::registry::operation::<crate::territories::GetChildTerritories>(),
+        crate::registry::paged_operation::<crate::territories::GetChildTerritories>(),
         crate::registry::operation::<crate::territories::TransferAndDeleteTerritory>(),
     ]);
 }

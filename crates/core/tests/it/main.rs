@@ -8,4 +8,5 @@ mod reliability;
 mod scenarios;
 mod secrets;
 mod session;
+mod typed;
 mod webhooks;
