@@ -81,7 +81,7 @@ fn rust_ty(set: &TypeSet, ty: &Ty, from: &str) -> String {
     match ty {
         Ty::Str => "String".into(),
         Ty::Int => "i64".into(),
-        Ty::Num => "f64".into(),
+        Ty::Num => "serde_json::Number".into(),
         Ty::Bool => "bool".into(),
         Ty::DateTime => "crate::lenient::DateTime".into(),
         Ty::Date => "crate::lenient::Date".into(),
@@ -156,7 +156,7 @@ fn emit_enum(out: &mut String, e: &EnumDef, gate: &BTreeSet<String>) {
 
 /// The source of one operation: docs, a newtype over `Args`, its `OpSpec` as data, the
 /// constructor (required values) and setters (optional ones), and one `spec_endpoint!` line.
-fn emit_op(out: &mut String, op: &Op, set: &TypeSet, cfg: &str) {
+fn emit_op(out: &mut String, specs: &mut String, op: &Op, set: &TypeSet, cfg: &str) {
     let t = &op.type_name;
     let module = op.group.as_str();
     let body_ty = set.bodies.get(&op.id()).cloned().flatten();
@@ -191,7 +191,9 @@ fn emit_op(out: &mut String, op: &Op, set: &TypeSet, cfg: &str) {
             .collect();
         let _ = writeln!(out, "/// OAuth scopes: {}.", scopes.join(", "));
     }
+    let hand_written = crate::overrides::of(&op.id());
     let output_doc = match &output {
+        _ if hand_written.is_some() => String::new(),
         Output::Typed(ty) => format!("[`{}`]", rust_ty(set, ty, module)),
         Output::Outcomes(_) => {
             "per-item outcomes: [`ActionResults`](crate::ActionResults)".to_owned()
@@ -201,7 +203,15 @@ fn emit_op(out: &mut String, op: &Op, set: &TypeSet, cfg: &str) {
             "no JSON answer is declared: [`ApiResponse`](crate::outputs::ApiResponse)".to_owned()
         }
     };
-    let _ = writeln!(out, "///\n/// Answers {output_doc}.");
+    if let Some((path, why)) = hand_written {
+        let _ = writeln!(
+            out,
+            "///\n/// Hand-written: [`{}`]({path}) ({why}).",
+            path.rsplit("::").next().unwrap_or(path)
+        );
+    } else {
+        let _ = writeln!(out, "///\n/// Answers {output_doc}.");
+    }
     if !meta::idempotent(op) && op.method == "PUT" {
         let _ = writeln!(
             out,
@@ -212,10 +222,18 @@ fn emit_op(out: &mut String, op: &Op, set: &TypeSet, cfg: &str) {
         let _ = writeln!(out, "///\n/// The parameter is the whole download URL from an earlier response, sent as is.");
     }
     let _ = write!(out, "{cfg}");
-    let _ = writeln!(
-        out,
-        "#[derive(Clone, PartialEq)]\n#[must_use]\npub struct {t}(Args);\n"
-    );
+    if let Some((path, _)) = hand_written {
+        if path.rsplit("::").next() == Some(t.as_str()) {
+            let _ = writeln!(out, "pub use {path};\n");
+        } else {
+            let _ = writeln!(out, "pub use {path} as {t};\n");
+        }
+    } else {
+        let _ = writeln!(
+            out,
+            "#[derive(Clone, PartialEq)]\n#[must_use]\npub struct {t}(Args);\n"
+        );
+    }
 
     // The operation as data.
     let target = if op.absolute_url.is_some() {
@@ -232,6 +250,7 @@ fn emit_op(out: &mut String, op: &Op, set: &TypeSet, cfg: &str) {
         BodyKind::Multipart { required } => format!("BodyKind::Files {{ required: {required} }}"),
     };
     let output_kind = match &output {
+        _ if hand_written.is_some() => "OutputKind::HandWritten".to_owned(),
         Output::Typed(_) => "OutputKind::Typed".to_owned(),
         Output::Outcomes(key) => format!(
             "OutputKind::Outcomes({})",
@@ -247,8 +266,21 @@ fn emit_op(out: &mut String, op: &Op, set: &TypeSet, cfg: &str) {
     } else {
         format!("Credits {{ min: {cmin}, max: {cmax} }}")
     };
-    let _ = write!(out, "{cfg}");
-    let _ = writeln!(out, "impl {t} {{");
+    // Hand-written types get their metadata in `hand_written.rs`, compiled whatever the
+    // features, since the hand-written modules are.
+    let out: &mut String = if hand_written.is_some() { specs } else { out };
+    if hand_written.is_none() {
+        let _ = write!(out, "{cfg}");
+    }
+    let owner = hand_written.map_or(t.as_str(), |(path, _)| path);
+    let _ = writeln!(out, "impl {owner} {{");
+    if hand_written.is_some() {
+        let _ = writeln!(
+            out,
+            "    /// The metadata of `{}` from Zoho's spec.",
+            op.id()
+        );
+    }
     let _ = writeln!(
         out,
         "    pub(crate) const SPEC: OpSpec = OpSpec {{ id: {}, verb: {}, path: {}, target: {target}, params: &[{}], body: {body}, output: {output_kind}, scopes: &[{}], idempotent: {}, paging: {}, heavy: {}, credits: {credits} }};\n",
@@ -262,6 +294,10 @@ fn emit_op(out: &mut String, op: &Op, set: &TypeSet, cfg: &str) {
         meta::heavy(op),
     );
 
+    if hand_written.is_some() {
+        let _ = writeln!(out, "}}\n");
+        return;
+    }
     let body_rs = body_ty.as_ref().map(|b| rust_ty(set, b, module));
     // Constructor: path parameters, then required query/header parameters, then a required body.
     let mut args = Vec::new();
@@ -380,12 +416,31 @@ fn arg_type(p: &Param) -> (&'static str, &'static str) {
 
 /// The registry entry of an operation: typed outputs carry their JSON parse function.
 fn registry_entry(op: &Op, set: &TypeSet) -> String {
+    if let Some((path, _)) = crate::overrides::of(&op.id()) {
+        if crate::overrides::PAGED.contains(&op.id().as_str()) {
+            return format!("crate::registry::paged_operation::<{path}>()");
+        }
+        return format!("crate::registry::operation::<{path}>()");
+    }
     match set.outputs.get(&op.id()) {
-        Some(Output::Typed(ty)) => format!(
-            "crate::registry::Operation::typed(&{}::SPEC, crate::op_spec::parse_typed_output::<{}>)",
-            op.type_name,
-            rust_ty(set, ty, &op.group)
-        ),
+        Some(Output::Typed(ty)) => {
+            let local = rust_ty(set, ty, &op.group);
+            let public = match ty {
+                Ty::Model(_) | Ty::Boxed(_) | Ty::Enum(_) => {
+                    let path = rust_ty(set, ty, "");
+                    format!(
+                        "zohocrm_core::generated::{}",
+                        path.trim_start_matches("super::")
+                    )
+                }
+                _ => local.clone(),
+            };
+            format!(
+                "crate::registry::Operation::typed(&{}::SPEC, crate::op_spec::parse_typed_output::<{local}>, {})",
+                op.type_name,
+                rust_str(&public)
+            )
+        }
         _ => format!("crate::registry::Operation::spec(&{}::SPEC)", op.type_name),
     }
 }
@@ -405,6 +460,7 @@ pub fn render(ops: &[Op], set: &TypeSet) -> Result<BTreeMap<String, String>, Str
         modules.insert(e.module.clone());
     }
     let mut files = BTreeMap::new();
+    let mut hand_written_specs = String::new();
     let mut module_list = String::new();
     let mut ops_fn = String::new();
     let empty = Vec::new();
@@ -450,7 +506,7 @@ pub fn render(ops: &[Op], set: &TypeSet) -> Result<BTreeMap<String, String>, Str
         }
         let mut body = String::new();
         for op in group_ops {
-            emit_op(&mut body, op, set, &op_cfg);
+            emit_op(&mut body, &mut hand_written_specs, op, set, &op_cfg);
         }
         for m in &models {
             emit_model(&mut body, set, m, &gate);
@@ -460,7 +516,7 @@ pub fn render(ops: &[Op], set: &TypeSet) -> Result<BTreeMap<String, String>, Str
         }
         // Import only what the module uses.
         let mut uses = Vec::new();
-        if !group_ops.is_empty() {
+        if body.contains("spec_endpoint!") {
             let mut names = vec!["spec_endpoint", "Args", "BodyKind"];
             if body.contains("Credits") {
                 names.push("Credits");
@@ -516,6 +572,32 @@ pub fn render(ops: &[Op], set: &TypeSet) -> Result<BTreeMap<String, String>, Str
             );
         }
     }
+    let mut hw = String::new();
+    let _ = writeln!(hw, "{HEADER}");
+    let _ = writeln!(
+        hw,
+        "//! The spec's metadata of the operations whose endpoint type is hand-written"
+    );
+    let _ = writeln!(
+        hw,
+        "//! (`xtask/src/overrides.rs`), compiled whatever the features, like those types.\n"
+    );
+    let mut names = vec!["BodyKind"];
+    if hand_written_specs.contains("Credits") {
+        names.push("Credits");
+    }
+    if hand_written_specs.contains(", Kind::") {
+        names.push("Kind");
+    }
+    names.extend(["OpSpec", "OutputKind", "Paging"]);
+    if hand_written_specs.contains("Param::") {
+        names.push("Param");
+    }
+    names.extend(["Target", "Verb"]);
+    let _ = writeln!(hw, "use crate::op_spec::{{{}}};\n", names.join(", "));
+    hw.push_str(&hand_written_specs);
+    files.insert("hand_written.rs".to_owned(), hw);
+
     let mut m = String::new();
     let _ = writeln!(m, "{HEADER}");
     let _ = writeln!(m, "//! Every operation of Zoho's OpenAPI spec (v8) with the models of its answers and bodies,");
@@ -527,6 +609,7 @@ pub fn render(ops: &[Op], set: &TypeSet) -> Result<BTreeMap<String, String>, Str
     let _ = writeln!(m, "//! [`ActionResults`](crate::ActionResults); downloads a [`Download`](crate::outputs::Download).");
     let _ = writeln!(m, "//! Hand-written endpoints with the same id take precedence in the [registry](crate::registry).\n");
     m.push_str(&module_list);
+    let _ = writeln!(m, "mod hand_written;");
     let _ = writeln!(
         m,
         "\n/// Every generated operation of the enabled features ({} in the full build).",

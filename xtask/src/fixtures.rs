@@ -17,21 +17,6 @@ use zohocrm_core::{assemble, Context, DataCenter, Environment};
 use crate::model::{BodyKind, Loc, Op, OutputKind};
 use crate::spec::Spec;
 
-/// Groups whose fixtures are hand-written (documentation samples), never generated.
-const HAND_WRITTEN_GROUPS: &[&str] = &[
-    "features",
-    "territories",
-    "territory_users",
-    "users_territories",
-];
-/// Operations of other groups whose fixtures are hand-written.
-const HAND_WRITTEN_OPS: &[&str] = &[
-    "record.assign_territories_to_multiple_records",
-    "record.remove_territories_from_multiple_records",
-    "record.assign_territory_to_record",
-    "record.remove_territories_from_record",
-];
-
 /// The case names this generator owns (and may rewrite).
 const SUCCESS_CASE: &str = "openapi_success";
 const ERROR_CASE: &str = "openapi_error";
@@ -193,6 +178,8 @@ impl Synth<'_> {
                 }
             },
             "string" => sample_string(name, schema),
+            // Ids are strings whatever the schema says (types.rs reads them as strings).
+            "integer" if name == "id" || name == "field_id" => json!(SAMPLE_ID),
             "integer" => json!(1),
             "number" => json!(1.5),
             "boolean" => json!(false),
@@ -515,11 +502,9 @@ pub fn generate(args: &[String]) -> Result<bool, String> {
     for op in &ops {
         let id = op.id();
         let op_dir = dir.join(&op.group).join(&op.snake);
-        if (HAND_WRITTEN_GROUPS.contains(&op.group.as_str())
-            || HAND_WRITTEN_OPS.contains(&id.as_str()))
-            && has_other_cases(&op_dir)
-        {
-            // Hand-written there; an operation of those groups without any fixture still gets one.
+        if crate::overrides::of(&id).is_some() && has_other_cases(&op_dir) {
+            // A hand-written endpoint type with documentation-sample fixtures: its input is
+            // its own, and the samples are the better test. One without any still gets one.
             continue;
         }
         let mut synth = Synth {
@@ -561,7 +546,20 @@ pub fn generate(args: &[String]) -> Result<bool, String> {
                 "Error ({status}) synthesised from the first declared error schema; source: OpenAPI schema ({where_}); request built from sample values for the required parameters"
             );
             let fixture = build_case(op, &input, response, description)?;
-            match parse_outcome(&fixture)? {
+            // A Zoho error, or (batch operations) per-item outcomes that hold the error.
+            let outcome = parse_outcome(&fixture)?;
+            let item_errors = matches!(&outcome, Ok(v) if v.get("items").and_then(Value::as_array)
+                .is_some_and(|items| items.iter().any(|i| i.get("error").is_some())));
+            match outcome {
+                _ if item_errors => {
+                    write_json(
+                        &dir.join(&op.group)
+                            .join(&op.snake)
+                            .join(format!("{ERROR_CASE}.json")),
+                        &fixture,
+                    )?;
+                    errors_written += 1;
+                }
                 Err(zohocrm_core::Error::Api { .. }) => {
                     write_json(
                         &dir.join(&op.group)
@@ -662,6 +660,7 @@ struct CoverageRow {
     path: String,
     endpoint: String,
     fixtures: Vec<String>,
+    output: String,
 }
 
 fn coverage_rows(args: &[String]) -> Result<Vec<CoverageRow>, String> {
@@ -672,13 +671,22 @@ fn coverage_rows(args: &[String]) -> Result<Vec<CoverageRow>, String> {
         .iter()
         .map(|op| {
             let id = op.id();
-            let endpoint = match known.iter().find(|o| o.id == id) {
+            let found = known.iter().find(|o| o.id == id);
+            let endpoint = match found {
                 Some(o) => match o.hand_written_type() {
                     Some(t) => format!("{} (hand-written)", public_path(t)),
                     None => format!("zohocrm_core::generated::{}::{}", op.group, op.type_name),
                 },
                 None => "-".to_owned(),
             };
+            let output = found.map_or("-".to_owned(), |o| {
+                let t = o.output_type();
+                if t.contains("::generated::") {
+                    t.to_owned()
+                } else {
+                    public_path(t)
+                }
+            });
             let fixtures = fixtures
                 .iter()
                 .filter(|(_, f)| f.operation == id)
@@ -695,6 +703,7 @@ fn coverage_rows(args: &[String]) -> Result<Vec<CoverageRow>, String> {
                 path: op.path.clone(),
                 endpoint,
                 fixtures,
+                output,
             }
         })
         .collect())
@@ -722,17 +731,18 @@ fn coverage_markdown(rows: &[CoverageRow]) -> String {
          # Coverage of Zoho CRM v8\n\n\
          {covered} of {} operations of Zoho's OpenAPI files have an endpoint type and at least one \
          fixture ({fixtures} fixtures in all). Fixture paths are under `fixtures/`.\n\n\
-         | group | method | path | endpoint | fixtures |\n| --- | --- | --- | --- | --- |\n",
+         | group | method | path | endpoint | output | fixtures |\n| --- | --- | --- | --- | --- | --- |\n",
         rows.len()
     );
     for r in rows {
         let _ = writeln!(
             out,
-            "| {} | {} | `{}` | `{}` | {} |",
+            "| {} | {} | `{}` | `{}` | `{}` | {} |",
             r.group,
             r.method,
             r.path,
             r.endpoint,
+            r.output,
             r.fixtures.join(", ")
         );
     }
@@ -764,15 +774,16 @@ pub fn coverage(args: &[String]) -> Result<bool, String> {
         }
         return Ok(complete);
     }
-    println!("group\tmethod\tpath\tendpoint\tfixtures");
+    println!("group\tmethod\tpath\tendpoint\tfixtures\toutput");
     for r in &rows {
         println!(
-            "{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}",
             r.group,
             r.method,
             r.path,
             r.endpoint,
-            r.fixtures.join(",")
+            r.fixtures.join(","),
+            r.output
         );
     }
     Ok(complete)

@@ -24,6 +24,7 @@ mod interop;
 mod meta;
 mod model;
 mod names;
+mod overrides;
 mod patches;
 mod spec;
 mod types;
@@ -66,6 +67,13 @@ fn codegen(args: &[String]) -> Result<bool, String> {
     let check = args.iter().any(|a| a == "--check");
     let spec = load_spec(args)?;
     let ops = model::operations(&spec)?;
+    for (id, _, _) in overrides::OVERRIDES {
+        if !ops.iter().any(|op| op.id() == *id) {
+            return Err(format!(
+                "xtask/src/overrides.rs names {id}, which the spec does not have"
+            ));
+        }
+    }
     let set = types::TypeSet::build(&spec, &ops)?;
     let files = codegen::render(&ops, &set)?;
     let dir = workspace_root().join("crates/core/src/generated");

@@ -32,7 +32,7 @@ pub enum Ty {
     Str,
     /// `i64`.
     Int,
-    /// `f64`.
+    /// `serde_json::Number` (integers stay integers, `0` is not written back as `0.0`).
     Num,
     /// `bool`.
     Bool,
@@ -193,6 +193,10 @@ impl TypeSet {
                 .insert(op.type_name.clone());
         }
         for op in ops {
+            if crate::overrides::of(&op.id()).is_some() {
+                // A hand-written type stands for it: no generated body or answer model.
+                continue;
+            }
             let body = match &op.body {
                 BodyKind::Json {
                     schema: Some((file, schema)),
@@ -840,6 +844,17 @@ impl TypeSet {
         }
         if key == "message" && kind == Some("string") {
             return Ty::Str;
+        }
+        // Zoho's record and metadata ids are strings (ids past 2^53 lose digits as numbers); a
+        // few schemas say integer (`blueprint` transitions and fields, `cadences` custom views,
+        // `record_locking`). Small positional ids (`section_id: 5`) stay numbers.
+        if (key == "id" || key == "field_id") && kind == Some("integer") {
+            return Ty::Str;
+        }
+        // Counts are numbers in Zoho's answers and both official SDKs; two schemas say string
+        // (`record_count`, `users_count`).
+        if key == "count" && kind == Some("string") && resolved.get("format").is_none() {
+            return Ty::Int;
         }
         // Enums are named after the property, not after the parent model.
         let t = if kind == Some("string")

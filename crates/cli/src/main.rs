@@ -193,12 +193,13 @@ fn scope_of(command: &Command) -> Option<String> {
              ZohoCRM.modules.{}.ALL or ZohoCRM.modules.ALL",
             a.module.to_ascii_lowercase()
         ),
-        Command::Call(c) if c.op.starts_with("territor") || c.op.starts_with("users_territ") => {
-            TERRITORIES.into()
-        }
-        Command::Call(c) if c.op.starts_with("features.") => "ZohoCRM.features.READ".into(),
-        Command::Call(c) if c.op.starts_with("records.") || c.op.starts_with("record.") => {
-            "ZohoCRM.modules.ALL".into()
+        // Any operation: the scopes its spec lists (any one of them grants it).
+        Command::Call(c) => {
+            let spec = zohocrm_core::registry::find(&c.op)?.op_spec()?;
+            if spec.scopes.is_empty() {
+                return None;
+            }
+            spec.scopes.join(" or ")
         }
         _ => return None,
     })

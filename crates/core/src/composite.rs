@@ -362,6 +362,7 @@ fn composite_parts(
 /// A composite request of untyped sub-requests (`composite.execute` in the registry).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct CompositeRequests {
     /// Undo every sub-request when one fails (Zoho's default: false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -408,7 +409,8 @@ impl CompositeRequests {
 }
 
 impl Endpoint for CompositeRequests {
-    const ID: &'static str = "composite.execute";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = CompositeResponse;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -521,7 +523,8 @@ impl<T: SubCalls> Composite<T> {
 }
 
 impl<T: SubCalls> Endpoint for Composite<T> {
-    const ID: &'static str = "composite.execute";
+    const ID: &'static str = CompositeRequests::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&CompositeRequests::SPEC);
     type Output = T::Outputs;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -533,11 +536,6 @@ impl<T: SubCalls> Endpoint for Composite<T> {
         let parsed = parse_composite(Self::ID, &response)?;
         Ok(self.calls.parse_all(parsed.status, parsed.items))
     }
-}
-
-/// The registry operation.
-pub(crate) fn operations() -> Vec<crate::registry::Operation> {
-    vec![crate::registry::operation::<CompositeRequests>()]
 }
 
 #[cfg(test)]

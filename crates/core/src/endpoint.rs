@@ -14,6 +14,11 @@ pub trait Endpoint {
     /// What a successful response is parsed into.
     type Output;
 
+    /// The operation's metadata from Zoho's spec (scopes, idempotency, paging, sub-concurrency,
+    /// credits), for the operations of the spec; `None` for the few that are not in it (OAuth,
+    /// `Raw`, calls by id).
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = None;
+
     /// The request, as data. Fails with [`BuildError`] on invalid parameters, before any IO.
     fn parts(&self) -> Result<RequestParts, BuildError>;
 
@@ -37,6 +42,7 @@ pub trait Paginated: Endpoint + Sized {
 impl<E: Endpoint> Endpoint for &E {
     const ID: &'static str = E::ID;
     type Output = E::Output;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = E::OP_SPEC;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
         (**self).parts()

@@ -31,6 +31,23 @@ pub mod lenient_u64 {
     }
 }
 
+/// A boolean from `true`/`false` or their text (`"false"` typed on a command line).
+pub mod lenient_bool {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    /// `Option<bool>` from a boolean, `"true"`/`"false"` or null; anything else is an error.
+    pub fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        match Option::<Value>::deserialize(d)? {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(Value::String(s)) if s == "true" || s == "false" => Ok(Some(s == "true")),
+            Some(other) => Err(D::Error::custom(format!("expected a boolean, got {other}"))),
+        }
+    }
+}
+
 /// Deserialisers for strings that Zoho sometimes sends as numbers, booleans or null.
 pub mod lenient_string {
     use serde::{Deserialize, Deserializer};

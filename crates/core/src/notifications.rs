@@ -266,6 +266,7 @@ macro_rules! watch_write {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[must_use]
+        #[serde(deny_unknown_fields)]
         pub struct $name {
             /// The channels.
             pub watch: Vec<WatchChannel>,
@@ -286,7 +287,8 @@ macro_rules! watch_write {
         }
 
         impl Endpoint for $name {
-            const ID: &'static str = $id;
+            const ID: &'static str = Self::SPEC.id;
+            const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
             type Output = ActionResults;
 
             fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -386,6 +388,7 @@ pub struct WatchPage {
 /// module's.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct GetNotifications {
     #[serde(default, deserialize_with = "crate::models::lenient_string::option")]
     channel_id: Option<String>,
@@ -429,7 +432,8 @@ impl GetNotifications {
 }
 
 impl Endpoint for GetNotifications {
-    const ID: &'static str = "watch.get";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = WatchPage;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -472,6 +476,7 @@ impl Paginated for GetNotifications {
 /// Disables channels (`DELETE /crm/v8/actions/watch?channel_ids=...`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct DisableNotifications {
     #[serde(deserialize_with = "crate::models::string_list::deserialize")]
     channel_ids: Vec<String>,
@@ -487,7 +492,8 @@ impl DisableNotifications {
 }
 
 impl Endpoint for DisableNotifications {
-    const ID: &'static str = "watch.disable";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -630,18 +636,6 @@ impl NotificationPayload {
             _ => NotifiedOperation::Other(self.operation.clone()),
         }
     }
-}
-
-/// The registry operations.
-pub(crate) fn operations() -> Vec<crate::registry::Operation> {
-    use crate::registry::operation;
-    vec![
-        operation::<EnableNotifications>(),
-        operation::<UpdateNotifications>(),
-        operation::<PatchNotifications>(),
-        operation::<GetNotifications>(),
-        operation::<DisableNotifications>(),
-    ]
 }
 
 #[cfg(test)]

@@ -159,6 +159,9 @@ pub enum OutputKind {
     Download,
     /// [`ApiResponse`]: the spec declares no JSON answer (204-only operations).
     Untyped,
+    /// A hand-written endpoint type stands for the operation (records, bulk, territories, ...):
+    /// its own `Output`.
+    HandWritten,
 }
 
 /// How an operation pages.
@@ -508,12 +511,25 @@ impl Args {
     }
 }
 
-/// One input value: strings as they are, numbers and booleans as text for string parameters,
-/// JSON objects or arrays (e.g. `filters`) as their JSON text; numeric and boolean strings for
-/// integer and boolean parameters.
+/// One input value: strings as they are, numbers and booleans as text for string parameters, a
+/// list of strings or numbers joined with commas (`ids`, `api_names`), other JSON (e.g. `filters`)
+/// as its JSON text; numeric and boolean strings for integer and boolean parameters.
 fn read_arg(p: &Param, v: Value) -> Result<Arg, String> {
     match (p.kind, v) {
         (Kind::Str, Value::String(s)) => Ok(Arg::Str(s)),
+        // A list of names or ids: Zoho's list parameters are comma-separated.
+        (Kind::Str, Value::Array(items))
+            if items.iter().all(|i| i.is_string() || i.is_number()) =>
+        {
+            let texts: Vec<String> = items
+                .iter()
+                .map(|i| match i {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect();
+            Ok(Arg::Str(texts.join(",")))
+        }
         (Kind::Str, other) => Ok(Arg::Str(other.to_string())),
         (Kind::Int, Value::Number(n)) if n.is_i64() => Ok(Arg::Int(n.as_i64().unwrap_or_default())),
         (Kind::Int, Value::String(s)) if s.trim().parse::<i64>().is_ok() => {
@@ -544,7 +560,9 @@ pub fn parse_untyped(
     response: http::Response<&[u8]>,
 ) -> Result<Box<dyn crate::registry::TypedOutput>, Error> {
     Ok(match spec.output {
-        OutputKind::Typed | OutputKind::Untyped => Box::new(ApiResponse::parse(spec.id, response)?),
+        OutputKind::Typed | OutputKind::Untyped | OutputKind::HandWritten => {
+            Box::new(ApiResponse::parse(spec.id, response)?)
+        }
         OutputKind::Outcomes(key) => Box::new(crate::response::decode_action_results(
             spec.id, key, &response,
         )?),
@@ -666,6 +684,7 @@ macro_rules! spec_endpoint {
         impl $crate::endpoint::Endpoint for $ty {
             const ID: &'static str = Self::SPEC.id;
             type Output = $output;
+            const OP_SPEC: Option<&'static $crate::op_spec::OpSpec> = Some(&Self::SPEC);
 
             fn parts(&self) -> Result<$crate::request::RequestParts, $crate::error::BuildError> {
                 self.0.parts(&Self::SPEC)
@@ -792,7 +811,7 @@ mod tests {
         #[test]
         fn path_and_query_values_round_trip() {
             let nasty = "a&b+c#d/e?f%g h";
-            let ep = record::GetRecord::new("httpLogs__c", nasty)
+            let ep = record::GetRecordUsingExternalId::new("httpLogs__c", nasty)
                 .fields(nasty)
                 .if_modified_since("2024-01-15T10:30:00+05:30")
                 .x_external("Leads.Ext_Id");
@@ -815,8 +834,10 @@ mod tests {
             // Required values are constructor arguments; what is left to check at build time
             // is their content, and the JSON input path (where anything can be missing).
             assert_eq!(
-                record::GetRecord::new("Leads", " ").parts().unwrap_err(),
-                BuildError::Missing("id")
+                record::GetRecordUsingExternalId::new("Leads", " ")
+                    .parts()
+                    .unwrap_err(),
+                BuildError::Missing("external_field_value")
             );
             let search = module_search::SearchModule::new("Leads", 200);
             assert_eq!(search.parts().unwrap().query[0].1, "200");
@@ -826,10 +847,12 @@ mod tests {
                     .unwrap_err(),
                 BuildError::Missing("per_page")
             );
-            let op = crate::registry::find("record.update_records").unwrap();
+            let op = crate::registry::find("record.update_record_using_external_id").unwrap();
             assert_eq!(
-                op.build(&serde_json::json!({"module_api_name": "Leads"}))
-                    .unwrap_err(),
+                op.build(
+                    &serde_json::json!({"module_api_name": "Leads", "external_field_value": "x"})
+                )
+                .unwrap_err(),
                 BuildError::Missing("body")
             );
             let upload = record::UploadPhoto::new(
@@ -844,7 +867,7 @@ mod tests {
                 "skip_feature_execution".into(),
                 serde_json::json!([{"name": "cadences"}]),
             );
-            let update = record::UpdateRecords::new("Leads", row);
+            let update = record::UpdateRecordUsingExternalId::new("Leads", "x", row);
             let Body::Json(bytes) = update.parts().unwrap().body else {
                 panic!("a JSON body")
             };
@@ -858,29 +881,29 @@ mod tests {
         fn json_input_uses_api_names() {
             let input = serde_json::json!({
                 "module_api_name": "Leads",
-                "id": "42",
+                "external_field_value": "42",
                 "fields": "Last_Name",
                 "If-Modified-Since": "2024-01-15T10:30:00+05:30",
                 "X-EXTERNAL": "Leads.Ext_Id"
             });
-            let ep: record::GetRecord = serde_json::from_value(input.clone()).unwrap();
+            let ep: record::GetRecordUsingExternalId =
+                serde_json::from_value(input.clone()).unwrap();
             assert_eq!(
                 ep,
-                record::GetRecord::new("Leads", "42")
+                record::GetRecordUsingExternalId::new("Leads", "42")
                     .fields("Last_Name")
                     .if_modified_since("2024-01-15T10:30:00+05:30")
                     .x_external("Leads.Ext_Id")
             );
             assert_eq!(serde_json::to_value(&ep).unwrap(), input);
             // Through the registry: same input, and unknown keys are rejected.
-            let op = registry::find("record.get_record").unwrap();
+            let op = registry::find("record.get_record_using_external_id").unwrap();
             assert_eq!(op.build(&input).unwrap(), ep.parts().unwrap());
-            let typo = serde_json::json!({"module_api_name": "Leads", "id": "1", "feilds": "x"});
+            let typo = serde_json::json!({"module_api_name": "Leads", "external_field_value": "1", "feilds": "x"});
             assert!(op.build(&typo).is_err());
-            let ints =
-                serde_json::json!({"module_api_name": "Leads", "page": "2", "per_page": 200});
-            let list: record::GetRecords = serde_json::from_value(ints).unwrap();
-            assert_eq!(list, record::GetRecords::new("Leads").page(2).per_page(200));
+            let ints = serde_json::json!({"per_page": "2"});
+            let users: crate::generated::users::GetUsers = serde_json::from_value(ints).unwrap();
+            assert_eq!(users, crate::generated::users::GetUsers::new().per_page(2));
         }
     }
 }

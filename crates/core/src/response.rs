@@ -309,7 +309,8 @@ fn has_error_status(body: &[u8]) -> bool {
 /// A successful item of a batch action (`status: "success"`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionSuccess {
-    /// The success code, e.g. `SUCCESS` or `SCHEDULED`.
+    /// The success code, e.g. `SUCCESS` or `SCHEDULED` (empty when Zoho sent none).
+    #[serde(default)]
     pub code: String,
     /// Zoho's message.
     #[serde(default)]
@@ -519,7 +520,8 @@ fn action_results(
             }
             Ok(ActionResults { status, items: out })
         }
-        Some(item @ Value::Object(_)) if looks_like_status(&item) => {
+        // A single status object under the key (the spec names the key; `code` is enough).
+        Some(item @ Value::Object(_)) if item.get("code").is_some() => {
             let outcome = item_outcome(item)
                 .map_err(|e| decode_error(endpoint, status, body, key.to_owned(), e))?;
             match outcome {

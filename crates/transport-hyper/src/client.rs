@@ -57,12 +57,12 @@ impl<E: Paginated + Sync> Pager<E> {
     ///
     /// ```no_run
     /// # async fn run(client: zohocrm_hyper::Client) -> Result<(), zohocrm_hyper::Error> {
-    /// use zohocrm_hyper::zohocrm_core::features::GetFeatures;
+    /// use zohocrm_hyper::zohocrm_core::generated::features::GetFeatureDetails;
     ///
-    /// let mut pages = client.pages(GetFeatures::new().per_page(50));
+    /// let mut pages = client.pages(GetFeatureDetails::new().per_page(50));
     /// while let Some(page) = pages.next().await {
-    ///     for feature in page?.features {
-    ///         println!("{}", feature.api_name);
+    ///     for feature in page?.features.unwrap_or_default() {
+    ///         println!("{:?}", feature.api_name);
     ///     }
     /// }
     /// # Ok(()) }

@@ -72,12 +72,10 @@ mod transport;
 pub use client::{BulkPage, BulkRead, Client, ClientBuilder, Pager, Records};
 pub use transport::{HyperBody, HyperTransport};
 pub use zohocrm_core::bulk::{BulkWrite, BulkWriteReport};
-pub use zohocrm_core::config::{
-    TransportConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DOWNLOAD_BYTES,
-};
+pub use zohocrm_core::config::TransportConfig;
+pub use zohocrm_core::config::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DOWNLOAD_BYTES};
+pub use zohocrm_core::{AsyncTokenStore, TokenStore};
+pub use zohocrm_core::{Credentials, DataCenter, Endpoint, Environment, Error};
+pub use zohocrm_core::{FileTokenStore, MemoryTokenStore, Paginated, RetryPolicy, Session};
 
 pub use zohocrm_core;
-pub use zohocrm_core::{
-    AsyncTokenStore, Credentials, DataCenter, Endpoint, Environment, Error, FileTokenStore,
-    MemoryTokenStore, Paginated, RetryPolicy, Session, TokenStore,
-};

@@ -64,12 +64,10 @@ mod transport;
 pub use client::{BulkPage, BulkRead, Client, ClientBuilder, Pages, Records};
 pub use transport::{UreqBody, UreqTransport};
 pub use zohocrm_core::bulk::{BulkWrite, BulkWriteReport};
-pub use zohocrm_core::config::{
-    TransportConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DOWNLOAD_BYTES,
-};
+pub use zohocrm_core::config::TransportConfig;
+pub use zohocrm_core::config::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DOWNLOAD_BYTES};
+pub use zohocrm_core::TokenStore;
+pub use zohocrm_core::{Credentials, DataCenter, Endpoint, Environment, Error};
+pub use zohocrm_core::{FileTokenStore, MemoryTokenStore, Paginated, RetryPolicy, Session};
 
 pub use zohocrm_core;
-pub use zohocrm_core::{
-    Credentials, DataCenter, Endpoint, Environment, Error, FileTokenStore, MemoryTokenStore,
-    Paginated, RetryPolicy, Session, TokenStore,
-};

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use zohocrm_core::raw::Raw;
 
 use crate::cli::{ApiArgs, CallArgs};
-use crate::error::CliError;
+use crate::error::{CliError, Exit};
 use crate::input::read_json;
 use crate::output::{write_value, Format};
 use crate::App;
@@ -89,8 +89,11 @@ pub fn run(app: &App, args: ApiArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `zcrm call OP`: the input is `--input` (a JSON object) and/or `-p name=value` pairs (values
-/// that parse as JSON are sent as JSON, e.g. `-p per_page=10`).
+/// `zcrm call OP`: the input is `--input` (a JSON object) and/or `-p name=value` pairs. A value
+/// is sent as text where the operation declares a text parameter (`-p id=2276164000001054258`
+/// stays a string, whatever its digits), as JSON elsewhere when it parses (`-p per_page=10`).
+/// The output is the operation's typed value as JSON; the exit code is 1 when any item of a
+/// batch failed or a composite call was rolled back, whatever the HTTP status.
 pub fn call(app: &App, args: CallArgs) -> Result<(), CliError> {
     let mut input = match &args.input {
         Some(path) => match read_json(path)? {
@@ -103,17 +106,26 @@ pub fn call(app: &App, args: CallArgs) -> Result<(), CliError> {
         },
         None => Map::new(),
     };
-    for p in &args.params {
-        let (k, v) = key_value(p, "parameter")?;
-        let value = serde_json::from_str(&v).unwrap_or(Value::String(v));
-        input.insert(k, value);
-    }
-    if zohocrm_core::registry::find(&args.op).is_none() {
+    let Some(op) = zohocrm_core::registry::find(&args.op) else {
         return Err(CliError::Usage(format!(
             "unknown operation `{}`; list them with `zcrm ops {}`",
             args.op,
             args.op.split('.').next().unwrap_or("")
         )));
+    };
+    for p in &args.params {
+        let (k, v) = key_value(p, "parameter")?;
+        let text_param = op.op_spec().is_some_and(|spec| {
+            spec.params
+                .iter()
+                .any(|p| p.name == k && p.kind == zohocrm_core::op_spec::Kind::Str)
+        });
+        let value = if text_param {
+            Value::String(v)
+        } else {
+            serde_json::from_str(&v).unwrap_or(Value::String(v))
+        };
+        input.insert(k, value);
     }
     let input = if input.is_empty() {
         Value::Null
@@ -129,7 +141,24 @@ pub fn call(app: &App, args: CallArgs) -> Result<(), CliError> {
     let mut out = app.stdout();
     write_value(format, &mut out, &output)?;
     out.flush()?;
+    let (failed, total) = item_failures(&output);
+    if failed > 0 {
+        eprintln!("zcrm: {failed} of {total} items failed (see their errors above)");
+        return Err(CliError::Reported(Exit::Api));
+    }
     Ok(())
+}
+
+/// (failed, total) items of a per-item answer (`{"items": [{"ok": ..} | {"error": ..}]}`: batch
+/// actions and composite calls, a rolled-back composite's items included).
+fn item_failures(output: &Value) -> (usize, usize) {
+    let items = output
+        .get("items")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let failed = items.iter().filter(|i| i.get("error").is_some()).count();
+    (failed, items.len())
 }
 
 #[cfg(test)]

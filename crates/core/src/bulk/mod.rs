@@ -286,6 +286,7 @@ pub struct BulkQuery {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct CreateBulkReadJob {
     /// Where Zoho POSTs the job when it finishes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -436,7 +437,8 @@ impl CreateBulkReadJob {
 }
 
 impl Endpoint for CreateBulkReadJob {
-    const ID: &'static str = "bulk.create_read_job";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = BulkJobCreated;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -621,6 +623,7 @@ fn describe_error(v: &Value) -> String {
 /// A bulk read job's details (`GET /crm/bulk/v8/read/{job_id}`); `None` on 204.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct GetBulkReadJob {
     job_id: String,
 }
@@ -641,7 +644,8 @@ struct DataOf<T> {
 }
 
 impl Endpoint for GetBulkReadJob {
-    const ID: &'static str = "bulk.get_read_job";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = Option<BulkReadJob>;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -660,6 +664,7 @@ impl Endpoint for GetBulkReadJob {
 /// transports' `download` streams it to a file instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct DownloadBulkReadResult {
     job_id: String,
 }
@@ -674,7 +679,8 @@ impl DownloadBulkReadResult {
 }
 
 impl Endpoint for DownloadBulkReadResult {
-    const ID: &'static str = "bulk.download_read_result";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = Download;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -776,12 +782,37 @@ pub fn upload_parts(org_id: &str) -> Result<RequestParts, BuildError> {
 /// from disk instead ([`crate::stream::FileUpload`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct UploadBulkFile {
     /// The org id (`zgid` of the Organization API), sent as `X-CRM-ORG`.
     #[serde(rename = "X-CRM-ORG", alias = "org_id")]
     org_id: String,
-    /// The zip.
+    /// The zip (the generated operations' input form, a list of one file part, is accepted).
+    #[serde(deserialize_with = "one_file")]
     file: FilePart,
+    /// The `feature` header: always `bulk-write` (sent whether given or not; any other value
+    /// is refused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    feature: Option<String>,
+}
+
+/// A file part, or a list holding exactly one.
+fn one_file<'de, D: serde::Deserializer<'de>>(d: D) -> Result<FilePart, D::Error> {
+    use serde::de::Error as _;
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrList {
+        One(FilePart),
+        List(Vec<FilePart>),
+    }
+    match OneOrList::deserialize(d)? {
+        OneOrList::One(f) => Ok(f),
+        OneOrList::List(mut list) if list.len() == 1 => Ok(list.remove(0)),
+        OneOrList::List(list) => Err(D::Error::custom(format!(
+            "one zip per upload, got {}",
+            list.len()
+        ))),
+    }
 }
 
 impl UploadBulkFile {
@@ -790,15 +821,23 @@ impl UploadBulkFile {
         UploadBulkFile {
             org_id: org_id.into(),
             file: FilePart::new(file_name, zip).content_type("application/zip"),
+            feature: None,
         }
     }
 }
 
 impl Endpoint for UploadBulkFile {
-    const ID: &'static str = "bulk.upload_file";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = UploadedFile;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
+        if self.feature.as_deref().is_some_and(|f| f != "bulk-write") {
+            return Err(BuildError::Invalid {
+                param: "feature",
+                reason: "the upload host takes only `bulk-write`".into(),
+            });
+        }
         if self.file.data.len() as u64 > MAX_UPLOAD_BYTES {
             return Err(BuildError::Invalid {
                 param: "file",
@@ -852,7 +891,8 @@ impl UploadBulkFileStream {
 }
 
 impl Endpoint for UploadBulkFileStream {
-    const ID: &'static str = "bulk.upload_file";
+    const ID: &'static str = UploadBulkFile::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&UploadBulkFile::SPEC);
     type Output = UploadedFile;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -985,6 +1025,7 @@ fn data_type() -> String {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct CreateBulkWriteJob {
     /// `insert`, `update` or `upsert`.
     pub operation: WriteOperation,
@@ -1068,7 +1109,8 @@ impl CreateBulkWriteJob {
 }
 
 impl Endpoint for CreateBulkWriteJob {
-    const ID: &'static str = "bulk.create_write_job";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = BulkJobCreated;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -1224,6 +1266,7 @@ impl JobStatus for BulkWriteJob {
 /// A bulk write job's details (`GET /crm/bulk/v8/write/{job_id}`); `None` on 204.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct GetBulkWriteJob {
     job_id: String,
 }
@@ -1238,7 +1281,8 @@ impl GetBulkWriteJob {
 }
 
 impl Endpoint for GetBulkWriteJob {
-    const ID: &'static str = "bulk.get_write_job";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = Option<BulkWriteJob>;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -1283,6 +1327,7 @@ impl Endpoint for GetBulkWriteJob {
 /// refused rather than sent the token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct DownloadBulkWriteResult {
     download_url: String,
     #[serde(skip)]
@@ -1324,17 +1369,22 @@ impl DownloadBulkWriteResult {
 }
 
 impl Endpoint for DownloadBulkWriteResult {
-    const ID: &'static str = "bulk.download_write_result";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = Download;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let url = self.download_url.trim();
         BuildError::require("download_url", url)?;
+        if self.host.is_none() && url.contains("://") {
+            // A full URL on a Zoho API host of any data centre goes to this session's host of
+            // that kind (the token never leaves Zoho); other hosts are refused.
+            return crate::op_spec::download_url_parts(http::Method::GET, url);
+        }
         if !url.starts_with('/') || url.starts_with("//") {
             return Err(BuildError::Invalid {
                 param: "download_url",
-                reason: "a path on the API host is expected (use `for_context` for full URLs)"
-                    .into(),
+                reason: "a path on the API host, or a Zoho API URL, is expected".into(),
             });
         }
         let (path, query) = match url.split_once('?') {
@@ -1380,20 +1430,6 @@ impl Endpoint for DownloadBulkWriteResult {
     fn parse(&self, response: http::Response<&[u8]>) -> Result<Download, Error> {
         Download::parse(Self::ID, response)
     }
-}
-
-/// The registry operations of the bulk endpoints.
-pub(crate) fn operations() -> Vec<crate::registry::Operation> {
-    use crate::registry::operation;
-    vec![
-        operation::<CreateBulkReadJob>(),
-        operation::<GetBulkReadJob>(),
-        operation::<DownloadBulkReadResult>(),
-        operation::<UploadBulkFile>(),
-        operation::<CreateBulkWriteJob>(),
-        operation::<GetBulkWriteJob>(),
-        operation::<DownloadBulkWriteResult>(),
-    ]
 }
 
 #[cfg(test)]

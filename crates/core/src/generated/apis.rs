@@ -80,5 +80,6 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::typed(
         &GetSupportedApi::SPEC,
         crate::op_spec::parse_typed_output::<GetSupportedApiResponse>,
+        "zohocrm_core::generated::apis::GetSupportedApiResponse",
     )]);
 }

@@ -155,6 +155,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetAppointmentPreference::SPEC,
             crate::op_spec::parse_typed_output::<GetAppointmentPreferenceResponse>,
+            "zohocrm_core::generated::appointment_preference::GetAppointmentPreferenceResponse",
         ),
         crate::registry::Operation::spec(&UpdateAppointmentPreference::SPEC),
     ]);

@@ -134,10 +134,12 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetAssignmentRules::SPEC,
             crate::op_spec::parse_typed_output::<RulesWrapper>,
+            "zohocrm_core::generated::assignment_rules::RulesWrapper",
         ),
         crate::registry::Operation::typed(
             &GetAssignmentRule::SPEC,
             crate::op_spec::parse_typed_output::<RulesWrapper>,
+            "zohocrm_core::generated::assignment_rules::RulesWrapper",
         ),
     ]);
 }

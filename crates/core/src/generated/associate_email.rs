@@ -181,6 +181,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &EmailAvailable::SPEC,
             crate::op_spec::parse_typed_output::<Available>,
+            "zohocrm_core::generated::associate_email::Available",
         ),
         crate::registry::Operation::spec(&Associate::SPEC),
     ]);

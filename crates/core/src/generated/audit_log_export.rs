@@ -205,11 +205,13 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetExportedAuditlogs::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::audit_log_export::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&CreateAuditLogExport::SPEC),
         crate::registry::Operation::typed(
             &GetExportedAuditLog::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::audit_log_export::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&DownloadExportAuditLogResult::SPEC),
     ]);

@@ -66,5 +66,6 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::typed(
         &GetAvailableCurrencies::SPEC,
         crate::op_spec::parse_typed_output::<Wrapper>,
+        "zohocrm_core::generated::available_currencies::Wrapper",
     )]);
 }

@@ -308,15 +308,18 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetDetails::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::backup::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&Schedule::SPEC),
         crate::registry::Operation::typed(
             &History::SPEC,
             crate::op_spec::parse_typed_output::<HistoryWrapper>,
+            "zohocrm_core::generated::backup::HistoryWrapper",
         ),
         crate::registry::Operation::typed(
             &GetUrls::SPEC,
             crate::op_spec::parse_typed_output::<UrlsWrapper>,
+            "zohocrm_core::generated::backup::UrlsWrapper",
         ),
         crate::registry::Operation::spec(&Cancel::SPEC),
         crate::registry::Operation::spec(&DownloadBackedUpData::SPEC),

@@ -197,6 +197,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetBusinessHours::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::business_hours::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&CreateBusinessHours::SPEC),
         crate::registry::Operation::spec(&UpdateBusinessHours::SPEC),

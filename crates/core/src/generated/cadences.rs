@@ -80,7 +80,7 @@ model! {
 model! {
     /// `CadencesCustomView` (inline in cadences.json).
     pub struct CadencesCustomView {
-        "id" => id: i64,
+        "id" => id: String,
         "name" => name: String,
     }
 }
@@ -134,5 +134,6 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::typed(
         &GetCadences::SPEC,
         crate::op_spec::parse_typed_output::<GetCadencesResponse>,
+        "zohocrm_core::generated::cadences::GetCadencesResponse",
     )]);
 }

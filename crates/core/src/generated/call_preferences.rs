@@ -103,6 +103,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetCallPreference::SPEC,
             crate::op_spec::parse_typed_output::<GetCallPreferenceResponse>,
+            "zohocrm_core::generated::call_preferences::GetCallPreferenceResponse",
         ),
         crate::registry::Operation::spec(&UpdateCallPreference::SPEC),
     ]);

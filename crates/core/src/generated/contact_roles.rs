@@ -275,6 +275,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetRoles::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::contact_roles::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&CreateRoles::SPEC),
         crate::registry::Operation::spec(&UpdateRoles::SPEC),
@@ -282,6 +283,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetRole::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::contact_roles::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateContactRole::SPEC),
     ]);

@@ -89,5 +89,6 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::typed(
         &LeadConversionOptions::SPEC,
         crate::op_spec::parse_typed_output::<LeadConversionOptionsResponse>,
+        "zohocrm_core::generated::conversion_option::LeadConversionOptionsResponse",
     )]);
 }

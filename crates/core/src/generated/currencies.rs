@@ -365,6 +365,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetCurrencies::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::currencies::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&AddCurrencies::SPEC),
         crate::registry::Operation::spec(&UpdateCurrencies::SPEC),
@@ -373,6 +374,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetCurrency::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::currencies::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateCurrency::SPEC),
     ]);

@@ -320,11 +320,13 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetCustomViews::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::custom_views::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&ChangeSortOrderOfCustomViews::SPEC),
         crate::registry::Operation::typed(
             &GetCustomView::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::custom_views::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&ChangeSortOrderOfCustomView::SPEC),
     ]);

@@ -222,6 +222,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetDuplicateCheckPreference::SPEC,
             crate::op_spec::parse_typed_output::<Wrapper>,
+            "zohocrm_core::generated::duplicate_check_preference::Wrapper",
         ),
         crate::registry::Operation::spec(&CreateDuplicateCheckPreference::SPEC),
         crate::registry::Operation::spec(&UpdateDuplicateCheckPreference::SPEC),

@@ -170,10 +170,12 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetEmailComposerDefaultSettings::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::email_compose::ResponseWrapper",
         ),
         crate::registry::Operation::typed(
             &UpdateEmailComposerDefaultSettings::SPEC,
             crate::op_spec::parse_typed_output::<UpdateEmailComposerDefaultSettingsResponse>,
+            "zohocrm_core::generated::email_compose::UpdateEmailComposerDefaultSettingsResponse",
         ),
     ]);
 }

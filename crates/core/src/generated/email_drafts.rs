@@ -357,6 +357,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetEmailDrafts::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::email_drafts::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&CreateEmailDrafts::SPEC),
         crate::registry::Operation::spec(&UpdateEmailDrafts::SPEC),
@@ -364,6 +365,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetEmailDraft::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::email_drafts::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateEmailDraft::SPEC),
     ]);

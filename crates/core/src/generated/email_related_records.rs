@@ -207,7 +207,7 @@ model! {
         "bounced_reason" => bounced_reason: String,
         "bounced_time" => bounced_time: crate::lenient::DateTime,
         "category" => category: String,
-        "count" => count: String,
+        "count" => count: i64,
         "first_open" => first_open: crate::lenient::DateTime,
         "last_open" => last_open: crate::lenient::DateTime,
         "sub_category" => sub_category: String,
@@ -242,10 +242,12 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetEmailsRelatedRecords::SPEC,
             crate::op_spec::parse_typed_output::<Wrapper>,
+            "zohocrm_core::generated::email_related_records::Wrapper",
         ),
         crate::registry::Operation::typed(
             &GetEmailsRelatedRecord::SPEC,
             crate::op_spec::parse_typed_output::<Wrapper>,
+            "zohocrm_core::generated::email_related_records::Wrapper",
         ),
     ]);
 }

@@ -73,5 +73,6 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::typed(
         &GetEmailSharingDetails::SPEC,
         crate::op_spec::parse_typed_output::<ResponseWrapper>,
+        "zohocrm_core::generated::email_sharing_details::ResponseWrapper",
     )]);
 }

@@ -142,10 +142,12 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetEmailTemplates::SPEC,
             crate::op_spec::parse_typed_output::<Wrapper>,
+            "zohocrm_core::generated::email_templates::Wrapper",
         ),
         crate::registry::Operation::typed(
             &GetEmailTemplate::SPEC,
             crate::op_spec::parse_typed_output::<Wrapper>,
+            "zohocrm_core::generated::email_templates::Wrapper",
         ),
     ]);
 }

@@ -201,10 +201,12 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetEntityScores::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::entity_scores::ResponseWrapper",
         ),
         crate::registry::Operation::typed(
             &GetEntityScore::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::entity_scores::ResponseWrapper",
         ),
     ]);
 }

@@ -25,12 +25,15 @@ impl GetFeatureDetails {
         params: &[
             Param::query("module", Kind::Str),
             Param::query("api_names", Kind::Str),
+            Param::query("page", Kind::Int),
+            Param::query("per_page", Kind::Int),
+            Param::query("page_token", Kind::Str),
         ],
         body: BodyKind::None,
         output: OutputKind::Typed,
         scopes: &["ZohoCRM.features.READ"],
         idempotent: true,
-        paging: Paging::None,
+        paging: Paging::PageToken,
         heavy: false,
         credits: Credits::ONE,
     };
@@ -49,9 +52,24 @@ impl GetFeatureDetails {
     pub fn api_names(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
+
+    /// Query parameter `page`.
+    pub fn page(self, value: i64) -> Self {
+        Self(self.0.set(2, value))
+    }
+
+    /// Query parameter `per_page`.
+    pub fn per_page(self, value: i64) -> Self {
+        Self(self.0.set(3, value))
+    }
+
+    /// Query parameter `page_token`.
+    pub fn page_token(self, value: impl Into<String>) -> Self {
+        Self(self.0.set(4, value.into()))
+    }
 }
 
-spec_endpoint!(GetFeatureDetails, typed ResponseWrapper);
+spec_endpoint!(GetFeatureDetails, typed ResponseWrapper, paged features);
 spec_endpoint!(@default GetFeatureDetails);
 
 /// `GET /crm/v8/__features/data_enrichment`: Get Data Enrichment.
@@ -94,35 +112,8 @@ spec_endpoint!(@default GetDataEnrichment);
 /// Group `features` (spec file `v8.0/features.json`), id `features.get_user_licences_count`.
 /// OAuth scopes: `ZohoCRM.features.READ`.
 ///
-/// Answers [`ResponseWrapper`].
-#[derive(Clone, PartialEq)]
-#[must_use]
-pub struct GetUserLicencesCount(Args);
-
-impl GetUserLicencesCount {
-    pub(crate) const SPEC: OpSpec = OpSpec {
-        id: "features.get_user_licences_count",
-        verb: Verb::Get,
-        path: "/crm/v8/__features/user_licenses",
-        target: Target::Api,
-        params: &[],
-        body: BodyKind::None,
-        output: OutputKind::Typed,
-        scopes: &["ZohoCRM.features.READ"],
-        idempotent: true,
-        paging: Paging::None,
-        heavy: false,
-        credits: Credits::ONE,
-    };
-
-    /// A request with no parameters set.
-    pub fn new() -> Self {
-        Self(Args::new(&Self::SPEC))
-    }
-}
-
-spec_endpoint!(GetUserLicencesCount, typed ResponseWrapper);
-spec_endpoint!(@default GetUserLicencesCount);
+/// Hand-written: [`GetUserLicences`](crate::features::GetUserLicences) (available, used and limit as numbers).
+pub use crate::features::GetUserLicences as GetUserLicencesCount;
 
 /// `GET /crm/v8/__features/{feature_api_name}`: Get Feature Detail.
 ///
@@ -219,18 +210,18 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetFeatureDetails::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::features::ResponseWrapper",
         ),
         crate::registry::Operation::typed(
             &GetDataEnrichment::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::features::ResponseWrapper",
         ),
-        crate::registry::Operation::typed(
-            &GetUserLicencesCount::SPEC,
-            crate::op_spec::parse_typed_output::<ResponseWrapper>,
-        ),
+        crate::registry::operation::<crate::features::GetUserLicences>(),
         crate::registry::Operation::typed(
             &GetFeatureDetail::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::features::ResponseWrapper",
         ),
     ]);
 }

@@ -120,10 +120,12 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetRichTextRecords::SPEC,
             crate::op_spec::parse_typed_output::<ResponseBodyWrapper>,
+            "zohocrm_core::generated::fetch_full_data::ResponseBodyWrapper",
         ),
         crate::registry::Operation::typed(
             &GetRichTextRecord::SPEC,
             crate::op_spec::parse_typed_output::<ResponseBodyWrapper>,
+            "zohocrm_core::generated::fetch_full_data::ResponseBodyWrapper",
         ),
     ]);
 }

@@ -330,12 +330,14 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetMapDependencies::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::field_map_dependency::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&CreateMapDependency::SPEC),
         crate::registry::Operation::spec(&DeleteMapDependency::SPEC),
         crate::registry::Operation::typed(
             &GetMapDependency::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::field_map_dependency::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateMapDependency::SPEC),
     ]);

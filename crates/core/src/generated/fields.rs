@@ -285,7 +285,6 @@ spec_endpoint!(UpdateField, outcomes);
 
 model! {
     /// `External` (fields.json#/components/schemas/external).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct External {
         "allow_multiple_config" => allow_multiple_config: bool,
         "show" => show: bool,
@@ -305,7 +304,6 @@ model! {
 
 model! {
     /// `PickListValues` (fields.json#/components/schemas/pick_list_values).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct PickListValues {
         "_delete" => delete: bool,
         "actual_value" => actual_value: String,
@@ -328,7 +326,6 @@ model! {
 
 model! {
     /// `ForecastCategory` (fields.json#/components/schemas/Forecast_Category).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct ForecastCategory {
         "id" => id: String,
         "name" => name: String,
@@ -337,7 +334,6 @@ model! {
 
 model! {
     /// `Maps` (fields.json#/components/schemas/Maps).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct Maps {
         "api_name" => api_name: String,
         "pick_list_values" => pick_list_values: Vec<PickListValues>,
@@ -346,7 +342,6 @@ model! {
 
 model! {
     /// `Private` (fields.json#/components/schemas/private).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct Private {
         "export" => export: bool,
         "restricted" => restricted: bool,
@@ -372,7 +367,6 @@ model! {
 
 model! {
     /// `AssociationDetails` (fields.json#/components/schemas/association_details).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct AssociationDetails {
         "lookup_field" => lookup_field: super::modules::MinifiedModule,
         "related_field" => related_field: super::modules::MinifiedModule,
@@ -381,7 +375,6 @@ model! {
 
 model! {
     /// `AutoNumber` (fields.json#/components/schemas/auto_number).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct AutoNumber {
         "prefix" => prefix: String,
         "start_number" => start_number: i64,
@@ -392,7 +385,6 @@ model! {
 
 model! {
     /// `ConvertMapping` (fields.json#/components/schemas/Convert_Mapping).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct ConvertMapping {
         "Accounts" => accounts: String,
         "Contacts" => contacts: String,
@@ -402,7 +394,6 @@ model! {
 
 model! {
     /// `Crypt` (fields.json#/components/schemas/crypt).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct Crypt {
         "column" => column: String,
         "encFldIds" => enc_fld_ids: Vec<String>,
@@ -415,7 +406,6 @@ model! {
 
 model! {
     /// `EmailParser` (fields.json#/components/schemas/email_parser).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct EmailParser {
         "fields_update_supported" => fields_update_supported: bool,
         "record_operations_supported" => record_operations_supported: bool,
@@ -424,7 +414,6 @@ model! {
 
 model! {
     /// `FileUpoladOption` (fields.json#/components/schemas/file_upolad_option).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct FileUpoladOption {
         "actual_value" => actual_value: String,
         "display_value" => display_value: String,
@@ -433,7 +422,6 @@ model! {
 
 model! {
     /// `HipaaCompliance` (fields.json#/components/schemas/hipaa_compliance).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct HipaaCompliance {
         "restricted" => restricted: bool,
         "restricted_in_export" => restricted_in_export: bool,
@@ -442,7 +430,6 @@ model! {
 
 model! {
     /// `HistoryTracking` (fields.json#/components/schemas/history_tracking).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct HistoryTracking {
         "duration_configured_field" => duration_configured_field: super::modules::MinifiedModule,
         "module" => module: HistoryTrackingModule,
@@ -451,7 +438,6 @@ model! {
 
 model! {
     /// `HistoryTrackingModule` (fields.json#/components/schemas/HistoryTrackingModule).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct HistoryTrackingModule {
         "api_name" => api_name: String,
         "display_label" => display_label: String,
@@ -464,7 +450,6 @@ model! {
 
 model! {
     /// `LayoutAssociation` (fields.json#/components/schemas/layout_association).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct LayoutAssociation {
         "api_name" => api_name: String,
         "id" => id: String,
@@ -474,7 +459,6 @@ model! {
 
 model! {
     /// `Multiselectlookup` (fields.json#/components/schemas/multiselectlookup).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct Multiselectlookup {
         "api_name" => api_name: String,
         "connected_module" => connected_module: super::modules::MinifiedModule,
@@ -490,7 +474,6 @@ model! {
 
 model! {
     /// `OperationType` (fields.json#/components/schemas/operation_type).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct OperationType {
         "api_create" => api_create: bool,
         "api_update" => api_update: bool,
@@ -501,7 +484,6 @@ model! {
 
 model! {
     /// `Profile` (fields.json#/components/schemas/profile).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct Profile {
         "id" => id: String,
         "name" => name: String,
@@ -511,7 +493,6 @@ model! {
 
 model! {
     /// `ReferFromField` (fields.json#/components/schemas/refer_from_field).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct ReferFromField {
         "api_name" => api_name: String,
         "id" => id: String,
@@ -520,7 +501,6 @@ model! {
 
 model! {
     /// `Textarea` (fields.json#/components/schemas/textarea).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct Textarea {
         "type" => r#type: String,
     }
@@ -528,7 +508,6 @@ model! {
 
 model! {
     /// `Tooltip` (fields.json#/components/schemas/tooltip).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct Tooltip {
         "name" => name: String,
         "value" => value: String,
@@ -537,7 +516,6 @@ model! {
 
 model! {
     /// `ViewType` (fields.json#/components/schemas/view_type).
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub struct ViewType {
         "create" => create: bool,
         "edit" => edit: bool,
@@ -649,7 +627,6 @@ model! {
 
 string_enum! {
     /// `Type`: one of Zoho's documented values.
-    #[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
     pub enum Type {
         Unused = "unused",
         Used = "used",
@@ -663,6 +640,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetFields::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::fields::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateFields::SPEC),
         crate::registry::Operation::spec(&CreateField::SPEC),
@@ -670,6 +648,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetField::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::fields::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateField::SPEC),
     ]);

@@ -157,6 +157,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetRecordMerge::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::find_and_merge::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&MergeRecords::SPEC),
     ]);

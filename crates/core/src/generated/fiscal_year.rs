@@ -130,6 +130,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetFiscalYear::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::fiscal_year::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateFiscalYear::SPEC),
     ]);

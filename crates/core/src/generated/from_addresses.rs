@@ -69,5 +69,6 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::typed(
         &GetFromAddresses::SPEC,
         crate::op_spec::parse_typed_output::<AddressWrapper>,
+        "zohocrm_core::generated::from_addresses::AddressWrapper",
     )]);
 }

@@ -576,6 +576,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetGlobalPicklists::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::global_picklists::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateGlobalPicklists::SPEC),
         crate::registry::Operation::spec(&CreateGlobalPicklist::SPEC),
@@ -583,20 +584,24 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetGlobalPicklist::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::global_picklists::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateGlobalPicklist::SPEC),
         crate::registry::Operation::typed(
             &GetAssociations::SPEC,
             crate::op_spec::parse_typed_output::<GetAssociationsResponse>,
+            "zohocrm_core::generated::global_picklists::GetAssociationsResponse",
         ),
         crate::registry::Operation::typed(
             &GetPickListValueAssociations::SPEC,
             crate::op_spec::parse_typed_output::<GetPickListValueAssociationsResponse>,
+            "zohocrm_core::generated::global_picklists::GetPickListValueAssociationsResponse",
         ),
         crate::registry::Operation::spec(&ReplacePicklistValues::SPEC),
         crate::registry::Operation::typed(
             &GetReplaceValues::SPEC,
             crate::op_spec::parse_typed_output::<GetReplaceValuesResponse>,
+            "zohocrm_core::generated::global_picklists::GetReplaceValuesResponse",
         ),
     ]);
 }

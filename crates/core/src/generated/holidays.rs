@@ -342,6 +342,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetHolidays::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::holidays::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&CreateHolidays::SPEC),
         crate::registry::Operation::spec(&UpdateHolidays::SPEC),
@@ -349,6 +350,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetHoliday::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::holidays::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateHoliday::SPEC),
     ]);

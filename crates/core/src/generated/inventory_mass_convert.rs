@@ -150,6 +150,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetScheduledJobsDetails::SPEC,
             crate::op_spec::parse_typed_output::<GetScheduledJobsDetailsResponse>,
+            "zohocrm_core::generated::inventory_mass_convert::GetScheduledJobsDetailsResponse",
         ),
         crate::registry::Operation::spec(&MassInventoryConvert::SPEC),
     ]);

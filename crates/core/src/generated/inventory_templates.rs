@@ -165,10 +165,12 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetInventoryTemplates::SPEC,
             crate::op_spec::parse_typed_output::<Wrapper>,
+            "zohocrm_core::generated::inventory_templates::Wrapper",
         ),
         crate::registry::Operation::typed(
             &GetInventoryTemplate::SPEC,
             crate::op_spec::parse_typed_output::<Wrapper>,
+            "zohocrm_core::generated::inventory_templates::Wrapper",
         ),
     ]);
 }

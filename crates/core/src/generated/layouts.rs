@@ -622,12 +622,14 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetLayouts::SPEC,
             crate::op_spec::parse_typed_output::<Wrapper>,
+            "zohocrm_core::generated::layouts::Wrapper",
         ),
         crate::registry::Operation::spec(&UpdateCustomLayouts::SPEC),
         crate::registry::Operation::spec(&DeleteCustomLayout::SPEC),
         crate::registry::Operation::typed(
             &GetLayout::SPEC,
             crate::op_spec::parse_typed_output::<Wrapper>,
+            "zohocrm_core::generated::layouts::Wrapper",
         ),
         crate::registry::Operation::spec(&UpdateCustomLayout::SPEC),
         crate::registry::Operation::spec(&DeactivateCustomLayout::SPEC),

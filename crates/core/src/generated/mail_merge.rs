@@ -242,6 +242,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &DownloadMailMerge::SPEC,
             crate::op_spec::parse_typed_output::<DownloadMailMergeResponse>,
+            "zohocrm_core::generated::mail_merge::DownloadMailMergeResponse",
         ),
         crate::registry::Operation::spec(&SendMailMerge::SPEC),
         crate::registry::Operation::spec(&SignMailMerge::SPEC),

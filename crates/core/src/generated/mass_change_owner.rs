@@ -115,6 +115,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &CheckStatus::SPEC,
             crate::op_spec::parse_typed_output::<Wrapper>,
+            "zohocrm_core::generated::mass_change_owner::Wrapper",
         ),
         crate::registry::Operation::spec(&ChangeOwner::SPEC),
     ]);

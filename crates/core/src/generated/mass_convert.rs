@@ -143,6 +143,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetJobStatus::SPEC,
             crate::op_spec::parse_typed_output::<Wrapper>,
+            "zohocrm_core::generated::mass_convert::Wrapper",
         ),
         crate::registry::Operation::spec(&MassConvert::SPEC),
     ]);

@@ -113,6 +113,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetMassDeleteStatus::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::mass_delete_cvid::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&MassDeleteByRecordId::SPEC),
     ]);

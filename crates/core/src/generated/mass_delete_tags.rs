@@ -138,6 +138,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetStatus::SPEC,
             crate::op_spec::parse_typed_output::<StatusResponseWrapper>,
+            "zohocrm_core::generated::mass_delete_tags::StatusResponseWrapper",
         ),
         crate::registry::Operation::spec(&MassDeleteTags::SPEC),
     ]);

@@ -79,12 +79,7 @@ pub mod fetch_full_data;
 pub mod field_attachments;
 #[cfg(feature = "metadata")]
 pub mod field_map_dependency;
-#[cfg(any(
-    feature = "automation",
-    feature = "bulk",
-    feature = "metadata",
-    feature = "records"
-))]
+#[cfg(any(feature = "automation", feature = "metadata", feature = "records"))]
 pub mod fields;
 #[cfg(feature = "files")]
 pub mod files;
@@ -96,6 +91,7 @@ pub mod fiscal_year;
 pub mod from_addresses;
 #[cfg(feature = "metadata")]
 pub mod global_picklists;
+mod hand_written;
 #[cfg(feature = "org")]
 pub mod holidays;
 #[cfg(feature = "records")]
@@ -122,7 +118,6 @@ pub mod mass_update;
 pub mod module_search;
 #[cfg(any(
     feature = "automation",
-    feature = "bulk",
     feature = "metadata",
     feature = "records",
     feature = "users"
@@ -207,12 +202,10 @@ pub mod user_groups;
 pub mod user_type_users;
 #[cfg(any(
     feature = "automation",
-    feature = "bulk",
     feature = "email",
     feature = "metadata",
     feature = "org",
     feature = "records",
-    feature = "territories",
     feature = "users"
 ))]
 pub mod users;

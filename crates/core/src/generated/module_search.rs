@@ -98,5 +98,6 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::typed(
         &SearchModule::SPEC,
         crate::op_spec::parse_typed_output::<ResponseWrapper>,
+        "zohocrm_core::generated::module_search::ResponseWrapper",
     )]);
 }

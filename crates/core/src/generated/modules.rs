@@ -568,17 +568,20 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetModules::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::modules::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&CreateCustomModules::SPEC),
         crate::registry::Operation::spec(&UpdateCustomModules::SPEC),
         crate::registry::Operation::typed(
             &GetModuleByApiName::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::modules::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateModuleByApiName::SPEC),
         crate::registry::Operation::typed(
             &GetModule::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::modules::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateModule::SPEC),
     ]);

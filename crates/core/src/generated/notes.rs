@@ -110,34 +110,8 @@ spec_endpoint!(GetNotes, typed ResponseWrapper, paged data);
 /// Group `notes` (spec file `v8.0/notes.json`), id `notes.create_notes`.
 /// OAuth scopes: `ZohoCRM.modules.all`, `ZohoCRM.modules.notes.all`.
 ///
-/// Answers per-item outcomes: [`ActionResults`](crate::ActionResults).
-#[derive(Clone, PartialEq)]
-#[must_use]
-pub struct CreateNotes(Args);
-
-impl CreateNotes {
-    pub(crate) const SPEC: OpSpec = OpSpec {
-        id: "notes.create_notes",
-        verb: Verb::Post,
-        path: "/crm/v8/Notes",
-        target: Target::Api,
-        params: &[],
-        body: BodyKind::Json { required: true },
-        output: OutputKind::Outcomes("data"),
-        scopes: &["ZohoCRM.modules.all", "ZohoCRM.modules.notes.all"],
-        idempotent: false,
-        paging: Paging::None,
-        heavy: false,
-        credits: Credits::ONE,
-    };
-
-    /// A request with its required values: the body.
-    pub fn new(body: BodyWrapper) -> Self {
-        Self(Args::new(&Self::SPEC).body(&body))
-    }
-}
-
-spec_endpoint!(CreateNotes, outcomes);
+/// Hand-written: [`AddNotes`](crate::records::AddNotes) (notes with their parent record, one outcome per note).
+pub use crate::records::AddNotes as CreateNotes;
 
 /// `PUT /crm/v8/Notes`: Update Notes.
 ///
@@ -341,13 +315,15 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetNotes::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::notes::ResponseWrapper",
         ),
-        crate::registry::Operation::spec(&CreateNotes::SPEC),
+        crate::registry::operation::<crate::records::AddNotes>(),
         crate::registry::Operation::spec(&UpdateNotes::SPEC),
         crate::registry::Operation::spec(&DeleteNote::SPEC),
         crate::registry::Operation::typed(
             &GetNote::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::notes::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateNote::SPEC),
     ]);

@@ -258,6 +258,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetOrganization::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::org::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&DeleteOrganizationPhoto::SPEC),
         crate::registry::Operation::spec(&GetOrgPhoto::SPEC),

@@ -82,5 +82,6 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::typed(
         &GetPickListValues::SPEC,
         crate::op_spec::parse_typed_output::<Wrapper>,
+        "zohocrm_core::generated::pick_list_values::Wrapper",
     )]);
 }

@@ -378,6 +378,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetPipelines::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::pipeline::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&CreatePipeline::SPEC),
         crate::registry::Operation::spec(&UpdatePipelines::SPEC),
@@ -385,6 +386,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetPipeline::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::pipeline::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&DeletePipeline::SPEC),
         crate::registry::Operation::spec(&UpdatePipeline::SPEC),

@@ -250,6 +250,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetBulkInviteStatus::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::portal_invite::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&BulkInviteUsers::SPEC),
         crate::registry::Operation::spec(&InviteUsers::SPEC),

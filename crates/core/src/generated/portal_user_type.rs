@@ -324,12 +324,14 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetUserTypes::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::portal_user_type::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&CreateUserType::SPEC),
         crate::registry::Operation::spec(&DeleteUserType::SPEC),
         crate::registry::Operation::typed(
             &GetUserType::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::portal_user_type::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateUserType::SPEC),
     ]);

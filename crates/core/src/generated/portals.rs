@@ -195,11 +195,13 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetPortals::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::portals::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&CreatePortal::SPEC),
         crate::registry::Operation::typed(
             &GetPortal::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::portals::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdatePortal::SPEC),
     ]);

@@ -100,5 +100,6 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::typed(
         &GetMeta::SPEC,
         crate::op_spec::parse_typed_output::<Wrapper>,
+        "zohocrm_core::generated::portals_meta::Wrapper",
     )]);
 }

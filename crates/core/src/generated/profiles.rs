@@ -324,11 +324,13 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetProfiles::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::profiles::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&DeleteProfile::SPEC),
         crate::registry::Operation::typed(
             &GetProfile::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::profiles::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateProfile::SPEC),
         crate::registry::Operation::spec(&CloneProfiles::SPEC),

@@ -285,7 +285,7 @@ model! {
         "Locked_time__s" => locked_time_s: String,
         "Modified_By" => modified_by: super::users::MinifiedUser,
         "Modified_Time" => modified_time: crate::lenient::DateTime,
-        "id" => id: i64,
+        "id" => id: String,
         "lock_source__s" => lock_source_s: LockSourceS,
         "locked_by__s" => locked_by_s: super::users::MinifiedUser,
         "locked_for_s" => locked_for_s: LockedForS,
@@ -341,12 +341,14 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetRecordLockingInformations::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::record_locking::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&LockRecords::SPEC),
         crate::registry::Operation::spec(&UnlockRecord::SPEC),
         crate::registry::Operation::typed(
             &GetRecordLockingInformation::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::record_locking::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateRecordLockingInformation::SPEC),
     ]);

@@ -383,6 +383,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetRecordLockingConfigurations::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::record_locking_configuration::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&AddRecordLockingConfiguration::SPEC),
         crate::registry::Operation::spec(&UpdateRecordLockingConfigurations::SPEC),
@@ -390,6 +391,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetRecordLockingConfiguration::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::record_locking_configuration::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateRecordLockingConfiguration::SPEC),
     ]);

@@ -219,11 +219,13 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetRecycleBinRecords::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::recycle_bin::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&DeleteRecycleBinRecord::SPEC),
         crate::registry::Operation::typed(
             &GetRecycleBinRecord::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::recycle_bin::ResponseWrapper",
         ),
     ]);
 }

@@ -174,10 +174,12 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetRelatedLists::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::related_lists::ResponseWrapper",
         ),
         crate::registry::Operation::typed(
             &GetRelatedList::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::related_lists::ResponseWrapper",
         ),
     ]);
 }

@@ -396,191 +396,24 @@ spec_endpoint!(UpdateRelatedRecordUsingExternalId, outcomes);
 /// Group `related_records` (spec file `v8.0/related_records.json`), id `related_records.delink_records`.
 /// OAuth scopes: `ZohoCRM.modules.ALL`.
 ///
-/// Answers per-item outcomes: [`ActionResults`](crate::ActionResults).
-#[derive(Clone, PartialEq)]
-#[must_use]
-pub struct DelinkRecords(Args);
-
-impl DelinkRecords {
-    pub(crate) const SPEC: OpSpec = OpSpec {
-        id: "related_records.delink_records",
-        verb: Verb::Delete,
-        path: "/crm/v8/{module_api_name}/{record_id}/{related_list_api_name}",
-        target: Target::Api,
-        params: &[
-            Param::path("module_api_name"),
-            Param::path("record_id"),
-            Param::path("related_list_api_name"),
-            Param::query("ids", Kind::Str),
-            Param::header("X-EXTERNAL", Kind::Str),
-        ],
-        body: BodyKind::None,
-        output: OutputKind::Outcomes("data"),
-        scopes: &["ZohoCRM.modules.ALL"],
-        idempotent: true,
-        paging: Paging::None,
-        heavy: false,
-        credits: Credits::ONE,
-    };
-
-    /// A request with its required values: `module_api_name`, `record_id`, `related_list_api_name`.
-    pub fn new(
-        module_api_name: impl Into<String>,
-        record_id: impl Into<String>,
-        related_list_api_name: impl Into<String>,
-    ) -> Self {
-        Self(
-            Args::new(&Self::SPEC)
-                .set(0, module_api_name.into())
-                .set(1, record_id.into())
-                .set(2, related_list_api_name.into()),
-        )
-    }
-
-    /// Query parameter `ids`.
-    pub fn ids(self, value: impl Into<String>) -> Self {
-        Self(self.0.set(3, value.into()))
-    }
-
-    /// Header `X-EXTERNAL`.
-    pub fn x_external(self, value: impl Into<String>) -> Self {
-        Self(self.0.set(4, value.into()))
-    }
-}
-
-spec_endpoint!(DelinkRecords, outcomes);
+/// Hand-written: [`DelinkRelatedRecords`](crate::records::DelinkRelatedRecords) (one outcome per delinked record).
+pub use crate::records::DelinkRelatedRecords as DelinkRecords;
 
 /// `GET /crm/v8/{module_api_name}/{record_id}/{related_list_api_name}`: Get Related Records.
 ///
 /// Group `related_records` (spec file `v8.0/related_records.json`), id `related_records.get_related_records`.
 /// OAuth scopes: `ZohoCRM.modules.ALL`.
 ///
-/// Answers [`ResponseWrapper`].
-#[derive(Clone, PartialEq)]
-#[must_use]
-pub struct GetRelatedRecords(Args);
-
-impl GetRelatedRecords {
-    pub(crate) const SPEC: OpSpec = OpSpec {
-        id: "related_records.get_related_records",
-        verb: Verb::Get,
-        path: "/crm/v8/{module_api_name}/{record_id}/{related_list_api_name}",
-        target: Target::Api,
-        params: &[
-            Param::path("module_api_name"),
-            Param::path("record_id"),
-            Param::path("related_list_api_name"),
-            Param::query("page", Kind::Int),
-            Param::query("per_page", Kind::Int),
-            Param::query("fields", Kind::Str),
-            Param::header("If-Modified-Since", Kind::Str),
-            Param::header("X-EXTERNAL", Kind::Str),
-        ],
-        body: BodyKind::None,
-        output: OutputKind::Typed,
-        scopes: &["ZohoCRM.modules.ALL"],
-        idempotent: true,
-        paging: Paging::Page,
-        heavy: false,
-        credits: Credits::ONE,
-    };
-
-    /// A request with its required values: `module_api_name`, `record_id`, `related_list_api_name`.
-    pub fn new(
-        module_api_name: impl Into<String>,
-        record_id: impl Into<String>,
-        related_list_api_name: impl Into<String>,
-    ) -> Self {
-        Self(
-            Args::new(&Self::SPEC)
-                .set(0, module_api_name.into())
-                .set(1, record_id.into())
-                .set(2, related_list_api_name.into()),
-        )
-    }
-
-    /// Query parameter `page`.
-    pub fn page(self, value: i64) -> Self {
-        Self(self.0.set(3, value))
-    }
-
-    /// Query parameter `per_page`.
-    pub fn per_page(self, value: i64) -> Self {
-        Self(self.0.set(4, value))
-    }
-
-    /// Query parameter `fields`.
-    pub fn fields(self, value: impl Into<String>) -> Self {
-        Self(self.0.set(5, value.into()))
-    }
-
-    /// Header `If-Modified-Since`.
-    pub fn if_modified_since(self, value: impl Into<String>) -> Self {
-        Self(self.0.set(6, value.into()))
-    }
-
-    /// Header `X-EXTERNAL`.
-    pub fn x_external(self, value: impl Into<String>) -> Self {
-        Self(self.0.set(7, value.into()))
-    }
-}
-
-spec_endpoint!(GetRelatedRecords, typed ResponseWrapper, paged data);
+/// Hand-written: [`GetRelatedRecords`](crate::records::GetRelatedRecords) (related records decoded on access, paged like record lists).
+pub use crate::records::GetRelatedRecords;
 
 /// `PUT /crm/v8/{module_api_name}/{record_id}/{related_list_api_name}`: Update Related Records.
 ///
 /// Group `related_records` (spec file `v8.0/related_records.json`), id `related_records.update_related_records`.
 /// OAuth scopes: `ZohoCRM.modules.ALL`.
 ///
-/// Answers per-item outcomes: [`ActionResults`](crate::ActionResults).
-#[derive(Clone, PartialEq)]
-#[must_use]
-pub struct UpdateRelatedRecords(Args);
-
-impl UpdateRelatedRecords {
-    pub(crate) const SPEC: OpSpec = OpSpec {
-        id: "related_records.update_related_records",
-        verb: Verb::Put,
-        path: "/crm/v8/{module_api_name}/{record_id}/{related_list_api_name}",
-        target: Target::Api,
-        params: &[
-            Param::path("module_api_name"),
-            Param::path("record_id"),
-            Param::path("related_list_api_name"),
-            Param::header("X-EXTERNAL", Kind::Str),
-        ],
-        body: BodyKind::Json { required: true },
-        output: OutputKind::Outcomes("data"),
-        scopes: &["ZohoCRM.modules.ALL"],
-        idempotent: true,
-        paging: Paging::None,
-        heavy: false,
-        credits: Credits::ONE,
-    };
-
-    /// A request with its required values: `module_api_name`, `record_id`, `related_list_api_name`, the body.
-    pub fn new(
-        module_api_name: impl Into<String>,
-        record_id: impl Into<String>,
-        related_list_api_name: impl Into<String>,
-        body: BodyWrapper,
-    ) -> Self {
-        Self(
-            Args::new(&Self::SPEC)
-                .set(0, module_api_name.into())
-                .set(1, record_id.into())
-                .set(2, related_list_api_name.into())
-                .body(&body),
-        )
-    }
-
-    /// Header `X-EXTERNAL`.
-    pub fn x_external(self, value: impl Into<String>) -> Self {
-        Self(self.0.set(3, value.into()))
-    }
-}
-
-spec_endpoint!(UpdateRelatedRecords, outcomes);
+/// Hand-written: [`UpdateRelatedRecords`](crate::records::UpdateRelatedRecords) (one outcome per related record).
+pub use crate::records::UpdateRelatedRecords;
 
 /// `DELETE /crm/v8/{module_api_name}/{record_id}/{related_list_api_name}/{related_record_id}`: Delink Record.
 ///
@@ -794,29 +627,30 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetDeletedParentRecordsRelatedRecord::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::related_records::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&DeleteRelatedRecordsUsingExternalId::SPEC),
         crate::registry::Operation::typed(
             &GetRelatedRecordsUsingExternalId::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::related_records::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateRelatedRecordsUsingExternalId::SPEC),
         crate::registry::Operation::spec(&DeleteRelatedRecordUsingExternalId::SPEC),
         crate::registry::Operation::typed(
             &GetRelatedRecordUsingExternalId::SPEC,
             crate::op_spec::parse_typed_output::<GetRelatedRecordUsingExternalIdResponse>,
+            "zohocrm_core::generated::related_records::GetRelatedRecordUsingExternalIdResponse",
         ),
         crate::registry::Operation::spec(&UpdateRelatedRecordUsingExternalId::SPEC),
-        crate::registry::Operation::spec(&DelinkRecords::SPEC),
-        crate::registry::Operation::typed(
-            &GetRelatedRecords::SPEC,
-            crate::op_spec::parse_typed_output::<ResponseWrapper>,
-        ),
-        crate::registry::Operation::spec(&UpdateRelatedRecords::SPEC),
+        crate::registry::operation::<crate::records::DelinkRelatedRecords>(),
+        crate::registry::paged_operation::<crate::records::GetRelatedRecords>(),
+        crate::registry::operation::<crate::records::UpdateRelatedRecords>(),
         crate::registry::Operation::spec(&DelinkRecord::SPEC),
         crate::registry::Operation::typed(
             &GetRelatedRecord::SPEC,
             crate::op_spec::parse_typed_output::<GetRelatedRecordUsingExternalIdResponse>,
+            "zohocrm_core::generated::related_records::GetRelatedRecordUsingExternalIdResponse",
         ),
         crate::registry::Operation::spec(&UpdateRelatedRecord::SPEC),
     ]);

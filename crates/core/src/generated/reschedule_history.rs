@@ -358,6 +358,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetAppointmentsRescheduledHistory::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::reschedule_history::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&AddAppointmentsRescheduledHistory::SPEC),
         crate::registry::Operation::spec(&UpdateAppointmentsRescheduledHistory::SPEC),
@@ -365,6 +366,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetAppointmentRescheduledHistory::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::reschedule_history::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateAppointmentRescheduledHistory::SPEC),
     ]);

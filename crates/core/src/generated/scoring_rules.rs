@@ -566,6 +566,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetScoringRules::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::scoring_rules::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&CreateScoringRules::SPEC),
         crate::registry::Operation::spec(&UpdateScoringRules::SPEC),
@@ -573,6 +574,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetScoringRule::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::scoring_rules::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateScoringRule::SPEC),
         crate::registry::Operation::spec(&DeactivateScoringRule::SPEC),

@@ -95,6 +95,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetServicePreference::SPEC,
             crate::op_spec::parse_typed_output::<GetServicePreferenceResponse>,
+            "zohocrm_core::generated::service_preference::GetServicePreferenceResponse",
         ),
         crate::registry::Operation::spec(&UpdateServicePreference::SPEC),
     ]);

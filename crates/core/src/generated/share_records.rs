@@ -253,6 +253,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetSharedRecordDetails::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::share_records::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&ShareRecord::SPEC),
         crate::registry::Operation::spec(&UpdateSharePermissions::SPEC),

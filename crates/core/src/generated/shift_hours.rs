@@ -353,6 +353,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetShiftHours::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::shift_hours::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&CreateShiftsHours::SPEC),
         crate::registry::Operation::spec(&UpdateShiftHours::SPEC),
@@ -360,6 +361,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetShiftHour::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::shift_hours::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateShiftHour::SPEC),
     ]);

@@ -280,92 +280,16 @@ spec_endpoint!(GetRecordCountForTag, typed GetRecordCountForTagResponse);
 /// Group `tags` (spec file `v8.0/tags.json`), id `tags.add_tags_to_multiple_records`.
 /// OAuth scopes: `ZohoCRM.settings.tags.all`.
 ///
-/// Answers per-item outcomes: [`ActionResults`](crate::ActionResults).
-#[derive(Clone, PartialEq)]
-#[must_use]
-pub struct AddTagsToMultipleRecords(Args);
-
-impl AddTagsToMultipleRecords {
-    pub(crate) const SPEC: OpSpec = OpSpec {
-        id: "tags.add_tags_to_multiple_records",
-        verb: Verb::Post,
-        path: "/crm/v8/{module_api_name}/actions/add_tags",
-        target: Target::Api,
-        params: &[
-            Param::path("module_api_name"),
-            Param::query("over_write", Kind::Str),
-        ],
-        body: BodyKind::Json { required: true },
-        output: OutputKind::Outcomes("data"),
-        scopes: &["ZohoCRM.settings.tags.all"],
-        idempotent: false,
-        paging: Paging::None,
-        heavy: false,
-        credits: Credits { min: 1, max: 50 },
-    };
-
-    /// A request with its required values: `module_api_name`, the body.
-    pub fn new(module_api_name: impl Into<String>, body: NewTagRequestWrapper) -> Self {
-        Self(
-            Args::new(&Self::SPEC)
-                .set(0, module_api_name.into())
-                .body(&body),
-        )
-    }
-
-    /// Query parameter `over_write`.
-    pub fn over_write(self, value: impl Into<String>) -> Self {
-        Self(self.0.set(1, value.into()))
-    }
-}
-
-spec_endpoint!(AddTagsToMultipleRecords, outcomes);
+/// Hand-written: [`AddTags`](crate::records::AddTags) (tags by name, one outcome per record).
+pub use crate::records::AddTags as AddTagsToMultipleRecords;
 
 /// `POST /crm/v8/{module_api_name}/actions/remove_tags`: Remove Tags From Multiple Records.
 ///
 /// Group `tags` (spec file `v8.0/tags.json`), id `tags.remove_tags_from_multiple_records`.
 /// OAuth scopes: `ZohoCRM.settings.tags.all`.
 ///
-/// Answers per-item outcomes: [`ActionResults`](crate::ActionResults).
-#[derive(Clone, PartialEq)]
-#[must_use]
-pub struct RemoveTagsFromMultipleRecords(Args);
-
-impl RemoveTagsFromMultipleRecords {
-    pub(crate) const SPEC: OpSpec = OpSpec {
-        id: "tags.remove_tags_from_multiple_records",
-        verb: Verb::Post,
-        path: "/crm/v8/{module_api_name}/actions/remove_tags",
-        target: Target::Api,
-        params: &[
-            Param::path("module_api_name"),
-            Param::query("ids", Kind::Str),
-        ],
-        body: BodyKind::Json { required: true },
-        output: OutputKind::Outcomes("data"),
-        scopes: &["ZohoCRM.settings.tags.all"],
-        idempotent: false,
-        paging: Paging::None,
-        heavy: false,
-        credits: Credits::ONE,
-    };
-
-    /// A request with its required values: `module_api_name`, the body.
-    pub fn new(module_api_name: impl Into<String>, body: ExistingTagRequestWrapper) -> Self {
-        Self(
-            Args::new(&Self::SPEC)
-                .set(0, module_api_name.into())
-                .body(&body),
-        )
-    }
-
-    /// Query parameter `ids`.
-    pub fn ids(self, value: impl Into<String>) -> Self {
-        Self(self.0.set(1, value.into()))
-    }
-}
-
-spec_endpoint!(RemoveTagsFromMultipleRecords, outcomes);
+/// Hand-written: [`RemoveTags`](crate::records::RemoveTags) (tags by name, one outcome per record).
+pub use crate::records::RemoveTags as RemoveTagsFromMultipleRecords;
 
 /// `POST /crm/v8/{module_api_name}/{record_id}/actions/add_tags`: Add Tags.
 ///
@@ -507,7 +431,7 @@ model! {
 model! {
     /// `GetRecordCountForTagResponse` (inline in tags.json).
     pub struct GetRecordCountForTagResponse {
-        "count" => count: String,
+        "count" => count: i64,
     }
 }
 
@@ -542,6 +466,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetTags::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::tags::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&CreateTags::SPEC),
         crate::registry::Operation::spec(&UpdateTags::SPEC),
@@ -551,9 +476,10 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetRecordCountForTag::SPEC,
             crate::op_spec::parse_typed_output::<GetRecordCountForTagResponse>,
+            "zohocrm_core::generated::tags::GetRecordCountForTagResponse",
         ),
-        crate::registry::Operation::spec(&AddTagsToMultipleRecords::SPEC),
-        crate::registry::Operation::spec(&RemoveTagsFromMultipleRecords::SPEC),
+        crate::registry::operation::<crate::records::AddTags>(),
+        crate::registry::operation::<crate::records::RemoveTags>(),
         crate::registry::Operation::spec(&AddTags::SPEC),
         crate::registry::Operation::spec(&RemoveTags::SPEC),
     ]);

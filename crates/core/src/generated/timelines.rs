@@ -226,5 +226,6 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::typed(
         &GetTimelines::SPEC,
         crate::op_spec::parse_typed_output::<ResponseWrapper>,
+        "zohocrm_core::generated::timelines::ResponseWrapper",
     )]);
 }

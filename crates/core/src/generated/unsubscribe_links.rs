@@ -351,10 +351,12 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetAssociatedUnsubscribeLinks::SPEC,
             crate::op_spec::parse_typed_output::<GetAssociatedUnsubscribeLinksResponse>,
+            "zohocrm_core::generated::unsubscribe_links::GetAssociatedUnsubscribeLinksResponse",
         ),
         crate::registry::Operation::typed(
             &GetUnsubscribeLinks::SPEC,
             crate::op_spec::parse_typed_output::<GetUnsubscribeLinksResponse>,
+            "zohocrm_core::generated::unsubscribe_links::GetUnsubscribeLinksResponse",
         ),
         crate::registry::Operation::spec(&CreateUnsubscribeLink::SPEC),
         crate::registry::Operation::spec(&UpdateUnsubscribeLinks::SPEC),
@@ -362,6 +364,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetUnsubscribeLink::SPEC,
             crate::op_spec::parse_typed_output::<GetUnsubscribeLinksResponse>,
+            "zohocrm_core::generated::unsubscribe_links::GetUnsubscribeLinksResponse",
         ),
         crate::registry::Operation::spec(&UpdateUnsubscribeLink::SPEC),
     ]);

@@ -840,50 +840,61 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetGroups::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::user_groups::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&CreateGroups::SPEC),
         crate::registry::Operation::spec(&UpdateGroups::SPEC),
         crate::registry::Operation::typed(
             &GetAssociatedUsersCount::SPEC,
             crate::op_spec::parse_typed_output::<GetAssociatedUsersCountResponse>,
+            "zohocrm_core::generated::user_groups::GetAssociatedUsersCountResponse",
         ),
         crate::registry::Operation::typed(
             &GetStatus::SPEC,
             crate::op_spec::parse_typed_output::<JobsWrapper>,
+            "zohocrm_core::generated::user_groups::JobsWrapper",
         ),
         crate::registry::Operation::typed(
             &GetAssignedGroups::SPEC,
             crate::op_spec::parse_typed_output::<GetAssignWrapper>,
+            "zohocrm_core::generated::user_groups::GetAssignWrapper",
         ),
         crate::registry::Operation::typed(
             &GetUnassignedGroups::SPEC,
             crate::op_spec::parse_typed_output::<GetUnassignWrapper>,
+            "zohocrm_core::generated::user_groups::GetUnassignWrapper",
         ),
         crate::registry::Operation::spec(&DeleteGroup::SPEC),
         crate::registry::Operation::typed(
             &GetGroup::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::user_groups::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateGroup::SPEC),
         crate::registry::Operation::typed(
             &GetAssociations::SPEC,
             crate::op_spec::parse_typed_output::<AssociationWrapper>,
+            "zohocrm_core::generated::user_groups::AssociationWrapper",
         ),
         crate::registry::Operation::typed(
             &GetSourcesCount::SPEC,
             crate::op_spec::parse_typed_output::<GetSourcesCountResponse>,
+            "zohocrm_core::generated::user_groups::GetSourcesCountResponse",
         ),
         crate::registry::Operation::typed(
             &GetGroupedCounts::SPEC,
             crate::op_spec::parse_typed_output::<serde_json::Value>,
+            "serde_json::Value",
         ),
         crate::registry::Operation::typed(
             &GetSources::SPEC,
             crate::op_spec::parse_typed_output::<GetSourcesResponse>,
+            "zohocrm_core::generated::user_groups::GetSourcesResponse",
         ),
         crate::registry::Operation::typed(
             &GetAssociateGroupsOfUser::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::user_groups::ResponseWrapper",
         ),
     ]);
 }

@@ -225,6 +225,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetUsersOfUserType::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::user_type_users::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&TransferUsersOfAUserType::SPEC),
         crate::registry::Operation::spec(&ChangeUsersStatus::SPEC),

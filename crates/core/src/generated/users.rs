@@ -367,7 +367,7 @@ model! {
 
 model! {
     /// `Users` (users.json#/components/schemas/users).
-    #[cfg(any(feature = "records", feature = "territories", feature = "users"))]
+    #[cfg(any(feature = "records", feature = "users"))]
     pub struct Users {
         "$current_shift" => dollar_current_shift: Shift,
         "$next_shift" => dollar_next_shift: Shift,
@@ -426,7 +426,7 @@ model! {
 
 model! {
     /// `Shift` (users.json#/components/schemas/shift).
-    #[cfg(any(feature = "records", feature = "territories", feature = "users"))]
+    #[cfg(any(feature = "records", feature = "users"))]
     pub struct Shift {
         "id" => id: String,
         "name" => name: String,
@@ -435,7 +435,7 @@ model! {
 
 model! {
     /// `Owner` (users.json#/components/schemas/owner).
-    #[cfg(any(feature = "records", feature = "territories", feature = "users"))]
+    #[cfg(any(feature = "records", feature = "users"))]
     pub struct Owner {
         "first_name" => first_name: String,
         "id" => id: String,
@@ -446,7 +446,7 @@ model! {
 
 model! {
     /// `CustomizeInfo` (users.json#/components/schemas/customize_info).
-    #[cfg(any(feature = "records", feature = "territories", feature = "users"))]
+    #[cfg(any(feature = "records", feature = "users"))]
     pub struct CustomizeInfo {
         "bc_view" => bc_view: serde_json::Value,
         "notes_desc" => notes_desc: serde_json::Value,
@@ -459,7 +459,7 @@ model! {
 
 model! {
     /// `Profile` (users.json#/components/schemas/profile).
-    #[cfg(any(feature = "records", feature = "territories", feature = "users"))]
+    #[cfg(any(feature = "records", feature = "users"))]
     pub struct Profile {
         "id" => id: String,
         "name" => name: String,
@@ -468,7 +468,7 @@ model! {
 
 model! {
     /// `Role` (users.json#/components/schemas/role).
-    #[cfg(any(feature = "records", feature = "territories", feature = "users"))]
+    #[cfg(any(feature = "records", feature = "users"))]
     pub struct Role {
         "id" => id: String,
         "name" => name: String,
@@ -477,7 +477,7 @@ model! {
 
 model! {
     /// `Theme` (users.json#/components/schemas/theme).
-    #[cfg(any(feature = "records", feature = "territories", feature = "users"))]
+    #[cfg(any(feature = "records", feature = "users"))]
     pub struct Theme {
         "background" => background: String,
         "new_background" => new_background: String,
@@ -490,7 +490,7 @@ model! {
 
 model! {
     /// `Tab` (users.json#/components/schemas/tab).
-    #[cfg(any(feature = "records", feature = "territories", feature = "users"))]
+    #[cfg(any(feature = "records", feature = "users"))]
     pub struct Tab {
         "background" => background: String,
         "font_color" => font_color: String,
@@ -518,7 +518,7 @@ model! {
     /// `UsersCountResponse` (inline in users.json).
     #[cfg(feature = "users")]
     pub struct UsersCountResponse {
-        "count" => count: String,
+        "count" => count: i64,
     }
 }
 
@@ -547,7 +547,7 @@ model! {
 
 string_enum! {
     /// `DecimalSeparator`: one of Zoho's documented values.
-    #[cfg(any(feature = "records", feature = "territories", feature = "users"))]
+    #[cfg(any(feature = "records", feature = "users"))]
     pub enum DecimalSeparator {
         Comma = "Comma",
         Period = "Period",
@@ -556,7 +556,7 @@ string_enum! {
 
 string_enum! {
     /// `NameFormatS`: one of Zoho's documented values.
-    #[cfg(any(feature = "records", feature = "territories", feature = "users"))]
+    #[cfg(any(feature = "records", feature = "users"))]
     pub enum NameFormatS {
         SalutationFirstNameLastName = "Salutation,First Name,Last Name",
         SaluationLastNameFirstName = "Saluation,Last Name,First Name",
@@ -566,7 +566,7 @@ string_enum! {
 
 string_enum! {
     /// `TimeFormat`: one of Zoho's documented values.
-    #[cfg(any(feature = "records", feature = "territories", feature = "users"))]
+    #[cfg(any(feature = "records", feature = "users"))]
     pub enum TimeFormat {
         HhMm = "HH:mm",
         HhMmA = "hh:mm a",
@@ -580,22 +580,26 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetUsers::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::users::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&CreateUsers::SPEC),
         crate::registry::Operation::spec(&UpdateUsers::SPEC),
         crate::registry::Operation::typed(
             &UsersCount::SPEC,
             crate::op_spec::parse_typed_output::<UsersCountResponse>,
+            "zohocrm_core::generated::users::UsersCountResponse",
         ),
         crate::registry::Operation::spec(&DeleteUser::SPEC),
         crate::registry::Operation::typed(
             &GetUser::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::users::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateUser::SPEC),
         crate::registry::Operation::typed(
             &GetAssociatedGroups::SPEC,
             crate::op_spec::parse_typed_output::<AssociatedGroupsWrapper>,
+            "zohocrm_core::generated::users::AssociatedGroupsWrapper",
         ),
     ]);
 }

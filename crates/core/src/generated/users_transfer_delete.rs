@@ -176,6 +176,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetStatus::SPEC,
             crate::op_spec::parse_typed_output::<GetStatusResponse>,
+            "zohocrm_core::generated::users_transfer_delete::GetStatusResponse",
         ),
         crate::registry::Operation::spec(&UsersTransferAndDelete::SPEC),
         crate::registry::Operation::spec(&UserTransferAndDelete::SPEC),

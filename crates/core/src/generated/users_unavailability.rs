@@ -302,6 +302,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetUsersUnavailability::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::users_unavailability::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&CreateUsersUnavailability::SPEC),
         crate::registry::Operation::spec(&UpdateUsersUnavailability::SPEC),
@@ -309,6 +310,7 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetUserUnavailability::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::users_unavailability::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateUserUnavailability::SPEC),
     ]);

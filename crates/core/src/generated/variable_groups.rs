@@ -146,14 +146,17 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetVariableGroups::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::variable_groups::ResponseWrapper",
         ),
         crate::registry::Operation::typed(
             &GetVariableGroupByApiName::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::variable_groups::ResponseWrapper",
         ),
         crate::registry::Operation::typed(
             &GetVariableGroupById::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::variable_groups::ResponseWrapper",
         ),
     ]);
 }

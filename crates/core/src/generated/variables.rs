@@ -438,18 +438,21 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetVariables::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::variables::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&CreateVariables::SPEC),
         crate::registry::Operation::spec(&UpdateVariables::SPEC),
         crate::registry::Operation::typed(
             &GetVariableByApiName::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::variables::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateVariableByApiName::SPEC),
         crate::registry::Operation::spec(&DeleteVariable::SPEC),
         crate::registry::Operation::typed(
             &GetVariableById::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::variables::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&UpdateVariableById::SPEC),
     ]);

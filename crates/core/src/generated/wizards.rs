@@ -315,10 +315,12 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetWizards::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::wizards::ResponseWrapper",
         ),
         crate::registry::Operation::typed(
             &GetWizardById::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::wizards::ResponseWrapper",
         ),
     ]);
 }

@@ -266,11 +266,13 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetZiaOrgEnrichments::SPEC,
             crate::op_spec::parse_typed_output::<ZiaOrgEnrichment>,
+            "zohocrm_core::generated::zia_org_enrichment::ZiaOrgEnrichment",
         ),
         crate::registry::Operation::spec(&CreateZiaOrgEnrichment::SPEC),
         crate::registry::Operation::typed(
             &GetZiaOrgEnrichment::SPEC,
             crate::op_spec::parse_typed_output::<ZiaOrgEnrichment>,
+            "zohocrm_core::generated::zia_org_enrichment::ZiaOrgEnrichment",
         ),
     ]);
 }

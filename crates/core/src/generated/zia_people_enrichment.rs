@@ -303,11 +303,13 @@ pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
         crate::registry::Operation::typed(
             &GetZiaPeopleEnrichments::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::zia_people_enrichment::ResponseWrapper",
         ),
         crate::registry::Operation::spec(&CreateZiaPeopleEnrichment::SPEC),
         crate::registry::Operation::typed(
             &GetZiaPeopleEnrichment::SPEC,
             crate::op_spec::parse_typed_output::<ResponseWrapper>,
+            "zohocrm_core::generated::zia_people_enrichment::ResponseWrapper",
         ),
     ]);
 }

@@ -263,6 +263,16 @@ impl FieldType for f64 {
     }
 }
 
+impl FieldType for serde_json::Number {
+    fn read(r: &mut Reader<'_>) -> Result<Read<Self>, JsonError> {
+        read_number(r, |s| {
+            serde_json::from_str::<serde_json::Number>(s)
+                .ok()
+                .filter(|n| n.as_f64().is_some_and(f64::is_finite))
+        })
+    }
+}
+
 impl FieldType for bool {
     fn read(r: &mut Reader<'_>) -> Result<Read<Self>, JsonError> {
         Ok(match r.peek() {

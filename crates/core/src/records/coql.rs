@@ -478,10 +478,67 @@ enum Query {
     Raw(String),
 }
 
+/// The trailing `limit` clause of a raw COQL query (`limit N`, `limit OFFSET, N` or
+/// `limit N offset OFFSET`, an optional `;` after it): what a raw query pages by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawLimit {
+    /// The query before `limit`, trimmed.
+    pub head: String,
+    /// The offset (0 when not written).
+    pub offset: u64,
+    /// Rows per call.
+    pub count: u64,
+}
+
+impl RawLimit {
+    /// Finds the trailing `limit` clause of `query`; `None` when it has none this parser reads
+    /// (the query then runs once).
+    pub fn of(query: &str) -> Option<RawLimit> {
+        let number = |t: &str| {
+            (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| t.parse::<u64>().ok())
+                .flatten()
+        };
+        let trimmed = query.trim().trim_end_matches(';').trim_end();
+        let lower = trimmed.to_ascii_lowercase();
+        // The last `limit` preceded by whitespace; what follows must be only the clause, so a
+        // `limit` inside a string literal (which ends with a quote) never matches.
+        let at = lower
+            .match_indices("limit")
+            .map(|(i, _)| i)
+            .filter(|&i| i > 0 && lower.as_bytes()[i - 1].is_ascii_whitespace())
+            .last()?;
+        let clause = &lower[at + "limit".len()..];
+        if !clause.starts_with(|c: char| c.is_ascii_whitespace()) {
+            return None;
+        }
+        let spaced = clause.replace(',', " , ");
+        let tokens: Vec<&str> = spaced.split_whitespace().collect();
+        let (offset, count) = match tokens.as_slice() {
+            [n] => (0, number(n)?),
+            [o, ",", n] => (number(o)?, number(n)?),
+            [n, "offset", o] => (number(o)?, number(n)?),
+            _ => return None,
+        };
+        (count > 0).then(|| RawLimit {
+            head: trimmed[..at].trim_end().to_owned(),
+            offset,
+            count,
+        })
+    }
+
+    /// The query for rows `offset..offset + count`.
+    pub fn query(&self, offset: u64, count: u64) -> String {
+        format!("{} limit {offset}, {count}", self.head)
+    }
+}
+
 /// Runs a COQL query (`POST /crm/v8/coql`); rows come back as records. A built query pages
-/// automatically (its `offset` moves by the rows received); a raw one is a single call.
+/// automatically (its `offset` moves by the rows received); a raw one pages the same way when
+/// it ends with a `limit` clause ([`RawLimit`]), and runs once otherwise.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct CoqlQuery {
     #[serde(rename = "select_query")]
     query: Query,
@@ -538,7 +595,8 @@ impl From<Coql> for CoqlQuery {
 }
 
 impl Endpoint for CoqlQuery {
-    const ID: &'static str = "records.coql";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = RecordPage;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -559,13 +617,23 @@ impl Endpoint for CoqlQuery {
 
 impl Paginated for CoqlQuery {
     fn next_page(&self, output: &RecordPage) -> Option<Self> {
-        let Query::Built(q) = &self.query else {
-            return None;
-        };
         let rows = output.records.len() as u64;
         if rows == 0 || !output.info.has_more() {
             return None;
         }
+        let q = match &self.query {
+            Query::Built(q) => q,
+            Query::Raw(text) => {
+                // The same rule as a built query: the offset moves by the rows received.
+                let limit = RawLimit::of(text)?;
+                let offset = limit.offset.checked_add(rows)?;
+                let remaining = MAX_REACHABLE.checked_sub(offset).filter(|r| *r > 0)?;
+                return Some(CoqlQuery {
+                    query: Query::Raw(limit.query(offset, limit.count.min(remaining))),
+                    include_meta: self.include_meta.clone(),
+                });
+            }
+        };
         let offset = q.offset + rows;
         let limit = u64::from(q.limit.unwrap_or(200));
         let remaining = MAX_REACHABLE.checked_sub(offset).filter(|r| *r > 0)?;
@@ -581,6 +649,50 @@ impl Paginated for CoqlQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_queries_page_by_their_limit_clause() {
+        let l = RawLimit::of("select Email from Leads where x = 1 LIMIT 200;").unwrap();
+        assert_eq!(
+            (l.head.as_str(), l.offset, l.count),
+            ("select Email from Leads where x = 1", 0, 200)
+        );
+        assert_eq!(
+            RawLimit::of("select a from B limit 5, 10").map(|l| (l.offset, l.count)),
+            Some((5, 10))
+        );
+        assert_eq!(
+            RawLimit::of("select a from B limit 10 offset 5").map(|l| (l.offset, l.count)),
+            Some((5, 10))
+        );
+        for none in [
+            "select a from B",
+            "select a from B where c = 'limit 5'",
+            "select a from B limit 0",
+            "x limit y",
+        ] {
+            assert_eq!(RawLimit::of(none), None, "{none}");
+        }
+        let page = |rows: usize, more: bool| RecordPage {
+            records: (0..rows).map(|_| crate::Record::new()).collect(),
+            info: crate::PageInfo {
+                more_records: Some(more),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let q = CoqlQuery::raw("select a from B limit 2");
+        let next = q.next_page(&page(2, true)).unwrap();
+        assert_eq!(
+            serde_json::to_value(&next).unwrap()["select_query"],
+            "select a from B limit 2, 2"
+        );
+        assert!(next.next_page(&page(2, false)).is_none());
+        assert!(q.next_page(&page(0, true)).is_none());
+        assert!(CoqlQuery::raw("select a from B")
+            .next_page(&page(2, true))
+            .is_none());
+    }
 
     #[test]
     fn values_cannot_change_the_query() {

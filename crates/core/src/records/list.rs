@@ -48,6 +48,7 @@ impl SortOrder {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct ListRecords {
     #[serde(rename = "module_api_name", alias = "module")]
     module: String,
@@ -179,7 +180,8 @@ impl ListRecords {
 }
 
 impl Endpoint for ListRecords {
-    const ID: &'static str = "records.list";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = RecordPage;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -258,6 +260,7 @@ impl Paginated for ListRecords {
 /// (not modified, with [`if_modified_since`](GetRecord::if_modified_since)).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct GetRecord {
     #[serde(rename = "module_api_name", alias = "module")]
     module: String,
@@ -303,7 +306,8 @@ impl GetRecord {
 }
 
 impl Endpoint for GetRecord {
-    const ID: &'static str = "records.get";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = Option<Record>;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

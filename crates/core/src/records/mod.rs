@@ -30,7 +30,7 @@ mod search;
 mod write;
 
 pub use batch::{Batch, BatchError, Chunked};
-pub use coql::{Cond, Coql, CoqlQuery, Literal, Select};
+pub use coql::{Cond, Coql, CoqlQuery, Literal, RawLimit, Select};
 pub use flatten::RecordCursor;
 pub use list::{GetRecord, ListRecords, SortOrder};
 pub use related::{
@@ -52,14 +52,18 @@ pub const PAGE_NUMBER_REACH: u64 = 2_000;
 /// Records reachable in all through `page_token` (and through COQL's offset).
 pub const MAX_REACHABLE: u64 = 100_000;
 
-/// One page of records: [`Record`]s by default, or a user type with [`Typed`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One page of records: [`Record`]s by default, or a user type with [`Typed`]. (Its JSON form,
+/// `{"records", "info", "not_modified"}`, is what calls by id answer and page from.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
 pub struct Page<T = Record> {
     /// The records of this page (empty on 204).
     pub records: Vec<T>,
     /// Zoho's paging information.
+    #[serde(default)]
     pub info: PageInfo,
     /// True when Zoho answered `304 Not Modified` to `If-Modified-Since`.
+    #[serde(default)]
     pub not_modified: bool,
 }
 
@@ -244,35 +248,6 @@ pub(crate) fn check_paging(page: Option<u32>, per_page: Option<u32>) -> Result<(
 /// Checks a module API name.
 pub(crate) fn check_module(module: &str) -> Result<(), BuildError> {
     BuildError::require("module", module)
-}
-
-/// The registry operations of the typed records endpoints.
-pub(crate) fn operations() -> Vec<crate::registry::Operation> {
-    use crate::registry::operation;
-    vec![
-        operation::<ListRecords>(),
-        operation::<GetRecord>(),
-        operation::<InsertRecords>(),
-        operation::<UpdateRecords>(),
-        operation::<UpsertRecords>(),
-        operation::<DeleteRecords>(),
-        operation::<SearchRecords>(),
-        operation::<CountRecords>(),
-        operation::<DeletedRecords>(),
-        operation::<CoqlQuery>(),
-        operation::<GetRelatedRecords>(),
-        operation::<UpdateRelatedRecords>(),
-        operation::<DelinkRelatedRecords>(),
-        operation::<AddNotes>(),
-        operation::<AddTags>(),
-        operation::<RemoveTags>(),
-        operation::<ListAttachments>(),
-        operation::<UploadAttachment>(),
-        operation::<DownloadAttachment>(),
-        operation::<ConvertLead>(),
-        operation::<MassUpdateRecords>(),
-        operation::<MassUpdateStatusQuery>(),
-    ]
 }
 
 #[cfg(test)]

@@ -39,6 +39,7 @@ fn check_ids(param: &'static str, ids: &[String], max: usize) -> Result<(), Buil
 /// the Contacts of an Account, or its Notes. Pages like [`ListRecords`](super::ListRecords).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct GetRelatedRecords {
     #[serde(rename = "module_api_name", alias = "module")]
     module: String,
@@ -83,7 +84,8 @@ impl GetRelatedRecords {
 }
 
 impl Endpoint for GetRelatedRecords {
-    const ID: &'static str = "records.related";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = RecordPage;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -134,6 +136,7 @@ impl Paginated for GetRelatedRecords {
 /// (`PUT /crm/v8/{module}/{id}/{related_list}`, body `{"data": [{"id": ...}, ...]}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct UpdateRelatedRecords {
     #[serde(rename = "module_api_name", alias = "module")]
     module: String,
@@ -162,7 +165,8 @@ impl UpdateRelatedRecords {
 }
 
 impl Endpoint for UpdateRelatedRecords {
-    const ID: &'static str = "records.update_related";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -190,6 +194,7 @@ impl Endpoint for UpdateRelatedRecords {
 /// Unlinks related records (`DELETE /crm/v8/{module}/{id}/{related_list}?ids=...`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct DelinkRelatedRecords {
     #[serde(rename = "module_api_name", alias = "module")]
     module: String,
@@ -219,7 +224,8 @@ impl DelinkRelatedRecords {
 }
 
 impl Endpoint for DelinkRelatedRecords {
-    const ID: &'static str = "records.delink_related";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -241,36 +247,53 @@ impl Endpoint for DelinkRelatedRecords {
     }
 }
 
-/// Adds notes to a record (`POST /crm/v8/{module}/{id}/Notes`); list them with
-/// [`GetRelatedRecords`] on the `Notes` related list.
+/// Adds notes to records (`POST /crm/v8/Notes`, operation `notes.create_notes`), each with its
+/// parent record (`Parent_Id`); list them with [`GetRelatedRecords`] on the `Notes` related list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct AddNotes {
-    #[serde(rename = "module_api_name", alias = "module")]
-    module: String,
-    record_id: String,
+    /// The parent's module, for notes built with [`new`](AddNotes::new) / [`and`](AddNotes::and).
+    #[serde(
+        rename = "module_api_name",
+        alias = "module",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    module: Option<String>,
+    /// The parent's id, likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    record_id: Option<String>,
     data: Vec<Record>,
 }
 
 impl AddNotes {
-    /// One note with a title and content on record `record_id`.
+    /// One note with a title and content on record `record_id` of `module`.
     pub fn new(
         module: impl Into<String>,
         record_id: impl Into<String>,
         title: impl Into<String>,
         content: impl Into<String>,
     ) -> Self {
-        let note = Record::new()
-            .with("Note_Title", title.into())
-            .with("Note_Content", content.into());
         AddNotes {
-            module: module.into(),
-            record_id: record_id.into(),
-            data: vec![note],
+            module: Some(module.into()),
+            record_id: Some(record_id.into()),
+            data: Vec::new(),
+        }
+        .and(title, content)
+    }
+
+    /// Notes as records, each with its own `Parent_Id` (`{"module": {"api_name": ...}, "id": ...}`)
+    /// and any other field of the Notes module.
+    pub fn notes(notes: impl IntoIterator<Item = Record>) -> Self {
+        AddNotes {
+            module: None,
+            record_id: None,
+            data: notes.into_iter().collect(),
         }
     }
 
-    /// Another note.
+    /// Another note on the same record.
     pub fn and(mut self, title: impl Into<String>, content: impl Into<String>) -> Self {
         self.data.push(
             Record::new()
@@ -282,22 +305,49 @@ impl AddNotes {
 }
 
 impl Endpoint for AddNotes {
-    const ID: &'static str = "records.add_notes";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
-        check_module(&self.module)?;
-        BuildError::require("record_id", &self.record_id)?;
         if self.data.is_empty() || self.data.len() > MAX_RECORDS_PER_CALL {
             return Err(BuildError::Invalid {
                 param: "data",
                 reason: format!("1 to {MAX_RECORDS_PER_CALL} notes per call"),
             });
         }
-        RequestParts::post("/crm/v8/{module_api_name}/{record_id}/Notes")
-            .path_param(self.module.clone())
-            .path_param(self.record_id.clone())
-            .json(&json!({ "data": self.data }))
+        let parent = match (&self.module, &self.record_id) {
+            (Some(module), Some(id)) => {
+                check_module(module)?;
+                BuildError::require("record_id", id)?;
+                Some(json!({ "module": { "api_name": module }, "id": id }))
+            }
+            (None, None) => None,
+            _ => {
+                return Err(BuildError::Invalid {
+                    param: "record_id",
+                    reason: "the parent needs both its module and its id".into(),
+                })
+            }
+        };
+        let mut notes = self.data.clone();
+        for (i, note) in notes.iter_mut().enumerate() {
+            if note.contains("Parent_Id") {
+                continue;
+            }
+            match &parent {
+                Some(p) => {
+                    note.set("Parent_Id", p.clone());
+                }
+                None => {
+                    return Err(BuildError::Invalid {
+                        param: "data",
+                        reason: format!("note {i} has no Parent_Id and no parent record was given"),
+                    })
+                }
+            }
+        }
+        RequestParts::post("/crm/v8/Notes").json(&json!({ "data": notes }))
     }
 
     fn parse(&self, response: http::Response<&[u8]>) -> Result<ActionResults, Error> {
@@ -305,10 +355,12 @@ impl Endpoint for AddNotes {
     }
 }
 
-/// A tag reference in tag bodies.
+/// A tag reference in tag bodies: its name, and any other key sent as given (`color_code`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct TagName {
     name: String,
+    #[serde(flatten)]
+    other: serde_json::Map<String, Value>,
 }
 
 /// The body of add/remove tags.
@@ -325,6 +377,7 @@ macro_rules! tags_endpoint {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[must_use]
+        #[serde(deny_unknown_fields)]
         pub struct $name {
             #[serde(rename = "module_api_name", alias = "module")]
             module: String,
@@ -341,7 +394,7 @@ macro_rules! tags_endpoint {
                 $name {
                     module: module.into(),
                     body: TagsBody {
-                        tags: tags.into_iter().map(|t| TagName { name: t.into() }).collect(),
+                        tags: tags.into_iter().map(|t| TagName { name: t.into(), other: serde_json::Map::new() }).collect(),
                         ids: ids.into_iter().map(Into::into).collect(),
                         over_write: None,
                     },
@@ -350,7 +403,8 @@ macro_rules! tags_endpoint {
         }
 
         impl Endpoint for $name {
-            const ID: &'static str = $id;
+            const ID: &'static str = Self::SPEC.id;
+            const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
             type Output = ActionResults;
 
             fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -401,6 +455,7 @@ tags_endpoint!(
 /// The attachments of a record (`GET /crm/v8/{module}/{id}/Attachments`), one page per call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct ListAttachments {
     #[serde(rename = "module", alias = "module_api_name")]
     module: String,
@@ -414,6 +469,13 @@ pub struct ListAttachments {
     page: Option<u32>,
     #[serde(default)]
     per_page: Option<u32>,
+    /// Only these attachments.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::models::string_list::deserialize"
+    )]
+    ids: Vec<String>,
 }
 
 fn attachment_fields() -> Vec<String> {
@@ -432,12 +494,20 @@ impl ListAttachments {
             fields: attachment_fields(),
             page: None,
             per_page: None,
+            ids: Vec::new(),
         }
+    }
+
+    /// Only the attachments with these ids.
+    pub fn ids<S: Into<String>>(mut self, ids: impl IntoIterator<Item = S>) -> Self {
+        self.ids = ids.into_iter().map(Into::into).collect();
+        self
     }
 }
 
 impl Endpoint for ListAttachments {
-    const ID: &'static str = "records.attachments";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = RecordPage;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -450,6 +520,7 @@ impl Endpoint for ListAttachments {
                 .path_param(self.module.clone())
                 .path_param(self.record_id.clone())
                 .query_list("fields", &self.fields)
+                .query_list("ids", &self.ids)
                 .query_opt("page", self.page)
                 .query_opt("per_page", self.per_page),
         )
@@ -460,15 +531,26 @@ impl Endpoint for ListAttachments {
     }
 }
 
-/// Uploads a file as an attachment of a record (`POST /crm/v8/{module}/{id}/Attachments`,
-/// `multipart/form-data` with a `file` part). The success item carries the attachment id.
+/// Attaches a file to a record (`POST /crm/v8/{module}/{id}/Attachments`): the file itself
+/// (`multipart/form-data` with a `file` part), or a link (`attachmentUrl`, with an optional
+/// `title`) as the spec's operation describes it. The success item carries the attachment id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct UploadAttachment {
     #[serde(rename = "module", alias = "module_api_name")]
     module: String,
     record_id: String,
-    file: FilePart,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    file: Option<FilePart>,
+    #[serde(
+        rename = "attachmentUrl",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    attachment_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    title: Option<String>,
 }
 
 impl UploadAttachment {
@@ -477,36 +559,72 @@ impl UploadAttachment {
         UploadAttachment {
             module: module.into(),
             record_id: record_id.into(),
-            file,
+            file: Some(file),
+            attachment_url: None,
+            title: None,
         }
+    }
+
+    /// Attaches the document at `url` (Zoho fetches it) to record `record_id`.
+    pub fn url(
+        module: impl Into<String>,
+        record_id: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Self {
+        UploadAttachment {
+            module: module.into(),
+            record_id: record_id.into(),
+            file: None,
+            attachment_url: Some(url.into()),
+            title: None,
+        }
+    }
+
+    /// The attachment's title (for a link).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
     }
 }
 
 impl Endpoint for UploadAttachment {
-    const ID: &'static str = "records.upload_attachment";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
         check_module(&self.module)?;
         BuildError::require("record_id", &self.record_id)?;
-        BuildError::require("file_name", &self.file.file_name)?;
-        let part = Part {
-            name: "file".into(),
-            file_name: Some(self.file.file_name.clone()),
-            content_type: Some(
-                self.file
-                    .content_type
-                    .clone()
-                    .unwrap_or_else(|| "application/octet-stream".into()),
-            ),
-            data: self.file.data.clone(),
-        };
-        Ok(
-            RequestParts::post("/crm/v8/{module}/{record_id}/Attachments")
-                .path_param(self.module.clone())
-                .path_param(self.record_id.clone())
-                .body(Body::Multipart(Multipart { parts: vec![part] })),
-        )
+        let parts = RequestParts::post("/crm/v8/{module}/{record_id}/Attachments")
+            .path_param(self.module.clone())
+            .path_param(self.record_id.clone());
+        match (&self.file, &self.attachment_url) {
+            (Some(file), None) => {
+                BuildError::require("file_name", &file.file_name)?;
+                let part = Part {
+                    name: "file".into(),
+                    file_name: Some(file.file_name.clone()),
+                    content_type: Some(
+                        file.content_type
+                            .clone()
+                            .unwrap_or_else(|| "application/octet-stream".into()),
+                    ),
+                    data: file.data.clone(),
+                };
+                Ok(parts.body(Body::Multipart(Multipart { parts: vec![part] })))
+            }
+            (None, Some(url)) => {
+                BuildError::require("attachmentUrl", url)?;
+                Ok(parts
+                    .query("attachmentUrl", url.clone())
+                    .query_opt("title", self.title.as_ref()))
+            }
+            (None, None) => Err(BuildError::Missing("file")),
+            (Some(_), Some(_)) => Err(BuildError::Invalid {
+                param: "attachmentUrl",
+                reason: "a file or a URL, not both".into(),
+            }),
+        }
     }
 
     fn parse(&self, response: http::Response<&[u8]>) -> Result<ActionResults, Error> {
@@ -518,6 +636,7 @@ impl Endpoint for UploadAttachment {
 /// with the file name from `Content-Disposition`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct DownloadAttachment {
     #[serde(rename = "module", alias = "module_api_name")]
     module: String,
@@ -542,7 +661,8 @@ impl DownloadAttachment {
 }
 
 impl Endpoint for DownloadAttachment {
-    const ID: &'static str = "records.download_attachment";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = Download;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -566,10 +686,27 @@ impl Endpoint for DownloadAttachment {
 /// optionally a deal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct ConvertLead {
     lead_id: String,
-    #[serde(default)]
+    /// The conversion's options; the spec's body form `[{...}]` (one item) is accepted too.
+    #[serde(default, deserialize_with = "one_record")]
     data: Record,
+}
+
+/// A record, or a list holding exactly one (the body of `POST .../actions/convert`).
+fn one_record<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Record, D::Error> {
+    use serde::de::Error as _;
+    match Value::deserialize(d)? {
+        Value::Array(mut items) if items.len() == 1 => {
+            Record::try_from(items.remove(0)).map_err(D::Error::custom)
+        }
+        Value::Array(items) => Err(D::Error::custom(format!(
+            "one conversion per call, got {}",
+            items.len()
+        ))),
+        other => Record::try_from(other).map_err(D::Error::custom),
+    }
 }
 
 impl ConvertLead {
@@ -642,7 +779,8 @@ fn id_of(v: Option<&Value>) -> Option<String> {
 }
 
 impl Endpoint for ConvertLead {
-    const ID: &'static str = "records.convert_lead";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ConvertedLead;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -684,16 +822,23 @@ impl Endpoint for ConvertLead {
 
 /// Sets the same field values on many records (`POST /crm/v8/{module}/actions/mass_update`);
 /// Zoho schedules the work and returns a `job_id` (see [`MassUpdateStatusQuery`]).
+///
+/// Body keys the SDK does not model (`criteria`, `territory`, `over_write`, ...) are kept and
+/// sent ([`body_field`](MassUpdateRecords::body_field)).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
 pub struct MassUpdateRecords {
     #[serde(rename = "module_api_name", alias = "module")]
     module: String,
+    /// The values to set; the spec's body form `data: [{...}]` (one item) is accepted too.
+    #[serde(alias = "data", deserialize_with = "one_record")]
     values: Record,
     #[serde(default, deserialize_with = "crate::models::string_list::deserialize")]
     ids: Vec<String>,
     #[serde(default)]
     cvid: Option<String>,
+    #[serde(flatten)]
+    other: serde_json::Map<String, Value>,
 }
 
 impl MassUpdateRecords {
@@ -708,6 +853,7 @@ impl MassUpdateRecords {
             values,
             ids: ids.into_iter().map(Into::into).collect(),
             cvid: None,
+            other: serde_json::Map::new(),
         }
     }
 
@@ -718,12 +864,20 @@ impl MassUpdateRecords {
             values,
             ids: Vec::new(),
             cvid: Some(cvid.into()),
+            other: serde_json::Map::new(),
         }
+    }
+
+    /// Another key of the JSON body, sent as given (`criteria`, `territory`, `over_write`).
+    pub fn body_field(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.other.insert(key.into(), value.into());
+        self
     }
 }
 
 impl Endpoint for MassUpdateRecords {
-    const ID: &'static str = "records.mass_update";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -731,13 +885,22 @@ impl Endpoint for MassUpdateRecords {
         if self.values.is_empty() {
             return Err(BuildError::Missing("data"));
         }
-        let body = match &self.cvid {
+        let mut body = match &self.cvid {
             Some(cvid) => json!({ "data": [self.values], "cvid": cvid }),
+            None if self.other.contains_key("criteria") => json!({ "data": [self.values] }),
             None => {
                 check_ids("ids", &self.ids, 50_000)?;
                 json!({ "data": [self.values], "ids": self.ids })
             }
         };
+        if let Value::Object(map) = &mut body {
+            if self.cvid.is_some() && !self.ids.is_empty() {
+                map.insert("ids".into(), json!(self.ids));
+            }
+            for (k, v) in &self.other {
+                map.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
         RequestParts::post("/crm/v8/{module_api_name}/actions/mass_update")
             .path_param(self.module.clone())
             .json(&body)
@@ -795,6 +958,7 @@ impl MassUpdateStatus {
 /// `None` when Zoho knows no such job (204).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct MassUpdateStatusQuery {
     #[serde(rename = "module_api_name", alias = "module")]
     module: String,
@@ -818,7 +982,8 @@ struct StatusBody {
 }
 
 impl Endpoint for MassUpdateStatusQuery {
-    const ID: &'static str = "records.mass_update_status";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = Option<MassUpdateStatus>;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

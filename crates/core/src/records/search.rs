@@ -221,6 +221,7 @@ macro_rules! matcher_setters {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct SearchRecords {
     #[serde(rename = "module_api_name", alias = "module")]
     module: String,
@@ -305,7 +306,8 @@ fn check_matcher(m: &Matcher) -> Result<(), BuildError> {
 }
 
 impl Endpoint for SearchRecords {
-    const ID: &'static str = "records.search";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = RecordPage;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -347,6 +349,7 @@ impl Paginated for SearchRecords {
 /// Counts records (`GET /crm/v8/{module}/actions/count`), all of them or those matching.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct CountRecords {
     #[serde(rename = "module_api_name", alias = "module")]
     module: String,
@@ -388,7 +391,8 @@ pub struct Count {
 }
 
 impl Endpoint for CountRecords {
-    const ID: &'static str = "records.count";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = u64;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -424,6 +428,7 @@ pub enum DeletedKind {
 /// Deleted records of a module (`GET /crm/v8/{module}/deleted`), one page per call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct DeletedRecords {
     #[serde(rename = "module_api_name", alias = "module")]
     module: String,
@@ -463,7 +468,8 @@ impl DeletedRecords {
 }
 
 impl Endpoint for DeletedRecords {
-    const ID: &'static str = "records.deleted";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = RecordPage;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -28,16 +28,33 @@ pub enum Trigger {
     Orchestration,
 }
 
-/// The JSON body shared by insert, update and upsert.
+impl Trigger {
+    /// The name Zoho uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Workflow => "workflow",
+            Trigger::Approval => "approval",
+            Trigger::Blueprint => "blueprint",
+            Trigger::Pathfinder => "pathfinder",
+            Trigger::Orchestration => "orchestration",
+        }
+    }
+}
+
+/// The JSON body shared by insert, update and upsert. Keys the SDK does not model
+/// (`skip_feature_execution`, `process`, `wf_trigger`, keys Zoho adds later) are kept and sent.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 struct WriteBody {
     data: Vec<Record>,
+    /// Trigger names as sent (a name this SDK does not know is sent as it is).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    trigger: Option<Vec<Trigger>>,
+    trigger: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     duplicate_check_fields: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     lar_id: Option<String>,
+    #[serde(flatten)]
+    other: serde_json::Map<String, serde_json::Value>,
 }
 
 fn check_count(param: &'static str, n: usize) -> Result<(), BuildError> {
@@ -60,6 +77,7 @@ macro_rules! write_endpoint {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[must_use]
+        #[serde(deny_unknown_fields)]
         pub struct $name {
             #[serde(rename = "module_api_name", alias = "module")]
             module: String,
@@ -83,7 +101,14 @@ macro_rules! write_endpoint {
 
             /// Which automations run (`[]` for none); all run when not set.
             pub fn trigger(mut self, triggers: impl IntoIterator<Item = Trigger>) -> Self {
-                self.body.trigger = Some(triggers.into_iter().collect());
+                self.body.trigger = Some(triggers.into_iter().map(|t| t.as_str().to_owned()).collect());
+                self
+            }
+
+            /// Another key of the JSON body, sent as given (e.g. `skip_feature_execution`:
+            /// `[{"name": "cadences"}]`, or anything Zoho documents later).
+            pub fn body_field(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+                self.body.other.insert(key.into(), value.into());
                 self
             }
 
@@ -135,7 +160,8 @@ impl InsertRecords {
 }
 
 impl Endpoint for InsertRecords {
-    const ID: &'static str = "records.insert";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -157,7 +183,8 @@ write_endpoint!(
 );
 
 impl Endpoint for UpdateRecords {
-    const ID: &'static str = "records.update";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -204,7 +231,8 @@ impl UpsertRecords {
 }
 
 impl Endpoint for UpsertRecords {
-    const ID: &'static str = "records.upsert";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -227,12 +255,13 @@ impl Endpoint for UpsertRecords {
 /// Deletes up to 100 records by id (`DELETE /crm/v8/{module}?ids=...`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct DeleteRecords {
     #[serde(rename = "module_api_name", alias = "module")]
     module: String,
     #[serde(deserialize_with = "crate::models::string_list::deserialize")]
     ids: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::models::lenient_bool::option")]
     wf_trigger: Option<bool>,
     #[serde(default, rename = "X-EXTERNAL")]
     external: Option<String>,
@@ -277,7 +306,8 @@ impl DeleteRecords {
 }
 
 impl Endpoint for DeleteRecords {
-    const ID: &'static str = "records.delete";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

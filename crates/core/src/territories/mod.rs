@@ -37,7 +37,6 @@ pub use user_territories::*;
 pub use users::*;
 
 use crate::error::BuildError;
-use crate::registry::{operation, Operation};
 
 /// Territories per create, update, delete or transfer call.
 pub const MAX_TERRITORIES_PER_CALL: usize = 10;
@@ -50,39 +49,6 @@ pub const FORBIDDEN_NAME_CHARS: &[char] = &[
     '^', '~', '`', '#', '%', '&', '+', '=', '[', ']', '{', '}', '|', '\\', ';', '"', '\'', '<',
     '>', ',',
 ];
-
-/// Every territory operation, for the [`registry`](crate::registry).
-pub fn operations() -> Vec<Operation> {
-    vec![
-        operation::<GetTerritories>(),
-        operation::<GetTerritory>(),
-        operation::<CreateTerritories>(),
-        operation::<UpdateTerritories>(),
-        operation::<UpdateTerritory>(),
-        operation::<DeleteTerritories>(),
-        operation::<DeleteTerritory>(),
-        operation::<TransferAndDeleteTerritories>(),
-        operation::<TransferAndDeleteTerritory>(),
-        operation::<GetChildTerritories>(),
-        operation::<GetAssociatedUserCount>(),
-        operation::<GetDeletedAssociatedTerritories>(),
-        operation::<GetTerritoryUsers>(),
-        operation::<GetTerritoryUser>(),
-        operation::<UpdateTerritoryUsers>(),
-        operation::<UpdateTerritoryUser>(),
-        operation::<DeassociateTerritoryUsers>(),
-        operation::<DeassociateTerritoryUser>(),
-        operation::<GetTerritoriesOfUser>(),
-        operation::<GetTerritoryOfUser>(),
-        operation::<AssociateTerritoriesToUser>(),
-        operation::<RemoveTerritoriesFromUser>(),
-        operation::<RemoveTerritoryFromUser>(),
-        operation::<AssignTerritoriesToMultipleRecords>(),
-        operation::<AssignTerritoryToRecord>(),
-        operation::<RemoveTerritoriesFromMultipleRecords>(),
-        operation::<RemoveTerritoriesFromRecord>(),
-    ]
-}
 
 /// Between `min` and `max` items.
 fn count_in(param: &'static str, len: usize, min: usize, max: usize) -> Result<(), BuildError> {

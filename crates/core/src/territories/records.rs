@@ -68,6 +68,7 @@ macro_rules! multiple_records {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[must_use]
+        #[serde(deny_unknown_fields)]
         pub struct $name {
             module_api_name: String,
             body: RecordTerritoriesBody,
@@ -89,7 +90,8 @@ macro_rules! multiple_records {
         }
 
         impl Endpoint for $name {
-            const ID: &'static str = $id;
+            const ID: &'static str = Self::SPEC.id;
+            const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
             type Output = ActionResults;
 
             fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -112,6 +114,7 @@ macro_rules! single_record {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[must_use]
+        #[serde(deny_unknown_fields)]
         pub struct $name {
             module_api_name: String,
             id: String,
@@ -134,7 +137,8 @@ macro_rules! single_record {
         }
 
         impl Endpoint for $name {
-            const ID: &'static str = $id;
+            const ID: &'static str = Self::SPEC.id;
+            const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
             type Output = ActionResults;
 
             fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -96,6 +96,7 @@ fn parse_page(
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct GetTerritories {
     #[serde(
         deserialize_with = "filters_string",
@@ -166,7 +167,8 @@ impl GetTerritories {
 }
 
 impl Endpoint for GetTerritories {
-    const ID: &'static str = "territories.get_territories";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = TerritoriesPage;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -207,6 +209,7 @@ impl Paginated for GetTerritories {
 /// `GET /crm/v8/settings/territories/{id}`: one territory; `None` when Zoho answers 204.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct GetTerritory {
     id: String,
 }
@@ -219,7 +222,8 @@ impl GetTerritory {
 }
 
 impl Endpoint for GetTerritory {
-    const ID: &'static str = "territories.get_territory";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = Option<Territory>;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -239,6 +243,7 @@ impl Endpoint for GetTerritory {
 /// `reporting_to` and `permission_type`; outcomes per territory (`territories` wrapper).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct CreateTerritories {
     body: TerritoriesBody,
 }
@@ -255,7 +260,8 @@ impl CreateTerritories {
 }
 
 impl Endpoint for CreateTerritories {
-    const ID: &'static str = "territories.create_territories";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -284,6 +290,7 @@ impl Endpoint for CreateTerritories {
 /// `PUT /crm/v8/settings/territories`: updates 1 to 10 territories, each with its `id`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct UpdateTerritories {
     body: TerritoriesBody,
 }
@@ -300,7 +307,8 @@ impl UpdateTerritories {
 }
 
 impl Endpoint for UpdateTerritories {
-    const ID: &'static str = "territories.update_territories";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -323,6 +331,7 @@ impl Endpoint for UpdateTerritories {
 /// `PUT /crm/v8/settings/territories/{id}`: updates one territory (the body's item has no `id`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct UpdateTerritory {
     id: String,
     body: TerritoriesBody,
@@ -341,7 +350,8 @@ impl UpdateTerritory {
 }
 
 impl Endpoint for UpdateTerritory {
-    const ID: &'static str = "territories.update_territory";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -365,6 +375,7 @@ impl Endpoint for UpdateTerritory {
 /// (a parent answers `NOT_ALLOWED`; use [`TransferAndDeleteTerritories`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct DeleteTerritories {
     #[serde(with = "string_list_ser")]
     ids: Vec<String>,
@@ -389,7 +400,8 @@ impl DeleteTerritories {
 }
 
 impl Endpoint for DeleteTerritories {
-    const ID: &'static str = "territories.delete_territories";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -407,6 +419,7 @@ impl Endpoint for DeleteTerritories {
 /// `DELETE /crm/v8/settings/territories/{id}`: deletes one territory without children.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct DeleteTerritory {
     id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -430,7 +443,8 @@ impl DeleteTerritory {
 }
 
 impl Endpoint for DeleteTerritory {
-    const ID: &'static str = "territories.delete_territory";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -473,6 +487,7 @@ fn check_transfer(items: &[TransferInput], id_in_path: bool) -> Result<(), Build
 /// territories after moving their children to another territory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct TransferAndDeleteTerritories {
     body: TransferBody,
 }
@@ -489,7 +504,8 @@ impl TransferAndDeleteTerritories {
 }
 
 impl Endpoint for TransferAndDeleteTerritories {
-    const ID: &'static str = "territories.transfer_and_delete_territories";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -507,6 +523,7 @@ impl Endpoint for TransferAndDeleteTerritories {
 /// after moving its children to `transfer_to_id`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct TransferAndDeleteTerritory {
     id: String,
     body: TransferBody,
@@ -537,7 +554,8 @@ impl TransferAndDeleteTerritory {
 }
 
 impl Endpoint for TransferAndDeleteTerritory {
-    const ID: &'static str = "territories.transfer_and_delete_territory";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -563,6 +581,7 @@ impl Endpoint for TransferAndDeleteTerritory {
 /// in pages of up to 200. No children: 204, an empty page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct GetChildTerritories {
     id: String,
     #[serde(
@@ -608,7 +627,8 @@ impl GetChildTerritories {
 }
 
 impl Endpoint for GetChildTerritories {
-    const ID: &'static str = "territories.get_child_territory";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = TerritoriesPage;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -648,10 +668,12 @@ impl Paginated for GetChildTerritories {
 /// `GET /crm/v8/settings/territories/actions/associated_users_count`: the number of users of each
 /// territory (`count` arrives as a string and is read as a number).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetAssociatedUserCount;
 
 impl Endpoint for GetAssociatedUserCount {
-    const ID: &'static str = "territories.get_associated_user_count";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = AssociatedUsersCountPage;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -670,6 +692,7 @@ impl Endpoint for GetAssociatedUserCount {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct GetDeletedAssociatedTerritories {
     #[serde(with = "string_list_ser", skip_serializing_if = "Vec::is_empty")]
     ids: Vec<String>,
@@ -689,7 +712,8 @@ impl GetDeletedAssociatedTerritories {
 }
 
 impl Endpoint for GetDeletedAssociatedTerritories {
-    const ID: &'static str = "territories.get_deleted_associated_territory";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = DeletedTerritoriesPage;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

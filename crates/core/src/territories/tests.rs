@@ -42,7 +42,15 @@ fn new_territory(name: &str) -> TerritoryInput {
 
 #[test]
 fn ids_are_the_snake_cased_operation_ids() {
-    let ids: Vec<&str> = operations().iter().map(|o| o.id).collect();
+    // Every territory operation is the hand-written type, under the spec's id.
+    let ids: Vec<&str> = crate::registry::all()
+        .iter()
+        .filter(|o| {
+            o.hand_written_type()
+                .is_some_and(|t| t.starts_with("zohocrm_core::territories::"))
+        })
+        .map(|o| o.id)
+        .collect();
     assert_eq!(ids.len(), 27);
     for id in [
         "territories.get_territories",

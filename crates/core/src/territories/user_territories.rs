@@ -17,6 +17,7 @@ use crate::response::{decode_action_results, decode_json, ActionResults};
 /// `GET /crm/v8/users/{user}/territories`: the territories of a user; 204 gives an empty page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct GetTerritoriesOfUser {
     user: String,
 }
@@ -29,7 +30,8 @@ impl GetTerritoriesOfUser {
 }
 
 impl Endpoint for GetTerritoriesOfUser {
-    const ID: &'static str = "users_territories.get_territories_of_user";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = UserTerritoriesPage;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -45,6 +47,7 @@ impl Endpoint for GetTerritoriesOfUser {
 /// `GET /crm/v8/users/{user}/territories/{territory}`: one territory of a user; `None` for 204.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct GetTerritoryOfUser {
     user: String,
     territory: String,
@@ -61,7 +64,8 @@ impl GetTerritoryOfUser {
 }
 
 impl Endpoint for GetTerritoryOfUser {
-    const ID: &'static str = "users_territories.get_territory_of_user";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = Option<UserTerritory>;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -83,6 +87,7 @@ impl Endpoint for GetTerritoryOfUser {
 /// `PUT /crm/v8/users/{user}/territories`: associates up to 100 territories with a user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct AssociateTerritoriesToUser {
     user: String,
     body: UserTerritoriesBody,
@@ -104,7 +109,8 @@ impl AssociateTerritoriesToUser {
 }
 
 impl Endpoint for AssociateTerritoriesToUser {
-    const ID: &'static str = "users_territories.associate_territories_to_user";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -125,6 +131,7 @@ impl Endpoint for AssociateTerritoriesToUser {
 /// them when no ids are given).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct RemoveTerritoriesFromUser {
     user: String,
     #[serde(
@@ -152,7 +159,8 @@ impl RemoveTerritoriesFromUser {
 }
 
 impl Endpoint for RemoveTerritoriesFromUser {
-    const ID: &'static str = "users_territories.remove_territories_from_user";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -173,6 +181,7 @@ impl Endpoint for RemoveTerritoriesFromUser {
 /// `DELETE /crm/v8/users/{user}/territories/{territory}`: removes one territory from a user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct RemoveTerritoryFromUser {
     user: String,
     territory: String,
@@ -189,7 +198,8 @@ impl RemoveTerritoryFromUser {
 }
 
 impl Endpoint for RemoveTerritoryFromUser {
-    const ID: &'static str = "users_territories.remove_territory_from_user";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

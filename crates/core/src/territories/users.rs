@@ -15,6 +15,7 @@ use crate::response::{decode_action_results, decode_json, ActionResults};
 /// empty page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct GetTerritoryUsers {
     territory: String,
 }
@@ -29,7 +30,8 @@ impl GetTerritoryUsers {
 }
 
 impl Endpoint for GetTerritoryUsers {
-    const ID: &'static str = "territory_users.get_territory_users";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = TerritoryUsersPage;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -49,6 +51,7 @@ impl Endpoint for GetTerritoryUsers {
 /// for 204.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct GetTerritoryUser {
     territory: String,
     user: String,
@@ -65,7 +68,8 @@ impl GetTerritoryUser {
 }
 
 impl Endpoint for GetTerritoryUser {
-    const ID: &'static str = "territory_users.get_territory_user";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = Option<TerritoryUser>;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -88,6 +92,7 @@ impl Endpoint for GetTerritoryUser {
 /// (the manager counts as a user towards the territory's limit).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct UpdateTerritoryUsers {
     territory: String,
     body: UsersBody,
@@ -109,7 +114,8 @@ impl UpdateTerritoryUsers {
 }
 
 impl Endpoint for UpdateTerritoryUsers {
-    const ID: &'static str = "territory_users.update_territory_users";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -130,6 +136,7 @@ impl Endpoint for UpdateTerritoryUsers {
 /// territory (no body).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct UpdateTerritoryUser {
     territory: String,
     user: String,
@@ -146,7 +153,8 @@ impl UpdateTerritoryUser {
 }
 
 impl Endpoint for UpdateTerritoryUser {
-    const ID: &'static str = "territory_users.update_territory_user";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -167,6 +175,7 @@ impl Endpoint for UpdateTerritoryUser {
 /// `DELETE /crm/v8/settings/territories/{territory}/users?ids=...`: removes users from a territory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct DeassociateTerritoryUsers {
     territory: String,
     #[serde(with = "string_list_ser")]
@@ -187,7 +196,8 @@ impl DeassociateTerritoryUsers {
 }
 
 impl Endpoint for DeassociateTerritoryUsers {
-    const ID: &'static str = "territory_users.deassociate_territory_users";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -208,6 +218,7 @@ impl Endpoint for DeassociateTerritoryUsers {
 /// `DELETE /crm/v8/settings/territories/{territory}/users/{user}`: removes one user from a territory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[must_use]
+#[serde(deny_unknown_fields)]
 pub struct DeassociateTerritoryUser {
     territory: String,
     user: String,
@@ -224,7 +235,8 @@ impl DeassociateTerritoryUser {
 }
 
 impl Endpoint for DeassociateTerritoryUser {
-    const ID: &'static str = "territory_users.deassociate_territory_user";
+    const ID: &'static str = Self::SPEC.id;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = Some(&Self::SPEC);
     type Output = ActionResults;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

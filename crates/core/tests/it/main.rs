@@ -12,4 +12,5 @@ mod sans_io;
 mod scenarios;
 mod secrets;
 mod session;
+mod typed;
 mod webhooks;

@@ -1,7 +1,7 @@
 //! The `Client` façade: redacted Debug and calls against the mock (the builder is tested in core).
 
 use serde_json::json;
-use zohocrm_core::features::GetFeatures;
+use zohocrm_core::generated::features::GetFeatureDetails as GetFeatures;
 use zohocrm_mock::{BlockingMock, MockConfig};
 use zohocrm_ureq::{Client, DataCenter, Error, RetryPolicy};
 
@@ -60,7 +60,12 @@ fn pages_iterate_until_the_last_page() {
     assert!(!pages.is_empty());
     let names: Vec<_> = pages
         .iter()
-        .flat_map(|p| p.features.iter().map(|f| f.api_name.clone()))
+        .flat_map(|p| {
+            p.features
+                .iter()
+                .flatten()
+                .filter_map(|f| f.api_name.clone())
+        })
         .collect();
     assert!(names.iter().any(|n| n == "user_licenses"), "{names:?}");
 }
