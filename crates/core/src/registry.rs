@@ -403,9 +403,13 @@ mod tests {
         // A generated operation: page numbers from its answer's `info`.
         let users = find("users.get_users").unwrap();
         let input = json!({"type": "ActiveUsers", "per_page": 2});
-        let page1 = json!({"users": [{"id": "1"}, {"id": "2"}], "info": {"page": 1, "more_records": true}});
+        let page1 =
+            json!({"users": [{"id": "1"}, {"id": "2"}], "info": {"page": 1, "more_records": true}});
         let next = users.next_input(&input, &page1).unwrap();
-        assert_eq!(next, json!({"type": "ActiveUsers", "per_page": 2, "page": 2}));
+        assert_eq!(
+            next,
+            json!({"type": "ActiveUsers", "per_page": 2, "page": 2})
+        );
         let last = json!({"users": [{"id": "3"}], "info": {"page": 2, "more_records": false}});
         assert_eq!(users.next_input(&next, &last), None);
         // An empty page that claims more ends the paging too.
@@ -417,18 +421,23 @@ mod tests {
 
         // A hand-written type: its own rule (page numbers to record 2,000, then page_token).
         let records = find("record.get_records").unwrap();
-        let input = json!({"module_api_name": "Leads", "fields": "Last_Name", "per_page": 200, "page": 10});
+        let input =
+            json!({"module_api_name": "Leads", "fields": "Last_Name", "per_page": 200, "page": 10});
         let output = json!({
             "records": [{"id": "1"}],
             "info": {"page": 10, "more_records": true, "next_page_token": "tok-11"}
         });
         let next = records.next_input(&input, &output).unwrap();
         assert_eq!(next["page_token"], "tok-11");
-        assert!(next.get("page").is_none_or(serde_json::Value::is_null), "{next}");
+        assert!(
+            next.get("page").is_none_or(serde_json::Value::is_null),
+            "{next}"
+        );
 
         // Raw COQL text pages by its limit clause.
         let coql = find("coql.get_records").unwrap();
-        let input = json!({"select_query": "select Email from Leads where Email is not null limit 0, 2"});
+        let input =
+            json!({"select_query": "select Email from Leads where Email is not null limit 0, 2"});
         let output = json!({"records": [{"id": "1"}, {"id": "2"}], "info": {"more_records": true}});
         let next = coql.next_input(&input, &output).unwrap();
         assert_eq!(

@@ -653,23 +653,45 @@ mod tests {
     #[test]
     fn raw_queries_page_by_their_limit_clause() {
         let l = RawLimit::of("select Email from Leads where x = 1 LIMIT 200;").unwrap();
-        assert_eq!((l.head.as_str(), l.offset, l.count), ("select Email from Leads where x = 1", 0, 200));
-        assert_eq!(RawLimit::of("select a from B limit 5, 10").map(|l| (l.offset, l.count)), Some((5, 10)));
-        assert_eq!(RawLimit::of("select a from B limit 10 offset 5").map(|l| (l.offset, l.count)), Some((5, 10)));
-        for none in ["select a from B", "select a from B where c = 'limit 5'", "select a from B limit 0", "x limit y"] {
+        assert_eq!(
+            (l.head.as_str(), l.offset, l.count),
+            ("select Email from Leads where x = 1", 0, 200)
+        );
+        assert_eq!(
+            RawLimit::of("select a from B limit 5, 10").map(|l| (l.offset, l.count)),
+            Some((5, 10))
+        );
+        assert_eq!(
+            RawLimit::of("select a from B limit 10 offset 5").map(|l| (l.offset, l.count)),
+            Some((5, 10))
+        );
+        for none in [
+            "select a from B",
+            "select a from B where c = 'limit 5'",
+            "select a from B limit 0",
+            "x limit y",
+        ] {
             assert_eq!(RawLimit::of(none), None, "{none}");
         }
         let page = |rows: usize, more: bool| RecordPage {
             records: (0..rows).map(|_| crate::Record::new()).collect(),
-            info: crate::PageInfo { more_records: Some(more), ..Default::default() },
+            info: crate::PageInfo {
+                more_records: Some(more),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let q = CoqlQuery::raw("select a from B limit 2");
         let next = q.next_page(&page(2, true)).unwrap();
-        assert_eq!(serde_json::to_value(&next).unwrap()["select_query"], "select a from B limit 2, 2");
+        assert_eq!(
+            serde_json::to_value(&next).unwrap()["select_query"],
+            "select a from B limit 2, 2"
+        );
         assert!(next.next_page(&page(2, false)).is_none());
         assert!(q.next_page(&page(0, true)).is_none());
-        assert!(CoqlQuery::raw("select a from B").next_page(&page(2, true)).is_none());
+        assert!(CoqlQuery::raw("select a from B")
+            .next_page(&page(2, true))
+            .is_none());
     }
 
     #[test]

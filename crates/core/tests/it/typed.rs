@@ -27,7 +27,17 @@ fn a_feature_with_every_field_null_does_not_fail_the_page() {
     let list = page.features.unwrap();
     assert_eq!(list.len(), 4);
     assert_eq!(list[0].api_name.as_deref(), Some("user_licenses"));
-    assert_eq!(list[0].details.as_ref().unwrap().limits.as_ref().unwrap().total, Some(10));
+    assert_eq!(
+        list[0]
+            .details
+            .as_ref()
+            .unwrap()
+            .limits
+            .as_ref()
+            .unwrap()
+            .total,
+        Some(10)
+    );
     assert_eq!(list[3], features::Feature::default());
 }
 
@@ -59,10 +69,18 @@ fn record_writes_send_body_keys_the_sdk_does_not_model() {
     };
     // The Rust API.
     let rows = [Record::new().with("id", "1").with("Last_Name", "A")];
-    let update = UpdateRecords::new("Leads", rows).body_field("skip_feature_execution", skip.clone());
-    assert_eq!(body_of(update.parts().unwrap())["skip_feature_execution"], skip);
+    let update =
+        UpdateRecords::new("Leads", rows).body_field("skip_feature_execution", skip.clone());
+    assert_eq!(
+        body_of(update.parts().unwrap())["skip_feature_execution"],
+        skip
+    );
     // A call by id, with the spec's input shape.
-    for id in ["record.update_records", "record.upsert_records", "record.create_records"] {
+    for id in [
+        "record.update_records",
+        "record.upsert_records",
+        "record.create_records",
+    ] {
         let op = zohocrm_core::registry::find(id).unwrap();
         let input = json!({"module_api_name": "Leads", "body": {
             "data": [{"id": "1", "Last_Name": "A"}],
