@@ -335,7 +335,16 @@ pub fn fault_read_timeouts(h: &impl Harness) {
     let t = expect_transport(h.transport_name(), h.call(&s, &lead("Late")));
     assert_eq!(t.kind(), TransportErrorKind::Timeout, "{t}");
     assert!(t.to_string().contains("Timeout"), "{t}");
-    // The call has returned: a replay would have been sent by now.
+    // The call has returned: a replay would have been sent by now. On a loaded machine the
+    // client can give up before the mock has even logged the first attempt: wait for that one.
+    let deadline = Instant::now() + HANG;
+    while api_posts(&mock) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the write never reached the server"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(api_posts(&mock), 1, "not replayed");
     // The server finishes the write after the client gave up (waited for, not slept on).
     let deadline = Instant::now() + HANG;

@@ -86,9 +86,9 @@ impl Cost {
 
 /// Endpoint ids that are heavy whatever their path.
 const HEAVY_IDS: &[&str] = &[
-    "records.coql",
-    "records.convert_lead",
-    "records.mass_update",
+    "coql.get_records",
+    "convert_lead.convert_lead",
+    "record.mass_update_records",
 ];
 
 /// The cost of a request, or `None` when it is not limited (the accounts server: token requests

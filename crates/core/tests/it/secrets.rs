@@ -417,7 +417,7 @@ fn downloads_are_traced_like_every_call() {
     assert_clean("tracing output", &lines);
     assert!(!lines.contains("/crm/bulk"), "no URL: {lines}");
     assert!(
-        lines.contains("span zohocrm.call endpoint=\"bulk.download_read_result\""),
+        lines.contains("span zohocrm.call endpoint=\"bulk_read.download_result\""),
         "{lines}"
     );
     assert!(lines.contains("kind=\"token\""), "{lines}");
