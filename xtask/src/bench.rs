@@ -15,6 +15,7 @@ use crate::workspace_root;
 const BENCHES: &[(&str, &str)] = &[
     ("zohocrm-core", "parse"),
     ("zohocrm-core", "requests"),
+    ("zohocrm-core", "models"),
     ("zohocrm-ureq", "loopback"),
     ("zohocrm-hyper", "loopback"),
 ];
@@ -132,6 +133,73 @@ fn bulk_read(rows: usize) -> Result<String, String> {
     ))
 }
 
+/// One clean build of `zohocrm-core` for the build-time rows.
+struct BuildTime {
+    what: &'static str,
+    flags: &'static [&'static str],
+    budget_s: f64,
+    target: &'static str,
+}
+
+/// Issue 13's compile budgets: clean builds of `zohocrm-core` alone, its dependencies already
+/// built, in a target dir of their own (the workspace's artefacts stay as they are) and without
+/// incremental compilation (as in CI). Gives each build's seconds.
+fn build_times(builds: &[BuildTime]) -> Result<Vec<f64>, String> {
+    let dir = target_dir().join("build-times");
+    let dir = dir.to_str().ok_or("the target dir is not UTF-8")?;
+    let run = |args: &[&str]| -> Result<(), String> {
+        let status = cargo()
+            .args(args)
+            .args(["-q", "--target-dir", dir])
+            .env("CARGO_INCREMENTAL", "0")
+            .status()
+            .map_err(|e| e.to_string())?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("cargo {} failed", args.join(" ")))
+        }
+    };
+    let mut out = Vec::new();
+    for b in builds {
+        eprintln!("== build time: {}", b.what);
+        let mut build = vec!["build", "-p", "zohocrm-core"];
+        build.extend(b.flags);
+        run(&build)?; // the dependencies, once
+        let mut clean = vec!["clean", "-p", "zohocrm-core"];
+        if b.flags.contains(&"--release") {
+            clean.push("--release");
+        }
+        run(&clean)?;
+        let started = std::time::Instant::now();
+        run(&build)?;
+        out.push(started.elapsed().as_secs_f64());
+    }
+    Ok(out)
+}
+
+/// The builds `cargo xtask bench` times, with issue 13's budgets on a 2-core machine.
+const BUILDS: &[BuildTime] = &[
+    BuildTime {
+        what: "clean build of zohocrm-core, debug, every cluster",
+        flags: &[],
+        budget_s: 20.0,
+        target: "≤ 20 s",
+    },
+    BuildTime {
+        what: "clean build of zohocrm-core, release, every cluster",
+        flags: &["--release"],
+        budget_s: 45.0,
+        target: "≤ 45 s",
+    },
+    BuildTime {
+        what: "clean build of zohocrm-core, debug, only the records cluster",
+        flags: &["--no-default-features", "--features", "records,tracing"],
+        budget_s: 12.0,
+        target: "≤ 12 s",
+    },
+];
+
 pub fn run(args: &[String]) -> Result<bool, String> {
     let quick = args.iter().any(|a| a == "--quick");
     let mut criterion_args: Vec<&str> = vec!["--noplot"];
@@ -178,6 +246,7 @@ pub fn run(args: &[String]) -> Result<bool, String> {
     let alloc = |k: &str| allocs[k].as_u64().unwrap_or(0);
 
     let bulk = bulk_read(if quick { 100_000 } else { 250_000 })?;
+    let build_secs = build_times(BUILDS)?;
 
     let t = |g: &str, b: &str| mean_ns(g, b);
     let mut rows = Vec::new();
@@ -212,6 +281,20 @@ pub fn run(args: &[String]) -> Result<bool, String> {
         t("page200", "struct_plain")?,
         "≤ 1.1",
         |r| r <= 1.1,
+    );
+    ratio_row(
+        "200 users → generated model / plain serde struct",
+        t("users200", "typed_sdk")?,
+        t("users200", "struct_plain")?,
+        "≤ 1.1",
+        |r| r <= 1.1,
+    );
+    ratio_row(
+        "200 users → generated model / Value tree",
+        t("users200", "typed_sdk")?,
+        t("users200", "value_tree")?,
+        "< 1",
+        |r| r < 1.0,
     );
     ratio_row(
         "error envelope: SDK / Value tree",
@@ -311,6 +394,15 @@ pub fn run(args: &[String]) -> Result<bool, String> {
         met: None,
     });
 
+    for (b, secs) in BUILDS.iter().zip(&build_secs) {
+        rows.push(Row {
+            what: b.what,
+            value: format!("{secs:.1} s (dependencies prebuilt)"),
+            ratio: None,
+            target: b.target,
+            met: Some(*secs <= b.budget_s),
+        });
+    }
     rows.push(Row {
         what: "bulk read streamed (ureq, mock in process): rows/s, peak RSS",
         value: bulk,

@@ -256,16 +256,16 @@ pub fn decode_model<T: crate::lenient::FieldType + Default>(
     if !resp.status().is_success() {
         return Err(error_from_response(resp));
     }
-    if has_error_status(body) {
-        if let Ok(value) = serde_json::from_slice::<Value>(body) {
+    let text = std::str::from_utf8(body)
+        .map_err(|e| decode_error(endpoint, status, body, ".".into(), e))?;
+    if has_error_status(text) {
+        if let Ok(value) = serde_json::from_str::<Value>(text) {
             if let Some(error) = find_error(&value) {
                 return Err(Error::Api { status, error });
             }
         }
     }
     // Models decode leniently, so this fails only on malformed JSON or a body of another kind.
-    let text = std::str::from_utf8(body)
-        .map_err(|e| decode_error(endpoint, status, body, ".".into(), e))?;
     crate::lenient::decode(text).map(Some).map_err(|e| {
         decode_error(
             endpoint,
@@ -278,32 +278,19 @@ pub fn decode_model<T: crate::lenient::FieldType + Default>(
 }
 
 /// Whether `body` holds a `"status"` key whose value is `"error"` or `"failure"` (any case).
-fn has_error_status(body: &[u8]) -> bool {
-    const KEY: &[u8] = b"\"status\"";
-    let mut at = 0;
-    while let Some(found) = body[at..].windows(KEY.len()).position(|w| w == KEY) {
-        let mut i = at + found + KEY.len();
-        at = i;
-        while body.get(i).is_some_and(u8::is_ascii_whitespace) {
-            i += 1;
-        }
-        if body.get(i) != Some(&b':') {
-            continue;
-        }
-        i += 1;
-        while body.get(i).is_some_and(u8::is_ascii_whitespace) {
-            i += 1;
-        }
-        if body.get(i) != Some(&b'"') {
-            continue;
-        }
-        let rest = &body[i + 1..];
-        let word = &rest[..rest.iter().position(|&b| b == b'"').unwrap_or(rest.len())];
-        if word.eq_ignore_ascii_case(b"error") || word.eq_ignore_ascii_case(b"failure") {
-            return true;
-        }
-    }
-    false
+/// A text search (std's two-way searcher), so the gate costs little beside the decode itself.
+fn has_error_status(body: &str) -> bool {
+    body.match_indices("\"status\"").any(|(at, key)| {
+        let rest = body[at + key.len()..].trim_start();
+        let Some(rest) = rest.strip_prefix(':') else {
+            return false;
+        };
+        let Some(rest) = rest.trim_start().strip_prefix('"') else {
+            return false;
+        };
+        let word = &rest[..rest.find('"').unwrap_or(rest.len())];
+        word.eq_ignore_ascii_case("error") || word.eq_ignore_ascii_case("failure")
+    })
 }
 
 /// A successful item of a batch action (`status: "success"`).
