@@ -828,6 +828,7 @@ mod trace {
                     Error::Transport(t) => format!("transport:{:?}", t.kind()),
                     Error::Decode(_) => "decode".to_owned(),
                     Error::Build(_) => "build".to_owned(),
+                    Error::Scope(_) => "scope".to_owned(),
                 };
                 tracing::debug!(
                     endpoint,

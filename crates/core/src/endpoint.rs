@@ -30,6 +30,13 @@ pub trait Endpoint {
     fn id(&self) -> &'static str {
         Self::ID
     }
+
+    /// The metadata of this call's operation: [`OP_SPEC`](Self::OP_SPEC), except for endpoints
+    /// that stand for another operation (a registry call by id answers that operation's). The
+    /// scope preflight reads it.
+    fn op_spec(&self) -> Option<&'static crate::op_spec::OpSpec> {
+        Self::OP_SPEC
+    }
 }
 
 /// An endpoint whose results come in pages.
@@ -54,5 +61,9 @@ impl<E: Endpoint> Endpoint for &E {
 
     fn id(&self) -> &'static str {
         (**self).id()
+    }
+
+    fn op_spec(&self) -> Option<&'static crate::op_spec::OpSpec> {
+        (**self).op_spec()
     }
 }

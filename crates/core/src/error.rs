@@ -2,8 +2,9 @@
 //!
 //! Every failure is an [`Error`]: a Zoho error ([`Error::Api`]), an HTTP failure without a Zoho
 //! body ([`Error::Http`]), an authentication failure ([`Error::Auth`]), a transport failure
-//! ([`Error::Transport`]), an undecodable body ([`Error::Decode`]) or an invalid request caught
-//! before any IO ([`Error::Build`]). `Display` always shows Zoho's code and message when there is one.
+//! ([`Error::Transport`]), an undecodable body ([`Error::Decode`]), an invalid request caught
+//! before any IO ([`Error::Build`]) or a call its token's scopes cannot make ([`Error::Scope`]).
+//! `Display` always shows Zoho's code and message when there is one.
 
 use std::fmt;
 
@@ -400,6 +401,23 @@ pub struct DecodeError {
     pub excerpt: String,
 }
 
+/// A call refused before anything was sent: its operation needs an OAuth scope the token was
+/// not granted (see [`crate::scopes`]). Zoho would answer `401 OAUTH_SCOPE_MISMATCH`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{operation} needs the OAuth scope {}, which the token was not granted (granted: {}); nothing was sent",
+    .missing.join(" and "),
+    .granted.join(", ")
+)]
+pub struct ScopeError {
+    /// The operation id, e.g. `coql.get_records`.
+    pub operation: &'static str,
+    /// The scopes to add, one per requirement not met (e.g. `ZohoCRM.coql.READ`).
+    pub missing: Vec<String>,
+    /// The scopes the token was granted.
+    pub granted: Vec<String>,
+}
+
 /// The SDK's error type.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -434,6 +452,9 @@ pub enum Error {
     /// The request was invalid and was not sent.
     #[error("invalid request: {0}")]
     Build(#[from] BuildError),
+    /// The token lacks a scope the operation needs; the request was not sent.
+    #[error(transparent)]
+    Scope(#[from] ScopeError),
 }
 
 impl Error {

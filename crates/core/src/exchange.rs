@@ -326,6 +326,14 @@ impl<E: Endpoint> Exchange<E> {
             }
         }
         let authenticated = self.parts.as_ref().is_some_and(|p| p.authenticated);
+        // Checked on every attempt: the granted scopes may have been learned from the token
+        // answer of the refresh this call just waited for.
+        if let Some(spec) = self.endpoint.op_spec().filter(|_| authenticated) {
+            if let Err(e) = self.session.preflight(spec) {
+                self.fail(e.into());
+                return None;
+            }
+        }
         let token = if authenticated {
             match self.session.acquire(now) {
                 Acquire::Ready(t) => Some(t),

@@ -78,6 +78,7 @@ pub mod request;
 pub mod response;
 pub mod retry;
 pub mod schema;
+pub mod scopes;
 pub mod secret;
 pub mod session;
 pub mod stream;
@@ -92,7 +93,7 @@ pub use driver::{
 };
 pub use endpoint::{Endpoint, Paginated};
 pub use error::{
-    ApiError, ApiErrorCode, AuthError, AuthErrorKind, BuildError, DecodeError, Error,
+    ApiError, ApiErrorCode, AuthError, AuthErrorKind, BuildError, DecodeError, Error, ScopeError,
     TransportError, TransportErrorKind,
 };
 pub use exchange::{Exchange, Step};

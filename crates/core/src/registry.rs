@@ -390,6 +390,10 @@ impl Endpoint for Call {
     fn id(&self) -> &'static str {
         self.op.id
     }
+
+    fn op_spec(&self) -> Option<&'static OpSpec> {
+        self.op.op_spec()
+    }
 }
 
 #[cfg(test)]

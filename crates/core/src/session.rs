@@ -24,13 +24,15 @@ use http::HeaderValue;
 
 use crate::context::Context;
 use crate::endpoint::Endpoint;
-use crate::error::{AuthError, AuthErrorKind, Error};
+use crate::error::{AuthError, AuthErrorKind, Error, ScopeError};
 use crate::limit::{ConcurrencyLimits, Limiter};
 use crate::oauth::{
     parse_token_response, ClientCredentialsGrant, RefreshAccessToken, MAX_TOKEN_LIFETIME,
 };
+use crate::op_spec::OpSpec;
 use crate::request::assemble;
 use crate::retry::RetryPolicy;
+use crate::scopes::GrantedScopes;
 use crate::secret::{AccessToken, ClientSecret, RefreshToken};
 use crate::token_store::{
     AsyncTokenStore, MemoryTokenStore, Store, StoreError, StoreLock, StoredToken, TokenStore,
@@ -139,6 +141,8 @@ struct TokenState {
     next_lease: u64,
     mints: u64,
     last_store_error: Option<String>,
+    /// The scopes granted to the current token, from its token answer or the store.
+    token_scopes: Option<GrantedScopes>,
 }
 
 /// What an exchange should do to get a token.
@@ -178,6 +182,9 @@ pub struct Session {
     refresh_margin: Duration,
     lease_timeout: Duration,
     wait_interval: Duration,
+    /// The scopes the configuration says the token has (used when no token answer said).
+    configured_scopes: Option<GrantedScopes>,
+    scope_preflight: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -188,6 +195,7 @@ impl std::fmt::Debug for Session {
             .field("store", &self.store)
             .field("retry", &self.retry)
             .field("limits", &self.limiter.limits())
+            .field("granted_scopes", &self.granted_scopes())
             .finish_non_exhaustive()
     }
 }
@@ -216,7 +224,71 @@ impl Session {
             refresh_margin: Duration::from_secs(60),
             lease_timeout: Duration::from_secs(60),
             wait_interval: Duration::from_millis(20),
+            configured_scopes: None,
+            scope_preflight: true,
         }
+    }
+
+    /// Declares the scopes the token was granted (e.g. the scopes of the grant code), for the
+    /// scope preflight when the token answer does not list them. A token answer's `scope`
+    /// (also kept in the token store) takes precedence.
+    #[must_use]
+    pub fn with_granted_scopes(mut self, scopes: GrantedScopes) -> Self {
+        self.configured_scopes = Some(scopes);
+        self
+    }
+
+    /// Turns the scope preflight on (the default) or off. When on and the granted scopes are
+    /// known, a call whose operation needs a scope the token lacks fails with
+    /// [`Error::Scope`] before anything is sent.
+    #[must_use]
+    pub fn with_scope_preflight(mut self, on: bool) -> Self {
+        self.scope_preflight = on;
+        self
+    }
+
+    /// The scopes granted to the token, when known: the token answer's `scope` (or the stored
+    /// token's), else the configured ones, else the scopes a client-credentials grant asks for.
+    pub fn granted_scopes(&self) -> Option<GrantedScopes> {
+        self.with_granted(|g| g.cloned())
+    }
+
+    /// Runs `f` on the granted scopes (see [`granted_scopes`](Self::granted_scopes)) without
+    /// copying them.
+    fn with_granted<R>(&self, f: impl FnOnce(Option<&GrantedScopes>) -> R) -> R {
+        let st = self.state();
+        if let Some(scopes) = &st.token_scopes {
+            return f(Some(scopes));
+        }
+        if let Some(scopes) = &self.configured_scopes {
+            return f(Some(scopes));
+        }
+        match &self.credentials {
+            Credentials::ClientCredentials { scope, .. } => f(Some(&GrantedScopes::parse(scope))),
+            _ => f(None),
+        }
+    }
+
+    /// Refuses a call of operation `spec` whose scopes the token was not granted; passes when
+    /// the granted scopes are unknown (or empty), or the preflight is off.
+    pub(crate) fn preflight(&self, spec: &OpSpec) -> Result<(), ScopeError> {
+        if !self.scope_preflight || spec.scopes.is_empty() {
+            return Ok(());
+        }
+        self.with_granted(|granted| {
+            let Some(granted) = granted.filter(|g| !g.is_empty()) else {
+                return Ok(());
+            };
+            let missing = granted.missing(spec);
+            if missing.is_empty() {
+                return Ok(());
+            }
+            Err(ScopeError {
+                operation: spec.id,
+                missing,
+                granted: granted.as_slice().to_vec(),
+            })
+        })
     }
 
     /// Uses `store` to keep tokens between runs.
@@ -391,6 +463,9 @@ impl Session {
         if stored.refresh_token.is_some() {
             st.stored_refresh = stored.refresh_token.clone();
         }
+        if let Some(scope) = &stored.scope {
+            st.token_scopes = Some(GrantedScopes::parse(scope));
+        }
         let Some(access) = stored.access_token.clone() else {
             return false;
         };
@@ -561,6 +636,10 @@ impl Session {
         };
         st.mints += 1;
         st.rejected = None;
+        // A refresh answer may omit `scope`: the grant's scopes do not change with a refresh.
+        if let Some(scope) = &token.scope {
+            st.token_scopes = Some(GrantedScopes::parse(scope));
+        }
         let mut stored = StoredToken {
             access_token: Some(cached.access.clone()),
             expires_at_unix: 0,
@@ -570,6 +649,7 @@ impl Session {
                 .clone()
                 .or_else(|| st.stored_refresh.clone()),
             api_domain: Some(self.context().api_domain().to_owned()),
+            scope: st.token_scopes.as_ref().map(ToString::to_string),
         };
         if let Some(at) = expires_at_wall {
             stored.set_expires_at(at);

@@ -87,6 +87,7 @@ fn downloaded(resp: &http::Response<&[u8]>, bytes: u64) -> Downloaded {
 
 impl<E: Endpoint> Endpoint for DownloadCall<E> {
     const ID: &'static str = E::ID;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = E::OP_SPEC;
     type Output = Got;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -109,6 +110,10 @@ impl<E: Endpoint> Endpoint for DownloadCall<E> {
 
     fn id(&self) -> &'static str {
         self.0.id()
+    }
+
+    fn op_spec(&self) -> Option<&'static crate::op_spec::OpSpec> {
+        self.0.op_spec()
     }
 }
 

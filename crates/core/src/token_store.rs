@@ -49,6 +49,10 @@ pub struct StoredToken {
     /// The API domain adopted from the token response.
     #[serde(default)]
     pub api_domain: Option<String>,
+    /// The scopes granted to the token (the token answer's `scope`), when Zoho sent them: a
+    /// process that adopts the stored token knows them too (the scope preflight).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 impl StoredToken {
@@ -343,6 +347,7 @@ mod tests {
             expires_at_unix: u64::MAX,
             refresh_token: None,
             api_domain: None,
+            scope: None,
         };
         let far = t.expires_at();
         assert!(far > UNIX_EPOCH + Duration::from_secs(250_000_000_000));

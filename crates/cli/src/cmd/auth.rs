@@ -76,6 +76,7 @@ fn save(
         expires_at_unix: 0,
         refresh_token: refresh.or_else(|| previous.and_then(|p| p.refresh_token)),
         api_domain,
+        scope: token.scope.clone(),
     };
     stored.set_expires_at(expires);
     store.save(&stored).map_err(store_error)?;

@@ -152,6 +152,7 @@ mod tests {
             expires_at_unix: 0,
             refresh_token: Some(RefreshToken::new("fake-refresh")),
             api_domain: Some("https://www.zohoapis.com".into()),
+            scope: None,
         };
         t.set_expires_at(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
         t

@@ -168,6 +168,7 @@ impl<E, T> Typed<E, T> {
 
 impl<E: Endpoint<Output = RecordPage>, T: DeserializeOwned> Endpoint for Typed<E, T> {
     const ID: &'static str = E::ID;
+    const OP_SPEC: Option<&'static crate::op_spec::OpSpec> = E::OP_SPEC;
     type Output = Page<T>;
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -76,6 +76,7 @@ fn a_stored_expiry_past_any_clock_is_read_not_a_panic() {
             expires_at_unix: u64::MAX,
             refresh_token: None,
             api_domain: None,
+            scope: None,
         })
         .unwrap();
     let stores: [Arc<dyn TokenStore>; 2] = [Arc::new(FileTokenStore::new(&path)), memory];

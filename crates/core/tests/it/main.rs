@@ -10,6 +10,7 @@ mod lifetimes;
 mod reliability;
 mod sans_io;
 mod scenarios;
+mod scopes;
 mod secrets;
 mod session;
 mod typed;

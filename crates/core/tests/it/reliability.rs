@@ -175,6 +175,7 @@ fn a_stored_token_of_another_refresh_token_is_never_used_nor_overwritten() {
         expires_at_unix: 0,
         refresh_token: Some(RefreshToken::new("their-refresh")),
         api_domain: None,
+        scope: None,
     };
     theirs.set_expires_at(t0() + Duration::from_secs(3600));
     store.save(&theirs).unwrap();
@@ -246,6 +247,7 @@ fn a_refresh_locked_elsewhere_is_waited_for_then_read() {
         access_token: Some(AccessToken::new("from-elsewhere")),
         expires_at_unix: 0,
         refresh_token: None,
+        scope: None,
         api_domain: None,
     };
     saved.set_expires_at(t0() + Duration::from_secs(3600));

@@ -36,6 +36,7 @@ fn session_for(fixture: &zohocrm_fixtures::Fixture) -> Arc<Session> {
             expires_at_unix: 0,
             refresh_token: None,
             api_domain: None,
+            scope: None,
         };
         let secs = cached.expires_in;
         token.set_expires_at(if secs >= 0 {

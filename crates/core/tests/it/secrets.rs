@@ -139,6 +139,7 @@ fn secret_types_and_credentials_are_redacted() {
         expires_at_unix: 0,
         refresh_token: Some(REFRESH.into()),
         api_domain: Some("https://www.zohoapis.com".into()),
+        scope: None,
     };
     stored.set_expires_at(t0());
     debug("StoredToken", &stored);

@@ -51,6 +51,7 @@ fn child_entry() {
                     expires_at_unix: 0,
                     refresh_token: None,
                     api_domain: None,
+                    scope: None,
                 };
                 next.set_expires_at(SystemTime::now() + Duration::from_secs(3600));
                 store.save(&next).expect("save");
