@@ -62,6 +62,11 @@ pub struct GlobalArgs {
     /// API domain origin, instead of the data centre's.
     #[arg(long, global = true, env = "ZOHO_API_DOMAIN")]
     pub api_domain: Option<String>,
+    /// The OAuth scopes granted to the token, comma-separated (e.g. those of the grant code):
+    /// calls needing a scope not in the list fail before anything is sent. Used when Zoho's token
+    /// answer does not list the scopes (`zcrm auth status` shows which are known).
+    #[arg(long, global = true, env = "ZOHO_SCOPES", value_name = "SCOPES")]
+    pub scopes: Option<String>,
     /// Token store file (default: in the platform cache directory, one file per client and host).
     #[arg(long, global = true, env = "ZCRM_TOKEN_STORE", value_name = "PATH")]
     pub token_store: Option<PathBuf>,
@@ -147,6 +152,14 @@ pub enum AuthCommand {
     Status,
     /// Revoke the refresh token (configured or stored) and empty the token store.
     Revoke,
+    /// Print the smallest list of OAuth scopes that operations or commands need, to paste into
+    /// the API console or a grant request, e.g. `zcrm auth scopes records list coql`.
+    Scopes {
+        /// Operation ids (see `zcrm ops`) or commands (`records list`, `coql`, `bulk export`,
+        /// `territories`, ...; a group name alone stands for all its commands).
+        #[arg(required = true, value_name = "OP_OR_COMMAND")]
+        targets: Vec<String>,
+    },
     /// Mint an access token with the client-credentials grant (self clients) and cache it.
     ClientCredentials {
         /// The CRM organisation id (Setup → Company Details).

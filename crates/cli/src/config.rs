@@ -72,6 +72,8 @@ pub struct FileConfig {
     pub token_store: Option<PathBuf>,
     /// `org_id`: the organisation id (zgid) that bulk imports send as `X-CRM-ORG`.
     pub org_id: Option<String>,
+    /// `scopes`: the OAuth scopes granted to the token, comma-separated.
+    pub scopes: Option<String>,
 }
 
 /// The resolved settings of one run.
@@ -94,6 +96,8 @@ pub struct Settings {
     /// The organisation id (zgid) from the config file or `--mock` (`bulk import` takes
     /// `--org-id`/`ZOHO_ORG_ID` first).
     pub org_id: Option<Sourced<String>>,
+    /// The OAuth scopes the configuration says the token was granted (comma-separated).
+    pub scopes: Option<Sourced<String>>,
     /// The config file that was read, if any.
     pub config_file: Option<PathBuf>,
     /// Retries after a failed attempt.
@@ -305,6 +309,7 @@ impl Settings {
                 source: Source::Default,
             },
         };
+        let scopes = pick("scopes", &args.scopes, file.scopes);
         let org_id = non_empty(file.org_id).map(|v| Sourced {
             value: v.trim().to_owned(),
             source: Source::File,
@@ -318,6 +323,7 @@ impl Settings {
             api_domain,
             token_store,
             org_id,
+            scopes,
             config_file,
             retries: args.retries,
             timeout: Duration::from_secs(args.timeout.max(1)),
@@ -416,6 +422,9 @@ impl Settings {
         } else {
             builder.data_center(dc).environment(env)
         };
+        if let Some(scopes) = &self.scopes {
+            builder = builder.granted_scopes(&scopes.value);
+        }
         let client = builder
             .credentials(credentials)
             .token_store(Arc::new(self.store()))

@@ -92,7 +92,7 @@ pub fn exit_of(e: &Error) -> Exit {
     match e {
         Error::Api { error, .. } if AUTH_CODES.contains(&error.code.as_str()) => Exit::Auth,
         Error::Api { .. } | Error::Http { .. } | Error::Decode(_) => Exit::Api,
-        Error::Auth(_) => Exit::Auth,
+        Error::Auth(_) | Error::Scope(_) => Exit::Auth,
         Error::Transport(_) => Exit::Network,
         Error::Build(_) => Exit::Usage,
         _ => Exit::Api,
@@ -374,6 +374,11 @@ fn hint(e: &Error, scope: Option<&str>) -> Option<String> {
         Error::Decode(_) => {
             Some("the answer was not what this tool expected; `zcrm api` shows the raw JSON".into())
         }
+        Error::Scope(_) => Some(
+            "generate a grant code with the missing scope (`zcrm auth scopes COMMAND...` lists \
+             what commands need) and log in again; or, if the token has it, correct ZOHO_SCOPES"
+                .into(),
+        ),
         _ => None,
     }
 }

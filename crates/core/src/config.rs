@@ -110,6 +110,7 @@ pub struct ClientBuilder<C> {
     retry: Option<RetryPolicy>,
     concurrency: Option<ConcurrencyLimits>,
     user_agent: Option<String>,
+    granted_scopes: Option<crate::scopes::GrantedScopes>,
     client: PhantomData<fn() -> C>,
 }
 
@@ -126,6 +127,7 @@ impl<C> std::fmt::Debug for ClientBuilder<C> {
             .field("retry", &self.retry)
             .field("concurrency", &self.concurrency)
             .field("user_agent", &self.user_agent)
+            .field("granted_scopes", &self.granted_scopes)
             .finish()
     }
 }
@@ -142,6 +144,7 @@ impl<C> Default for ClientBuilder<C> {
             retry: None,
             concurrency: None,
             user_agent: None,
+            granted_scopes: None,
             client: PhantomData,
         }
     }
@@ -260,6 +263,14 @@ impl<C: BuildClient> ClientBuilder<C> {
         self
     }
 
+    /// Declares the scopes the token was granted, separated by commas or spaces (e.g. the
+    /// scopes of the grant code), for the scope preflight when token answers do not list them
+    /// (see [`Session::with_granted_scopes`]).
+    pub fn granted_scopes(mut self, scopes: &str) -> Self {
+        self.granted_scopes = Some(crate::scopes::GrantedScopes::parse(scopes));
+        self
+    }
+
     /// Builds the client. Fails when the hosts are invalid or a data centre or credentials are missing.
     pub fn build(self) -> Result<C, Error> {
         let mut context = match (&self.hosts, self.data_center) {
@@ -291,6 +302,9 @@ impl<C: BuildClient> ClientBuilder<C> {
         }
         if let Some(limits) = self.concurrency {
             session = session.with_concurrency(limits);
+        }
+        if let Some(scopes) = self.granted_scopes {
+            session = session.with_granted_scopes(scopes);
         }
         C::build_client(session, self.transport)
     }

@@ -17,9 +17,10 @@
 //! - several scopes listed for one operation are alternatives (the spec files use one list for
 //!   "any of": `settings.all`, `settings.related_lists.all`, `settings.related_lists.read`).
 //!
-//! A few operations need a scope the spec leaves out, in addition to the ones it lists
-//! (`../shared/reference/zoho-behavior.md` §4, §5): COQL needs `ZohoCRM.coql.READ`, bulk read
-//! needs `ZohoCRM.bulk.READ`; the bulk write upload also accepts `ZohoFiles.files.ALL`.
+//! A few operations are documented with other scopes than the spec lists (zoho-behavior.md §4,
+//! §5 in the project's shared reference): COQL needs `ZohoCRM.coql.READ` and a module scope,
+//! bulk read `ZohoCRM.bulk.READ` and a module scope; the bulk write upload also accepts
+//! `ZohoFiles.files.ALL`.
 
 use std::fmt;
 
@@ -90,21 +91,32 @@ pub fn covers(granted: &str, required: &str) -> bool {
             || g.operation.eq_ignore_ascii_case(r.operation))
 }
 
-/// Scopes the spec leaves out: `(operation id, also needed (one of), or-else alternatives)`.
-const CORRECTIONS: &[(&str, &[&str], &[&str])] = &[
-    ("coql.get_records", &["ZohoCRM.coql.READ"], &[]),
+/// Operations whose documented requirement differs from the spec's list: `(operation id,
+/// clauses)`, replacing the spec's one clause.
+const CORRECTIONS: &[(&str, &[&[&str]])] = &[
+    // §4: `ZohoCRM.coql.READ` and a module read scope (the spec lists `modules.all` only).
+    (
+        "coql.get_records",
+        &[&["ZohoCRM.coql.READ"], &["ZohoCRM.modules.ALL"]],
+    ),
+    // §5.1: `ZohoCRM.bulk.read` and a module read scope (the spec lists either).
     (
         "bulk_read.create_bulk_read_job",
-        &["ZohoCRM.bulk.READ"],
-        &[],
+        &[&["ZohoCRM.bulk.READ"], &["ZohoCRM.modules.ALL"]],
     ),
     (
         "bulk_read.get_bulk_read_job_details",
-        &["ZohoCRM.bulk.READ"],
-        &[],
+        &[&["ZohoCRM.bulk.READ"], &["ZohoCRM.modules.ALL"]],
     ),
-    ("bulk_read.download_result", &["ZohoCRM.bulk.READ"], &[]),
-    ("bulk_write.upload_file", &[], &["ZohoFiles.files.ALL"]),
+    (
+        "bulk_read.download_result",
+        &[&["ZohoCRM.bulk.READ"], &["ZohoCRM.modules.ALL"]],
+    ),
+    // §5.2: the upload goes to Zoho's file store, `ZohoFiles.files.ALL`.
+    (
+        "bulk_write.upload_file",
+        &[&["ZohoCRM.bulk.ALL", "ZohoFiles.files.ALL"]],
+    ),
 ];
 
 /// What an operation needs: every clause must be granted, a clause by any one of its scopes.
@@ -114,30 +126,21 @@ pub struct Requirement {
     pub clauses: Vec<Vec<&'static str>>,
 }
 
-/// One clause as two static lists of alternatives (the spec's, and the corrections' extra).
-type Clause = (&'static [&'static str], &'static [&'static str]);
-
 /// The clauses of `spec`, without allocating (the preflight runs on every call).
-fn clauses(spec: &OpSpec) -> impl Iterator<Item = Clause> {
-    let correction = CORRECTIONS.iter().find(|(id, _, _)| *id == spec.id);
-    let also = correction
-        .map(|(_, also, _)| *also)
-        .filter(|also| !also.is_empty())
-        .map(|also| (also, &[][..]));
-    let extra = correction.map_or(&[][..], |(_, _, alternatives)| *alternatives);
-    let listed = (!spec.scopes.is_empty()).then_some((spec.scopes, extra));
-    also.into_iter().chain(listed)
-}
-
-fn alternatives((listed, extra): Clause) -> impl Iterator<Item = &'static str> {
-    listed.iter().chain(extra).copied()
+fn clauses(spec: &OpSpec) -> impl Iterator<Item = &'static [&'static str]> {
+    let corrected = CORRECTIONS
+        .iter()
+        .find(|(id, _)| *id == spec.id)
+        .map(|(_, clauses)| *clauses);
+    let listed = (corrected.is_none() && !spec.scopes.is_empty()).then_some(spec.scopes);
+    corrected.into_iter().flatten().copied().chain(listed)
 }
 
 /// The scopes operation `spec` needs: the spec's list (alternatives), plus the documented scopes
 /// the spec leaves out. No clause when the spec declares none.
 pub fn required(spec: &OpSpec) -> Requirement {
     Requirement {
-        clauses: clauses(spec).map(|c| alternatives(c).collect()).collect(),
+        clauses: clauses(spec).map(<[&str]>::to_vec).collect(),
     }
 }
 
@@ -264,8 +267,8 @@ impl GrantedScopes {
     pub fn missing(&self, spec: &OpSpec) -> Vec<String> {
         let mut missing = Vec::new();
         for clause in clauses(spec) {
-            if !alternatives(clause).any(|r| self.covers(r)) {
-                missing.push(preferred(&alternatives(clause).collect::<Vec<_>>()));
+            if !clause.iter().any(|r| self.covers(r)) {
+                missing.push(preferred(clause));
             }
         }
         missing

@@ -1,5 +1,5 @@
-//! `zcrm auth login|status|revoke|client-credentials`. Secrets are never printed, except the
-//! refresh token of `login --print-refresh-token`, which the user asks for.
+//! `zcrm auth login|status|revoke|client-credentials|scopes`. Secrets are never printed, except
+//! the refresh token of `login --print-refresh-token`, which the user asks for.
 
 use std::io::Write;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -8,9 +8,11 @@ use serde_json::{json, Value};
 use zohocrm_core::oauth::{
     ClientCredentialsGrant, ExchangeGrantCode, RevokeToken, TokenResponse, MAX_TOKEN_LIFETIME,
 };
+use zohocrm_core::op_spec::OpSpec;
+use zohocrm_core::territories::GetTerritoriesOfUser;
 use zohocrm_core::time::format_description::well_known::Rfc3339;
 use zohocrm_core::time::OffsetDateTime;
-use zohocrm_core::{AccessToken, Credentials, GrantCode, StoredToken, TokenStore};
+use zohocrm_core::{AccessToken, Credentials, Endpoint, GrantCode, StoredToken, TokenStore};
 
 use crate::cli::AuthCommand;
 use crate::config::{env_suffix, Settings, Source};
@@ -29,6 +31,7 @@ pub fn run(app: &App, command: AuthCommand) -> Result<(), CliError> {
         AuthCommand::Status => status(app),
         AuthCommand::Revoke => revoke(app),
         AuthCommand::ClientCredentials { org_id, scope } => client_credentials(app, org_id, scope),
+        AuthCommand::Scopes { targets } => scopes(app, &targets),
     }
 }
 
@@ -182,6 +185,12 @@ fn status(app: &App) -> Result<(), CliError> {
         (None, None) => json!({"set": false, "source": null}),
     };
     let source = |src: Option<Source>| src.map(Source::label);
+    // The token answer's scopes (kept in the store) win over the configured ones, as in the SDK.
+    let granted = match (stored.as_ref().and_then(|t| t.scope.as_ref()), &s.scopes) {
+        (Some(scope), _) => json!({"scopes": split_scopes(scope), "source": "token store"}),
+        (None, Some(c)) => json!({"scopes": split_scopes(&c.value), "source": c.source.label()}),
+        (None, None) => Value::Null,
+    };
     let value = json!({
         "data_centre": format!("{}{}", dc.code(), env_suffix(env)),
         "data_centre_source": s.dc.source.label(),
@@ -194,6 +203,7 @@ fn status(app: &App) -> Result<(), CliError> {
         "refresh_token": refresh,
         "token_store": s.token_store.value.display().to_string(),
         "access_token": access.unwrap_or_else(|| json!({"cached": false})),
+        "granted_scopes": granted,
         "config_file": s.config_file.as_ref().map(|p| p.display().to_string()),
     });
     let mut out = app.stdout();
@@ -263,6 +273,23 @@ fn status_text(out: &mut impl Write, v: &Value) -> std::io::Result<()> {
         }
     } else {
         writeln!(out, "Access token   none cached (the next call mints one)")?;
+    }
+    let g = &v["granted_scopes"];
+    match g["scopes"].as_array() {
+        Some(list) => {
+            let names: Vec<&str> = list.iter().filter_map(Value::as_str).collect();
+            writeln!(
+                out,
+                "Scopes         {} ({})",
+                names.join(", "),
+                g["source"].as_str().unwrap_or("")
+            )?;
+        }
+        None => writeln!(
+            out,
+            "Scopes         unknown (Zoho's token answer did not list them; set ZOHO_SCOPES to \
+             check them before each call)"
+        )?,
     }
     if let Some(path) = v["config_file"].as_str() {
         writeln!(out, "Config file    {path}")?;
@@ -341,4 +368,202 @@ fn client_credentials(app: &App, org_id: String, scope: String) -> Result<(), Cl
     }
     out.flush()?;
     Ok(())
+}
+
+/// The scopes of a `scope` text (commas or spaces between them).
+fn split_scopes(text: &str) -> Vec<String> {
+    zohocrm_core::scopes::GrantedScopes::parse(text)
+        .as_slice()
+        .to_vec()
+}
+
+/// The operations each command calls (ids of the SDK's registry), for `zcrm auth scopes`.
+const COMMANDS: &[(&str, &[&str])] = &[
+    ("licences", &["features.get_user_licences_count"]),
+    ("licenses", &["features.get_user_licences_count"]),
+    ("records list", &["record.get_records"]),
+    ("records get", &["record.get_record"]),
+    ("records search", &["record.search_records"]),
+    ("records create", &["record.create_records"]),
+    ("records update", &["record.update_records"]),
+    ("records upsert", &["record.upsert_records"]),
+    ("records delete", &["record.delete_records"]),
+    ("coql", &["coql.get_records"]),
+    (
+        "bulk export",
+        &[
+            "bulk_read.create_bulk_read_job",
+            "bulk_read.get_bulk_read_job_details",
+            "bulk_read.download_result",
+        ],
+    ),
+    (
+        "bulk import",
+        &[
+            "bulk_write.upload_file",
+            "bulk_write.create_bulk_write_job",
+            "bulk_write.get_bulk_write_job_details",
+            "bulk_write.download_bulk_write_result",
+        ],
+    ),
+    ("territories list", &["territories.get_territories"]),
+    ("territories get", &["territories.get_territory"]),
+    ("territories children", &["territories.get_child_territory"]),
+    ("territories create", &["territories.create_territories"]),
+    ("territories update", &["territories.update_territory"]),
+    (
+        "territories delete",
+        &[
+            "territories.delete_territories",
+            "territories.transfer_and_delete_territories",
+        ],
+    ),
+    (
+        "territories users",
+        &[
+            "territory_users.get_territory_users",
+            "territory_users.update_territory_users",
+            "territory_users.deassociate_territory_users",
+        ],
+    ),
+    (
+        "territories of-user",
+        &[<GetTerritoriesOfUser as Endpoint>::ID],
+    ),
+    (
+        "territories assign",
+        &[
+            "record.assign_territory_to_record",
+            "record.assign_territories_to_multiple_records",
+        ],
+    ),
+    (
+        "territories remove",
+        &[
+            "record.remove_territories_from_record",
+            "record.remove_territories_from_multiple_records",
+        ],
+    ),
+    ("codegen", &["fields.get_fields"]),
+];
+
+/// The operations named by `targets`: operation ids, commands (`records list`), `call OP`, or a
+/// group (`records`, `territories`, `bulk`) for all its commands.
+fn operations_of(targets: &[String]) -> Result<Vec<&'static OpSpec>, CliError> {
+    let mut specs: Vec<&'static OpSpec> = Vec::new();
+    let mut add = |id: &str| -> Result<(), CliError> {
+        let op = zohocrm_core::registry::find(id)
+            .ok_or_else(|| CliError::Usage(format!("unknown operation `{id}` (see `zcrm ops`)")))?;
+        if let Some(spec) = op.op_spec() {
+            specs.push(spec);
+        }
+        Ok(())
+    };
+    let mut i = 0;
+    while i < targets.len() {
+        let word = targets[i].trim();
+        let pair = targets
+            .get(i + 1)
+            .map(|next| format!("{word} {}", next.trim()));
+        if let Some((_, ids)) = pair
+            .as_deref()
+            .and_then(|p| COMMANDS.iter().find(|(c, _)| *c == p))
+        {
+            ids.iter().try_for_each(|id| add(id))?;
+            i += 2;
+            continue;
+        }
+        if word == "call" {
+            let id = targets.get(i + 1).ok_or_else(|| {
+                CliError::Usage("`call` takes an operation id: `call users.get_users`".into())
+            })?;
+            add(id.trim())?;
+            i += 2;
+            continue;
+        }
+        let group: Vec<&(&str, &[&str])> = COMMANDS
+            .iter()
+            .filter(|(c, _)| *c == word || c.split(' ').next() == Some(word))
+            .collect();
+        if !group.is_empty() {
+            for (_, ids) in group {
+                ids.iter().try_for_each(|id| add(id))?;
+            }
+        } else if word.contains('.') {
+            add(word)?;
+        } else if word == "api" {
+            return Err(CliError::Usage(
+                "`api` calls any path, so its scopes are not known: name the operation id \
+                 instead (see `zcrm ops`)"
+                    .into(),
+            ));
+        } else {
+            return Err(CliError::Usage(format!(
+                "unknown operation or command `{word}`: give operation ids (see `zcrm ops`) \
+                 or commands such as `records list`, `coql`, `bulk export`, `territories`"
+            )));
+        }
+        i += 1;
+    }
+    Ok(specs)
+}
+
+/// `zcrm auth scopes OP_OR_COMMAND...`: the smallest list of scopes those operations need.
+fn scopes(app: &App, targets: &[String]) -> Result<(), CliError> {
+    let specs = operations_of(targets)?;
+    let list = zohocrm_core::scopes::minimal(specs.iter().copied());
+    let mut ids: Vec<&str> = specs.iter().map(|s| s.id).collect();
+    ids.dedup();
+    let mut out = app.stdout();
+    match app.format {
+        Format::Table => {
+            for scope in &list {
+                writeln!(out, "{scope}")?;
+            }
+        }
+        format => write_value(
+            format,
+            &mut out,
+            &json!({"scopes": list, "scope": list.join(","), "operations": ids}),
+        )?,
+    }
+    out.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_names_operations_of_the_registry_with_scopes() {
+        for (command, ids) in COMMANDS {
+            for id in *ids {
+                let op = zohocrm_core::registry::find(id)
+                    .unwrap_or_else(|| panic!("`{command}`: no operation {id}"));
+                assert!(op.op_spec().is_some(), "`{command}`: {id} has no spec");
+            }
+        }
+    }
+
+    #[test]
+    fn targets_are_commands_groups_calls_and_ids() {
+        let ids = |words: &[&str]| -> Vec<&str> {
+            let targets: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+            operations_of(&targets)
+                .unwrap()
+                .into_iter()
+                .map(|s| s.id)
+                .collect()
+        };
+        assert_eq!(
+            ids(&["records", "list", "coql"]),
+            ["record.get_records", "coql.get_records"]
+        );
+        assert_eq!(ids(&["records"]).len(), 7);
+        assert_eq!(ids(&["call", "users.get_users"]), ["users.get_users"]);
+        assert_eq!(ids(&["org.get_organization"]), ["org.get_organization"]);
+        assert!(operations_of(&["records".into(), "nonsense".into()]).is_err());
+        assert!(operations_of(&["call".into()]).is_err());
+    }
 }

@@ -3,6 +3,7 @@
 //! against a hostile server ([`hostile`]).
 
 mod hostile;
+mod scopes;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
