@@ -69,6 +69,39 @@ pub(crate) fn create_private(
 
 #[cfg(test)]
 mod tests {
+    /// The token store's temporary file (and the bulk temp files) come from here: a fresh
+    /// 128-bit random name each time, never the process id, opened exclusively with mode 0600.
+    #[test]
+    fn private_files_are_exclusive_0600_at_unpredictable_names() {
+        let dir = std::env::temp_dir().join(format!("zohocrm-priv-{:x}", super::unpredictable()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (a, _) = super::create_private(&dir, ".token.json.", ".tmp").unwrap();
+        let (b, _) = super::create_private(&dir, ".token.json.", ".tmp").unwrap();
+        assert_ne!(a, b);
+        for path in [&a, &b] {
+            let name = path.file_name().unwrap().to_str().unwrap();
+            let random = &name[".token.json.".len()..name.len() - ".tmp".len()];
+            assert_eq!(random.len(), 32, "{name}");
+            assert!(random.bytes().all(|c| c.is_ascii_hexdigit()), "{name}");
+            assert!(
+                !name.contains(&format!(".{}.", std::process::id())),
+                "{name}"
+            );
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(path).unwrap().permissions().mode();
+                assert_eq!(mode & 0o777, 0o600, "{name}");
+            }
+        }
+        // Exclusive: an existing file is never opened (nor truncated).
+        std::fs::write(&a, b"someone else's").unwrap();
+        let err = super::open_private(&a).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&a).unwrap(), b"someone else's");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_link_planted_at_the_name_is_never_followed() {

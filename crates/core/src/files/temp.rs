@@ -11,7 +11,8 @@ use crate::stream::FileUpload;
 ///
 /// Created exclusively (`O_CREAT|O_EXCL`: never an existing file, never through a symbolic
 /// link planted at its name), mode 0600 on Unix, at an unpredictable name
-/// `zohocrm-{stem}-{32 random hex digits}.{ext}`.
+/// `zohocrm-{stem}-{32 random hex digits}.{ext}`. A signal that ends the process runs no
+/// destructor: give bulk transfers a `temp_dir` that your signal handler removes (as `zcrm` does).
 #[derive(Debug)]
 pub struct TempFile {
     path: PathBuf,
@@ -73,5 +74,22 @@ mod tests {
         let path = a.path().to_owned();
         drop(a);
         assert!(!path.exists());
+    }
+
+    /// A panic (or any early return) unwinding past a temporary file removes it. A signal that
+    /// ends the process runs no destructor: `zcrm` puts the SDK's temporary files in a private
+    /// directory its signal handler removes; applications do the same with `temp_dir`.
+    #[test]
+    fn temp_files_are_removed_when_a_panic_unwinds() {
+        let dir = std::env::temp_dir();
+        let mut seen = None;
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let (t, _f) = TempFile::create(&dir, "unwind", "zip").unwrap();
+            seen = Some(t.path().to_owned());
+            panic!("interrupted");
+        }));
+        assert!(result.is_err());
+        let path = seen.unwrap();
+        assert!(!path.exists(), "{}", path.display());
     }
 }

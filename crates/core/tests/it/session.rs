@@ -154,3 +154,63 @@ fn secrets_never_show_in_debug() {
     assert!(!text.contains("fake-client-secret"), "{text}");
     assert!(!text.contains("fake-refresh-token"), "{text}");
 }
+
+fn invalid_token() -> http::Response<Vec<u8>> {
+    http::Response::builder()
+        .status(401)
+        .body(
+            br#"{"code":"INVALID_TOKEN","details":{},"message":"invalid oauth token","status":"error"}"#
+                .to_vec(),
+        )
+        .unwrap()
+}
+
+/// A `401 INVALID_TOKEN` is answered by one refresh and one replay; when the replay, sent with
+/// the token minted after the first 401, is refused too, the call fails with
+/// `AuthErrorKind::TokenRejected` (not a plain API error), and no third token is minted.
+#[test]
+fn a_freshly_minted_token_rejected_again_is_token_rejected() {
+    let s = shared();
+    let ep = GetUserLicences;
+    let mut ex = Exchange::new(s.clone(), &ep, 1);
+    assert!(is_token_request(&poll(&mut ex, t0())));
+    respond(&mut ex, t0(), token_response("https://www.zohoapis.eu"));
+    assert!(matches!(poll(&mut ex, t0()), Step::Send(r) if r.uri().path().starts_with("/crm/")));
+    respond(&mut ex, t0(), invalid_token());
+    let step = poll(&mut ex, t0());
+    assert!(
+        is_token_request(&step),
+        "a refresh after the first 401: {step:?}"
+    );
+    respond(&mut ex, t0(), token_response("https://www.zohoapis.eu"));
+    assert!(matches!(poll(&mut ex, t0()), Step::Send(r) if r.uri().path().starts_with("/crm/")));
+    respond(&mut ex, t0(), invalid_token());
+    match poll(&mut ex, t0()) {
+        Step::Done(Err(Error::Auth(a))) => {
+            assert_eq!(a.kind, AuthErrorKind::TokenRejected, "{a}");
+            assert_eq!(a.code.as_deref(), Some("INVALID_TOKEN"));
+        }
+        other => panic!("expected TokenRejected, got {other:?}"),
+    }
+    assert_eq!(s.mint_count(), 2);
+    assert_eq!(ex.attempts(), 2);
+}
+
+/// A fixed access token cannot be refreshed: its 401 is Zoho's error as sent.
+#[test]
+fn a_fixed_token_rejected_is_the_api_error() {
+    let s = Arc::new(Session::new(
+        Context::new(DataCenter::Eu, Environment::Production),
+        Credentials::AccessToken("fixed-token".into()),
+    ));
+    let ep = GetUserLicences;
+    let mut ex = Exchange::new(s, &ep, 1);
+    assert!(matches!(poll(&mut ex, t0()), Step::Send(_)));
+    respond(&mut ex, t0(), invalid_token());
+    match poll(&mut ex, t0()) {
+        Step::Done(Err(e @ Error::Api { status: 401, .. })) => {
+            assert_eq!(e.api_code().unwrap().as_str(), "INVALID_TOKEN")
+        }
+        other => panic!("expected the API error, got {other:?}"),
+    }
+}
