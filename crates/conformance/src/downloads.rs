@@ -193,6 +193,31 @@ pub fn garbled_download_is_a_protocol_error(h: &impl Downloads, name: &str) {
     assert_eq!(results.load(Ordering::SeqCst), 1, "{name}: never retried");
 }
 
+/// The same garbled head answering an ordinary (buffered) GET is the same protocol error, never
+/// retried although a GET may be: a transport classifies a failure once, whatever reads the body.
+pub fn garbled_answer_is_a_protocol_error(h: &impl crate::Harness) {
+    let results = Arc::new(AtomicUsize::new(0));
+    let server = hostile(Result_::Garbled, results.clone());
+    let base = server.base_url();
+    let cfg = MockConfig::default();
+    let context = zohocrm_core::Context::custom(&base, &base, &base).expect("loopback hosts");
+    let session = zohocrm_core::Session::new(
+        context,
+        zohocrm_core::Credentials::refresh_token(
+            cfg.client_id,
+            cfg.client_secret,
+            cfg.refresh_token,
+        ),
+    )
+    .with_retry(crate::fast_retry());
+    let name = h.transport_name();
+    match h.call(&Arc::new(session), &crate::Raw::get("/crm/v8/Leads")) {
+        Err(Error::Transport(t)) => assert_eq!(t.kind(), TransportErrorKind::Other, "{name}: {t}"),
+        other => panic!("{name}: expected a protocol error, got {other:?}"),
+    }
+    assert_eq!(results.load(Ordering::SeqCst), 1, "{name}: never retried");
+}
+
 /// The names in `dir`.
 fn names(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)

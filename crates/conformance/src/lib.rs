@@ -35,12 +35,14 @@ mod hostile;
 mod net;
 mod records;
 mod reliability;
+mod scopes;
 mod security;
 pub use downloads::*;
 pub use faults::*;
 pub use hostile::*;
 pub use records::*;
 pub use reliability::*;
+pub use scopes::*;
 pub use security::*;
 
 /// Transport settings a case may need to change.
@@ -143,6 +145,8 @@ macro_rules! conformance_tests {
             hostile_record_cursor_cycles_are_reported,
             hostile_values_are_errors_not_nulls,
             hostile_channel_tokens_never_show,
+            scopes_are_checked_before_sending,
+            garbled_answer_is_a_protocol_error,
         );
     };
     (@each $harness:expr; $($case:ident,)*) => {
