@@ -90,7 +90,7 @@ int32_t zcrm_exchange_new(const zcrm_session *session, const char *operation_id,
  *                              zcrm_exchange_on_transport_error
  *   {"step":"sleep","ms":1000}  -> sleep, then poll again
  *   {"step":"done","ok":true,"output":{...}}
- *   {"step":"done","ok":false,"error":{"kind":"api|http|auth|transport|decode|build",
+ *   {"step":"done","ok":false,"error":{"kind":"api|http|auth|transport|decode|build|scope",
  *                                      "code":...,"message":...,"status":...,"details":...}}
  * Returns ZCRM_ERROR (with an error object in *out_step) only for misuse: NULL handle,
  * negative now_ms, a caught panic.

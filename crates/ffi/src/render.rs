@@ -103,7 +103,9 @@ fn auth_kind_name(kind: &AuthErrorKind) -> &'static str {
 ///   `details.auth_kind` is `rejected|throttled|no_credentials|token_rejected|bad_response`;
 /// - `transport`: `code` is the kind (`connect|timeout|io|body_too_large|other`);
 /// - `decode`: `details` has `endpoint`, `path`, `reason`, `excerpt`;
-/// - `build`: `code` is `missing|invalid|invalid_config|body`, `details.param` when known.
+/// - `build`: `code` is `missing|invalid|invalid_config|body`, `details.param` when known;
+/// - `scope`: the token lacks a scope the operation needs (nothing was sent); `details` has
+///   `operation`, `missing` and `granted` (lists of scopes).
 pub fn error_json(error: &Error) -> Value {
     let message = error.to_string();
     match error {
@@ -165,6 +167,13 @@ pub fn error_json(error: &Error) -> Value {
             };
             error_object("build", Some(code), message, None, details)
         }
+        Error::Scope(e) => error_object(
+            "scope",
+            None,
+            message,
+            None,
+            json!({ "operation": e.operation, "missing": e.missing, "granted": e.granted }),
+        ),
         _ => error_object("other", None, message, error.status(), Value::Null),
     }
 }
@@ -345,7 +354,15 @@ mod tests {
         let b = error_json(&Error::Build(BuildError::Missing("id")));
         assert_eq!(b["code"], "missing");
         assert_eq!(b["details"]["param"], "id");
-        for v in [api, auth, t, b] {
+        let scope = error_json(&Error::Scope(zohocrm_core::ScopeError {
+            operation: "coql.get_records",
+            missing: vec!["ZohoCRM.coql.READ".into()],
+            granted: vec!["ZohoCRM.modules.ALL".into()],
+        }));
+        assert_eq!(scope["kind"], "scope");
+        assert_eq!(scope["details"]["operation"], "coql.get_records");
+        assert_eq!(scope["details"]["missing"][0], "ZohoCRM.coql.READ");
+        for v in [api, auth, t, b, scope] {
             for key in ["kind", "code", "message", "status", "details"] {
                 assert!(v.get(key).is_some(), "{key} missing in {v}");
             }
