@@ -32,6 +32,7 @@ macro_rules! client_facade {
         use std::sync::Arc;
 
         use $crate::bulk::file::{CsvZip, RowOutcome, Rows};
+        use $crate::bulk::resume::{is_gone, job_is_gone, ReadState, ReportTally, WriteState};
         use $crate::bulk::{
             BulkReadJob, BulkWrite, BulkWriteJob, BulkWriteReport, CreateBulkReadJob,
             DownloadBulkReadResult, DownloadBulkWriteResult, GetBulkReadJob, GetBulkWriteJob,
@@ -40,7 +41,7 @@ macro_rules! client_facade {
         use $crate::composite::{Composite, SubCalls};
         use $crate::config::{BuildClient, TransportConfig};
         use $crate::features::{GetUserLicences, UserLicences};
-        use $crate::files::TempFile;
+        use $crate::files::{StateFile, TempFile};
         use $crate::jobs::{JobError, JobPhase, JobStatus, PollPolicy, WaitStep, Waiter};
         use $crate::notifications::EnableNotifications;
         use $crate::pagination::{PageCursor, PageStop};
@@ -370,6 +371,7 @@ macro_rules! client_facade {
                     policy: PollPolicy::default(),
                     dir: std::env::temp_dir(),
                     progress: None,
+                    resume: None,
                 }
             }
 
@@ -403,7 +405,7 @@ macro_rules! client_facade {
                 let mut jobs = Vec::new();
                 let mut first_row = 0u64;
                 let mut rows = rows.into_iter().peekable();
-                let mut n = 0u32;
+                let mut n = 0usize;
                 while rows.peek().is_some() {
                     n += 1;
                     let (temp, file) = TempFile::create(write.dir(), &format!("write{n}"), "zip")?;
@@ -417,35 +419,159 @@ macro_rules! client_facade {
                     let file_id = self.upload_bulk_file(write.org_id(), temp.path()) $($await)*?;
                     let create = write.job_for(file_id, filled.mappings);
                     let created = self.send(&create) $($await)*?;
-                    let mut progress = |_: &Option<BulkWriteJob>| {};
                     let done = self
-                        .wait_job(
-                            &GetBulkWriteJob::new(&created.id),
-                            write.poll_policy(),
-                            &mut progress,
-                        )
-                        $($await)*?
-                        .ok_or_else(|| JobError::File("the job vanished".into()))?;
-                    let url = done.download_url().ok_or_else(|| {
-                        JobError::File("the finished job has no download_url".into())
-                    })?;
-                    let report = DownloadBulkWriteResult::for_context(&self.session.context(), url)
-                        .map_err(Error::from)?;
-                    let (_report_temp, mut report_file) =
-                        TempFile::create(write.dir(), &format!("report{n}"), "zip")?;
-                    self.download_file(&report, &mut report_file) $($await)*?;
-                    let mut zip = CsvZip::open(report_file)?;
-                    zip.expect_rows(count);
-                    let mut seen = 0u64;
-                    for outcome in zip.outcomes(first_row)? {
-                        on_row(outcome?);
-                        seen += 1;
-                    }
-                    BulkWrite::check_report(&done.id, seen, count)?;
+                        .bulk_write_report(write, &created.id, count, first_row, n, &mut on_row)
+                        $($await)*?;
                     first_row += count;
                     jobs.push(done);
                 }
                 Ok(jobs)
+            }
+
+            /// Waits for the bulk write job `job_id` of file `n` (`count` rows, the first
+            /// numbered `first_row`), downloads its report and gives each row's outcome to
+            /// `on_row`.
+            $($async)? fn bulk_write_report<F: FnMut(RowOutcome)>(
+                &self,
+                write: &BulkWrite,
+                job_id: &str,
+                count: u64,
+                first_row: u64,
+                n: usize,
+                on_row: &mut F,
+            ) -> Result<BulkWriteJob, JobError> {
+                let mut progress = |_: &Option<BulkWriteJob>| {};
+                let done = self
+                    .wait_job(&GetBulkWriteJob::new(job_id), write.poll_policy(), &mut progress)
+                    $($await)*?
+                    .ok_or_else(|| JobError::File("the job vanished".into()))?;
+                let url = done.download_url().ok_or_else(|| {
+                    JobError::File("the finished job has no download_url".into())
+                })?;
+                let report = DownloadBulkWriteResult::for_context(&self.session.context(), url)
+                    .map_err(Error::from)?;
+                let (_report_temp, mut report_file) =
+                    TempFile::create(write.dir(), &format!("report{n}"), "zip")?;
+                self.download_file(&report, &mut report_file) $($await)*?;
+                let mut zip = CsvZip::open(report_file)?;
+                zip.expect_rows(count);
+                let mut seen = 0u64;
+                for outcome in zip.outcomes(first_row)? {
+                    on_row(outcome?);
+                    seen += 1;
+                }
+                BulkWrite::check_report(&done.id, seen, count)?;
+                Ok(done)
+            }
+
+            /// [`bulk_write_with`](Self::bulk_write_with), resumable: progress is saved in
+            /// `state` after every step (upload made, job created, report read), and a rerun
+            /// with the same state and the same rows skips the rows of every file whose report
+            /// was read, uploads no file whose file id is saved and creates no job twice for a
+            /// file (see [`resume`](zohocrm_core::bulk::resume)). `on_row` gets the outcomes of
+            /// this run's reports; the returned state tallies every report, earlier runs' too.
+            pub $($async)? fn bulk_write_resumable(
+                &self,
+                write: &BulkWrite,
+                rows: impl IntoIterator<Item = Record>,
+                state_file: &StateFile,
+                mut on_row: impl FnMut(RowOutcome),
+            ) -> Result<WriteState, JobError> {
+                let mut state = match state_file.load::<WriteState>()? {
+                    Some(saved) => {
+                        saved.check(write.job_template(), write.columns())?;
+                        saved
+                    }
+                    None => WriteState::new(write.job_template().clone(), write.columns().to_vec()),
+                };
+                let mut rows = rows.into_iter().peekable();
+                let done = state.rows_done();
+                for skipped in 0..done {
+                    if rows.next().is_none() {
+                        return Err(JobError::File(format!(
+                            "the input has {skipped} rows, fewer than the {done} the state file \
+                             records as imported"
+                        )));
+                    }
+                }
+                let mut first_row = done;
+                let mut index = state.reported();
+                loop {
+                    if index == state.files.len() {
+                        if rows.peek().is_none() {
+                            break;
+                        }
+                        state.files.push(Default::default());
+                    }
+                    // This file's zip when this run wrote it (its rows are then consumed).
+                    let mut zip: Option<TempFile> = None;
+                    let mut saved_file_id = state.files[index].file_id.is_some();
+                    while state.files[index].job_id.is_none() {
+                        if state.files[index].file_id.is_none() {
+                            if zip.is_none() {
+                                let (temp, file) = TempFile::create(
+                                    write.dir(),
+                                    &format!("write{}", index + 1),
+                                    "zip",
+                                )?;
+                                let filled =
+                                    write.fill(std::io::BufWriter::new(file), &mut rows)?;
+                                filled
+                                    .out
+                                    .into_inner()
+                                    .map_err(|e| JobError::Io(e.into_error()))?
+                                    .sync_all()?;
+                                state.files[index].rows = filled.rows;
+                                state.files[index].mappings = filled.mappings;
+                                zip = Some(temp);
+                            }
+                            let path = zip.as_ref().map(|t| t.path().to_owned()).unwrap_or_default();
+                            let file_id =
+                                self.upload_bulk_file(write.org_id(), &path) $($await)*?;
+                            state.files[index].file_id = Some(file_id);
+                            state_file.save(&state)?;
+                        }
+                        let file = &state.files[index];
+                        let create = write.job_for(
+                            file.file_id.clone().unwrap_or_default(),
+                            file.mappings.clone(),
+                        );
+                        match self.send(&create) $($await)* {
+                            Ok(created) => {
+                                state.files[index].job_id = Some(created.id);
+                                state_file.save(&state)?;
+                            }
+                            // A file id saved by an earlier run that Zoho no longer takes:
+                            // upload the file again (once).
+                            Err(e) if saved_file_id && is_gone(&e) => {
+                                saved_file_id = false;
+                                state.files[index].file_id = None;
+                                state_file.save(&state)?;
+                            }
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                    let job_id = state.files[index].job_id.clone().unwrap_or_default();
+                    let count = state.files[index].rows;
+                    let mut tally = ReportTally::default();
+                    let mut each = |outcome: RowOutcome| {
+                        tally.count(&outcome);
+                        on_row(outcome);
+                    };
+                    self.bulk_write_report(write, &job_id, count, first_row, index + 1, &mut each)
+                        $($await)*?;
+                    state.files[index].report = Some(tally);
+                    state_file.save(&state)?;
+                    if zip.is_none() {
+                        // The file was written by an earlier run: its rows are skipped now.
+                        for _ in 0..count {
+                            rows.next();
+                        }
+                    }
+                    first_row += count;
+                    index += 1;
+                }
+                Ok(state)
             }
 
             /// [`bulk_write_with`](Self::bulk_write_with), collecting the outcomes.
@@ -553,6 +679,8 @@ macro_rules! client_facade {
             policy: PollPolicy,
             dir: std::path::PathBuf,
             progress: Option<Progress>,
+            /// The state file and its state, when resumable.
+            resume: Option<(StateFile, ReadState)>,
         }
 
         impl std::fmt::Debug for BulkRead {
@@ -560,6 +688,7 @@ macro_rules! client_facade {
                 f.debug_struct("BulkRead")
                     .field("next", &self.next)
                     .field("policy", &self.policy)
+                    .field("resume", &self.resume)
                     .finish_non_exhaustive()
             }
         }
@@ -589,13 +718,55 @@ macro_rules! client_facade {
                 self
             }
 
-            /// The next result page, or `None` after the last.
-            pub $($async)? fn next_page(&mut self) -> Result<Option<BulkPage>, JobError> {
-                let Some(create) = self.next.take() else {
-                    return Ok(None);
+            /// Makes the read resumable: progress is kept in `state` (see
+            /// [`resume`](zohocrm_core::bulk::resume)). When the file holds the state of an
+            /// earlier run of the same request, the read continues after its last page
+            /// [written](Self::page_written), reusing the job it created for the next page while
+            /// Zoho still knows it; when it holds another request's state, this fails.
+            pub fn resume(mut self, state: StateFile) -> Result<Self, JobError> {
+                let request = self
+                    .next
+                    .clone()
+                    .ok_or_else(|| JobError::File("the read has no first job".into()))?;
+                let saved = match state.load::<ReadState>()? {
+                    Some(saved) => {
+                        saved.check(&request)?;
+                        saved
+                    }
+                    None => {
+                        let fresh = ReadState::new(request);
+                        state.save(&fresh)?;
+                        fresh
+                    }
                 };
+                self.next = saved.next.clone();
+                self.resume = Some((state, saved));
+                Ok(self)
+            }
+
+            /// The saved state of a resumable read: pages and rows written, the caller's mark.
+            pub fn state(&self) -> Option<&ReadState> {
+                self.resume.as_ref().map(|(_, state)| state)
+            }
+
+            /// Records that the page last returned by [`next_page`](Self::next_page) is
+            /// written: `rows` rows, and `mark` the caller's position after them (e.g. the
+            /// output's length, synced to disk). A resumed read starts after it. Nothing to do
+            /// when the read is not resumable.
+            pub fn page_written(&mut self, rows: u64, mark: u64) -> Result<(), JobError> {
+                if let Some((file, state)) = &mut self.resume {
+                    state.page_written(rows, mark, self.next.clone());
+                    file.save(state)?;
+                }
+                Ok(())
+            }
+
+            /// Waits for the job `job_id` and downloads its result to a temporary file.
+            $($async)? fn finish_job(
+                &mut self,
+                job_id: &str,
+            ) -> Result<(BulkReadJob, CsvZip<$crate::files::File>, TempFile), JobError> {
                 let client = &self.client;
-                let created = client.send(&create) $($await)*?;
                 let progress = &mut self.progress;
                 let mut report = |s: &Option<BulkReadJob>| {
                     if let (Some(f), Some(s)) = (progress.as_mut(), s.as_ref()) {
@@ -603,16 +774,46 @@ macro_rules! client_facade {
                     }
                 };
                 let job = client
-                    .wait_job(&GetBulkReadJob::new(&created.id), self.policy, &mut report)
+                    .wait_job(&GetBulkReadJob::new(job_id), self.policy, &mut report)
                     $($await)*?
                     .ok_or_else(|| JobError::File("the job vanished".into()))?;
-                let result = job.result.clone().unwrap_or_default();
+                let count = job.result.as_ref().map_or(0, |r| r.count);
                 let (temp, mut file) = TempFile::create(&self.dir, "read", "zip")?;
                 client
                     .download_file(&DownloadBulkReadResult::new(&job.id), &mut file)
                     $($await)*?;
                 let mut zip = CsvZip::open(file)?;
-                zip.expect_rows(result.count);
+                zip.expect_rows(count);
+                Ok((job, zip, temp))
+            }
+
+            /// The next result page, or `None` after the last.
+            pub $($async)? fn next_page(&mut self) -> Result<Option<BulkPage>, JobError> {
+                let Some(create) = self.next.take() else {
+                    return Ok(None);
+                };
+                // A job an earlier run created for this page, while Zoho still knows it.
+                let mut saved = self.resume.as_ref().and_then(|(_, s)| s.job_id.clone());
+                let (job, zip, temp) = loop {
+                    let reused = saved.is_some();
+                    let job_id = match saved.take() {
+                        Some(id) => id,
+                        None => {
+                            let created = self.client.send(&create) $($await)*?;
+                            if let Some((file, state)) = &mut self.resume {
+                                state.job_id = Some(created.id.clone());
+                                file.save(state)?;
+                            }
+                            created.id
+                        }
+                    };
+                    match self.finish_job(&job_id) $($await)* {
+                        Ok(done) => break done,
+                        Err(e) if reused && job_is_gone(&e) => continue,
+                        Err(e) => return Err(e),
+                    }
+                };
+                let result = job.result.clone().unwrap_or_default();
                 self.next = create.next_page(&result)?;
                 Ok(Some(BulkPage {
                     job,
@@ -629,10 +830,12 @@ macro_rules! client_facade {
             ) -> Result<u64, JobError> {
                 let mut n = 0;
                 while let Some(mut page) = self.next_page() $($await)*? {
+                    let before = n;
                     for r in page.records()? {
                         f(r?);
                         n += 1;
                     }
+                    self.page_written(n - before, n)?;
                 }
                 Ok(n)
             }
@@ -645,10 +848,12 @@ macro_rules! client_facade {
             ) -> Result<u64, JobError> {
                 let mut n = 0;
                 while let Some(mut page) = self.next_page() $($await)*? {
+                    let before = n;
                     for r in page.rows::<T>()? {
                         f(r?);
                         n += 1;
                     }
+                    self.page_written(n - before, n)?;
                 }
                 Ok(n)
             }

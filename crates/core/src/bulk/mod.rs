@@ -33,6 +33,8 @@ use crate::Host;
 #[cfg(feature = "bulk")]
 pub mod file;
 #[cfg(feature = "bulk")]
+pub mod resume;
+#[cfg(feature = "bulk")]
 mod write_plan;
 
 #[cfg(feature = "bulk")]

@@ -3,13 +3,15 @@
 //! The [`Exchange`](crate::exchange::Exchange) never comes here: it asks its driver to load or
 //! save a token ([`Step::Store`](crate::exchange::Step::Store)), and the driver calls the store.
 //! What lives here is called by drivers and clients only: the [file token
-//! store](FileTokenStore), the [temporary files](TempFile) of bulk transfers, and the length
-//! of a file to upload. A test (`tests/it/sans_io.rs`) checks that no other module of the core
+//! store](FileTokenStore), the [temporary files](TempFile) of bulk transfers, the length
+//! of a file to upload, and the [state files](StateFile) of resumable jobs. A test (`tests/it/sans_io.rs`) checks that no other module of the core
 //! uses `std::fs` or `std::net`.
 
+mod state_file;
 mod temp;
 mod token_file;
 
+pub use state_file::StateFile;
 /// A local file (what bulk results are read from).
 pub use std::fs::File;
 pub use temp::{zip_upload, TempFile};
@@ -65,6 +67,34 @@ pub(crate) fn create_private(
         }
     }
     Err(last.unwrap_or_else(|| std::io::Error::from(std::io::ErrorKind::AlreadyExists)))
+}
+
+/// Replaces the file at `path` whole with `bytes`: written to a fresh private file beside it
+/// (created exclusively, mode 0600), synced, then renamed over it. Concurrent writers (threads
+/// or processes) never share a half-written file, and a crash leaves the old file or the new
+/// one, never a mix.
+pub(crate) fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    std::fs::create_dir_all(dir)?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "state".into());
+    let (tmp, mut file) = create_private(dir, &format!(".{file_name}."), ".tmp")?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| {
+            drop(file);
+            std::fs::rename(&tmp, path)
+        });
+    written.inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }
 
 #[cfg(test)]

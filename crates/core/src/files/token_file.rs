@@ -85,30 +85,8 @@ impl TokenStore for FileTokenStore {
     }
 
     fn save(&self, token: &StoredToken) -> Result<(), StoreError> {
-        use std::io::Write;
-        let dir = self.dir();
-        std::fs::create_dir_all(dir).map_err(|e| self.err(e))?;
-        let file_name = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "token".into());
         let bytes = serde_json::to_vec_pretty(token).map_err(|e| self.err(e))?;
-        // A fresh, exclusive, private file per write: concurrent writers (threads or processes)
-        // never share a half-written file, and the rename then replaces the token file whole.
-        let (tmp, mut file) = super::create_private(dir, &format!(".{file_name}."), ".tmp")
-            .map_err(|e| self.err(e))?;
-        let written = file
-            .write_all(&bytes)
-            .and_then(|()| file.sync_all())
-            .and_then(|()| {
-                drop(file);
-                std::fs::rename(&tmp, &self.path)
-            });
-        written.map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            self.err(e)
-        })
+        super::write_atomically(&self.path, &bytes).map_err(|e| self.err(e))
     }
 
     fn clear(&self) -> Result<(), StoreError> {
