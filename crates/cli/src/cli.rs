@@ -510,6 +510,12 @@ pub struct BulkExportArgs {
     /// Records of this custom view.
     #[arg(long, value_name = "ID")]
     pub cvid: Option<String>,
+    /// Makes the export resumable: progress (job ids, pages and rows written) is kept in
+    /// FILE, and the output in a hidden file beside `-o` until the export ends; rerun the same
+    /// command after a failure or an interruption to continue without new jobs for the pages
+    /// already written.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
     /// How jobs are polled.
     #[command(flatten)]
     pub job: JobArgs,
@@ -536,6 +542,16 @@ pub struct BulkImportArgs {
     /// shows it. Else `org_id` in the config file; with `--mock`, the mock's.
     #[arg(long, env = "ZOHO_ORG_ID", value_name = "ID")]
     pub org_id: Option<String>,
+    /// Makes the import resumable: progress (uploads made, jobs created, reports read) is
+    /// kept in FILE; rerun the same command after a failure or an interruption to continue
+    /// without uploading or importing a row twice.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Rows per upload file and job (1 to 25,000, the default): smaller jobs finish sooner
+    /// and a resumed import redoes less.
+    #[arg(long, value_name = "N", default_value_t = 25_000,
+          value_parser = clap::value_parser!(u32).range(1..=25_000))]
+    pub rows_per_job: u32,
     /// How jobs are polled.
     #[command(flatten)]
     pub job: JobArgs,

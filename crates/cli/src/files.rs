@@ -183,6 +183,89 @@ impl Drop for PartialFile {
     }
 }
 
+/// The output of a resumable export (`bulk export --state`): a hidden file beside the
+/// destination, `.NAME.zcrm-resume`, kept when the process ends or is interrupted so that a
+/// rerun continues it, and renamed over the destination when the export is finished. Created
+/// exclusively, mode 0600, never through a symbolic link.
+#[derive(Debug)]
+pub struct KeptPartial {
+    path: PathBuf,
+    dest: PathBuf,
+}
+
+impl KeptPartial {
+    /// The kept file of the export to `name` (a regular file or a new name).
+    pub fn for_dest(name: &str) -> Result<KeptPartial, CliError> {
+        let dest = PathBuf::from(name);
+        let meta = fs::symlink_metadata(&dest).ok();
+        if meta.as_ref().is_some_and(|m| !m.is_file()) {
+            return Err(CliError::Usage(format!(
+                "-o {name}: --state needs a regular file to write (not a link, a directory, a \
+                 FIFO or stdout)"
+            )));
+        }
+        let file_name = dest
+            .file_name()
+            .ok_or_else(|| CliError::Usage(format!("-o {name}: name a file, e.g. -o leads.csv")))?
+            .to_string_lossy()
+            .into_owned();
+        let dir = match dest.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        Ok(KeptPartial {
+            path: dir.join(format!(".{file_name}.zcrm-resume")),
+            dest,
+        })
+    }
+
+    /// The kept file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the kept file exists.
+    pub fn exists(&self) -> bool {
+        fs::symlink_metadata(&self.path).is_ok()
+    }
+
+    /// Opens the kept file for writing at `keep` bytes: a new file when `keep` is 0 (anything
+    /// left at the name by an earlier run is removed first), else the earlier run's file cut
+    /// back to `keep` bytes (what it wrote after them is dropped).
+    pub fn open(&self, keep: u64) -> io::Result<File> {
+        let mut options = OpenOptions::new();
+        options.read(true).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+        }
+        if keep == 0 {
+            match fs::remove_file(&self.path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+            return options.create_new(true).open(&self.path);
+        }
+        let mut file = options.open(&self.path)?;
+        let len = file.metadata()?.len();
+        if len < keep {
+            return Err(io::Error::other(format!(
+                "{} has {len} bytes, fewer than the {keep} the state file records",
+                self.path.display()
+            )));
+        }
+        file.set_len(keep)?;
+        io::Seek::seek(&mut file, io::SeekFrom::End(0))?;
+        Ok(file)
+    }
+
+    /// Renames the finished file over the destination.
+    pub fn commit(&self) -> io::Result<()> {
+        fs::rename(&self.path, &self.dest)
+    }
+}
+
 /// Where `bulk export` writes; see the module docs.
 #[derive(Debug)]
 pub enum ExportFile {

@@ -257,14 +257,18 @@ impl LoggedRequest {
     }
 }
 
-/// A fault to inject: it fires on the next `times` requests whose path starts with
-/// `path_prefix` (any request when `None`), before routing and authentication.
+/// A fault to inject: after letting `skip` matching requests through, it fires on the next
+/// `times` requests whose path starts with `path_prefix` (any request when `None`), before
+/// routing and authentication.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
     /// Only requests whose path starts with this (e.g. `/crm/v8/settings/territories` or
     /// `/oauth/v2/token`); a prefix containing `?` is matched against path and query.
-    /// `None` matches every request.
+    /// `None` matches every request. A `*` segment matches any one segment
+    /// (`/crm/bulk/v8/read/*/result`).
     pub path_prefix: Option<String>,
+    /// Matching requests let through before it fires (0: none).
+    pub skip: u32,
     /// How many requests it fires on (0: none).
     pub times: u32,
     /// What happens.
@@ -276,6 +280,7 @@ impl Fault {
     pub fn once(kind: FaultKind) -> Self {
         Fault {
             path_prefix: None,
+            skip: 0,
             times: 1,
             kind,
         }
@@ -285,6 +290,7 @@ impl Fault {
     pub fn times(kind: FaultKind, times: u32) -> Self {
         Fault {
             path_prefix: None,
+            skip: 0,
             times,
             kind,
         }
@@ -294,6 +300,13 @@ impl Fault {
     #[must_use]
     pub fn on(mut self, prefix: impl Into<String>) -> Self {
         self.path_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Lets the first `n` matching requests through.
+    #[must_use]
+    pub fn after(mut self, n: u32) -> Self {
+        self.skip = n;
         self
     }
 }

@@ -109,10 +109,19 @@ impl Shared {
             Some(q) => format!("{}?{q}", req.path),
             None => req.path.clone(),
         };
-        let pos = faults.iter().position(|f| match &f.path_prefix {
-            None => true,
-            Some(p) if p.contains('?') => with_query.starts_with(p.as_str()),
-            Some(p) => req.path.starts_with(p.as_str()),
+        let pos = faults.iter_mut().position(|f| {
+            let matched = match &f.path_prefix {
+                None => true,
+                Some(p) if p.contains('*') => segments_match(p, &req.path),
+                Some(p) if p.contains('?') => with_query.starts_with(p.as_str()),
+                Some(p) => req.path.starts_with(p.as_str()),
+            };
+            // A matching request the fault lets through first.
+            if matched && f.skip > 0 {
+                f.skip -= 1;
+                return false;
+            }
+            matched
         })?;
         let fault = &mut faults[pos];
         fault.times -= 1;
@@ -122,7 +131,18 @@ impl Shared {
         }
         Some(kind)
     }
+}
 
+/// Whether `path` starts with the segments of `pattern`, where a `*` segment matches any one
+/// segment (e.g. `/crm/bulk/v8/read/*/result`).
+fn segments_match(pattern: &str, path: &str) -> bool {
+    let mut have = path.split('/');
+    pattern
+        .split('/')
+        .all(|want| have.next().is_some_and(|seg| want == "*" || want == seg))
+}
+
+impl Shared {
     async fn handle(&self, req: Request) -> Outcome {
         let uri = match &req.query {
             Some(q) => format!("{}?{q}", req.path),

@@ -20,16 +20,18 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 use zohocrm_core::bulk::file::RowOutcome;
+use zohocrm_core::bulk::resume::WriteState;
 use zohocrm_core::bulk::{
     BulkCriteria, Comparator, CreateBulkReadJob, WriteOperation, MAX_WRITE_ROWS,
 };
+use zohocrm_core::files::StateFile;
 use zohocrm_core::jobs::{JobError, PollPolicy};
 use zohocrm_core::Record;
 use zohocrm_ureq::{BulkRead, BulkWrite};
 
 use crate::cli::{BulkCommand, BulkExportArgs, BulkImportArgs, BulkOperation, JobArgs};
 use crate::error::{CliError, Exit};
-use crate::files::{ExportFile, PrivateDir};
+use crate::files::{ExportFile, KeptPartial, PrivateDir};
 use crate::output::{csv_cell, Format, RowSink};
 use crate::progress::Progress;
 use crate::term;
@@ -325,16 +327,20 @@ struct Copied {
 /// core's limits (rows no more than the job reported, records of bounded size, a bounded
 /// decompressed size) and stops a chain of pages that does not move; cells are written as
 /// [`csv_cell`] says (formulas neutralised, cleaned on a terminal).
+///
+/// `header` is the header already written (a resumed export's); `on_page` runs after each
+/// page's rows are written, with the page's row count.
 fn copy_pages<W: Write>(
-    mut read: BulkRead,
+    read: &mut BulkRead,
     out: W,
     fallback_header: &[String],
     progress: &Progress,
     page_no: &Cell<u32>,
+    mut header: Option<Vec<String>>,
+    on_page: &mut dyn FnMut(&mut csv::Writer<W>, &mut BulkRead, u64) -> Result<(), CopyError>,
 ) -> Result<(W, Copied), CopyError> {
     let bar = progress.bar();
     let mut csv_out = csv::WriterBuilder::new().flexible(true).from_writer(out);
-    let mut header: Option<Vec<String>> = None;
     let mut rows = 0u64;
     let mut pages = 0u32;
     let write = |csv_out: &mut csv::Writer<W>, cells: &mut dyn Iterator<Item = &[u8]>| {
@@ -379,6 +385,7 @@ fn copy_pages<W: Write>(
             ),
         };
         let mut record = csv::ByteRecord::new();
+        let before = rows;
         while reader.read(&mut record).map_err(CopyError::Job)? {
             match &remap {
                 None => write(&mut csv_out, &mut record.iter())?,
@@ -392,6 +399,9 @@ fn copy_pages<W: Write>(
             bar.inc(1);
         }
         rows += reader.rows_read();
+        drop(reader);
+        drop(page);
+        on_page(&mut csv_out, read, rows - before)?;
     }
     if header.is_none() {
         write(
@@ -438,6 +448,17 @@ fn export(app: &App, args: BulkExportArgs) -> Result<(), CliError> {
     let mut fallback_header = vec!["id".to_owned()];
     fallback_header.extend(fields.iter().filter(|f| *f != "id").cloned());
 
+    if let Some(state) = args.state.clone() {
+        return export_resumable(
+            app,
+            &args.module,
+            job,
+            policy,
+            &fallback_header,
+            &dest,
+            &state,
+        );
+    }
     let to_stdout = dest == "-";
     // Opened before any job is created: a destination that cannot be written costs nothing.
     let target = if to_stdout {
@@ -462,7 +483,7 @@ fn export(app: &App, args: BulkExportArgs) -> Result<(), CliError> {
     );
     let page_no = Rc::new(Cell::new(1u32));
     let (bar, page) = (progress.bar().clone(), page_no.clone());
-    let read = client
+    let mut read = client
         .bulk_read(job)
         .poll(policy)
         .temp_dir(scratch.path())
@@ -470,11 +491,20 @@ fn export(app: &App, args: BulkExportArgs) -> Result<(), CliError> {
             let state = term::clean(&job.state.to_string()).into_owned();
             bar.set_message(format!("page {}: job {state}", page.get()));
         });
+    let mut no_checkpoint = |_: &mut csv::Writer<_>, _: &mut BulkRead, _| Ok(());
 
     let copied = match target {
         None => {
             let out = BufWriter::with_capacity(256 * 1024, io::stdout().lock());
-            match copy_pages(read, out, &fallback_header, &progress, &page_no) {
+            match copy_pages(
+                &mut read,
+                out,
+                &fallback_header,
+                &progress,
+                &page_no,
+                None,
+                &mut no_checkpoint,
+            ) {
                 Ok((_, copied)) => copied,
                 Err(CopyError::Job(e)) => return Err(e.into()),
                 Err(CopyError::Out(e)) => return Err(CliError::Io(e)),
@@ -483,7 +513,16 @@ fn export(app: &App, args: BulkExportArgs) -> Result<(), CliError> {
         Some(target) => {
             let cannot = |e: io::Error| CliError::Usage(format!("cannot write {dest}: {e}"));
             let out = BufWriter::with_capacity(256 * 1024, target.file().map_err(cannot)?);
-            let (out, copied) = match copy_pages(read, out, &fallback_header, &progress, &page_no) {
+            let mut no_checkpoint = |_: &mut csv::Writer<_>, _: &mut BulkRead, _| Ok(());
+            let (out, copied) = match copy_pages(
+                &mut read,
+                out,
+                &fallback_header,
+                &progress,
+                &page_no,
+                None,
+                &mut no_checkpoint,
+            ) {
                 Ok(done) => done,
                 Err(CopyError::Job(e)) => return Err(e.into()),
                 Err(CopyError::Out(e)) => return Err(cannot(e)),
@@ -502,6 +541,121 @@ fn export(app: &App, args: BulkExportArgs) -> Result<(), CliError> {
         copied.pages,
         if copied.pages == 1 { "" } else { "s" },
         if to_stdout { "stdout" } else { &dest }
+    ));
+    Ok(())
+}
+
+/// `bulk export --state`: the export resumes from the state file and writes to a kept file
+/// beside the destination (see [`KeptPartial`]). After each page its rows are flushed and
+/// synced, then the state records the page and the kept file's length; a rerun cuts the kept
+/// file back to that length, so a page half written when the run died is written once.
+fn export_resumable(
+    app: &App,
+    module: &str,
+    job: CreateBulkReadJob,
+    policy: PollPolicy,
+    fallback_header: &[String],
+    dest: &str,
+    state_path: &Path,
+) -> Result<(), CliError> {
+    let kept = KeptPartial::for_dest(dest)?;
+    let cannot = |e: io::Error| CliError::Usage(format!("cannot write {dest}: {e}"));
+    let client = app.client()?;
+    let scratch = PrivateDir::new_in(&std::env::temp_dir(), "bulk-export").map_err(cannot)?;
+    let progress = Progress::new(
+        "{spinner} [{elapsed_precise}] {human_pos} rows written; {msg}",
+        true,
+    );
+    let page_no = Rc::new(Cell::new(1u32));
+    let (bar, page) = (progress.bar().clone(), page_no.clone());
+    let mut read = client
+        .bulk_read(job)
+        .poll(policy)
+        .temp_dir(scratch.path())
+        .on_progress(move |job| {
+            let state = term::clean(&job.state.to_string()).into_owned();
+            bar.set_message(format!("page {}: job {state}", page.get()));
+        })
+        .resume(StateFile::new(state_path))?;
+    let earlier = read.state().cloned().unwrap_or_else(|| {
+        zohocrm_core::bulk::resume::ReadState::new(CreateBulkReadJob::new(module))
+    });
+    let state_name = state_path.display();
+    if earlier.is_finished() {
+        drop(progress);
+        if kept.exists() {
+            kept.commit().map_err(cannot)?;
+        }
+        term::say(format!(
+            "the export in {state_name} is finished ({} rows of {module} in {} pages, in \
+             {dest}); remove {state_name} to export again",
+            earlier.rows, earlier.pages
+        ));
+        return Ok(());
+    }
+    if earlier.pages > 0 || earlier.job_id.is_some() {
+        progress.bar().suspend(|| {
+            term::say(format!(
+                "resuming the export in {state_name}: {} rows in {} pages written{}",
+                earlier.rows,
+                earlier.pages,
+                if earlier.job_id.is_some() {
+                    ", reusing the job of the next page"
+                } else {
+                    ""
+                }
+            ))
+        });
+    }
+    let file = kept.open(earlier.mark).map_err(cannot)?;
+    // The header a resumed file already has.
+    let header = if earlier.mark == 0 {
+        None
+    } else {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_path(kept.path())
+            .map_err(|e| cannot(io::Error::other(e)))?;
+        let mut first = csv::StringRecord::new();
+        reader
+            .read_record(&mut first)
+            .map_err(|e| cannot(io::Error::other(e)))?;
+        Some(first.iter().map(str::to_owned).collect())
+    };
+    page_no.set(earlier.pages + 1);
+    let mut checkpoint =
+        |csv_out: &mut csv::Writer<BufWriter<File>>, read: &mut BulkRead, rows: u64| {
+            csv_out.flush().map_err(CopyError::Out)?;
+            let file = csv_out.get_ref().get_ref();
+            file.sync_data().map_err(CopyError::Out)?;
+            let mark = io::Seek::stream_position(&mut &*file).map_err(CopyError::Out)?;
+            read.page_written(rows, mark).map_err(CopyError::Job)
+        };
+    let out = BufWriter::with_capacity(256 * 1024, file);
+    match copy_pages(
+        &mut read,
+        out,
+        fallback_header,
+        &progress,
+        &page_no,
+        header,
+        &mut checkpoint,
+    ) {
+        Ok(_) => {}
+        Err(CopyError::Job(e)) => return Err(e.into()),
+        Err(CopyError::Out(e)) => return Err(cannot(e)),
+    }
+    kept.commit().map_err(cannot)?;
+    drop(scratch);
+    drop(progress);
+    let done = read.state().cloned().unwrap_or_else(|| earlier.clone());
+    term::say(format!(
+        "exported {} rows of {module} in {} page{} to {dest} ({} rows in {} pages this run)",
+        done.rows,
+        done.pages,
+        if done.pages == 1 { "" } else { "s" },
+        done.rows.saturating_sub(earlier.rows),
+        done.pages.saturating_sub(earlier.pages),
     ));
     Ok(())
 }
@@ -781,7 +935,8 @@ fn import(app: &App, args: BulkImportArgs) -> Result<(), CliError> {
     })?;
     let mut write = BulkWrite::new(operation, &args.module, &org_id, scan.columns.clone())
         .poll(policy)
-        .temp_dir(scratch.path());
+        .temp_dir(scratch.path())
+        .rows_per_file(args.rows_per_job as usize);
     if let Some(f) = find_by {
         write = write.job(|j| j.find_by(f));
     }
@@ -815,8 +970,33 @@ fn import(app: &App, args: BulkImportArgs) -> Result<(), CliError> {
     let fixed = matches!(app.format, Format::Table | Format::Csv).then_some(columns);
     let mut sink = RowSink::new(app.format, &mut out, fixed);
     let mut tally = Tally::default();
+    let state_file = args.state.as_deref().map(StateFile::new);
+    if let Some(earlier) = state_file
+        .as_ref()
+        .map(StateFile::load::<WriteState>)
+        .transpose()?
+    {
+        let earlier = earlier.filter(|e| e.reported() > 0);
+        if let Some(e) = earlier {
+            let t = e.tally();
+            tally.seen = e.rows_done();
+            tally.added = t.with_status("ADDED");
+            tally.updated = t.with_status("UPDATED");
+            tally.other_ok = t.succeeded.values().sum::<u64>() - tally.added - tally.updated;
+            tally.failed = t.failed;
+            state.progress.bar().suspend(|| {
+                term::say(format!(
+                    "resuming the import in {}: {} rows imported by earlier runs ({} failed, \
+                     listed by those runs)",
+                    args.state.as_deref().unwrap_or(Path::new("")).display(),
+                    tally.seen,
+                    tally.failed
+                ))
+            });
+        }
+    }
     let mut out_error: Option<io::Error> = None;
-    let result = client.bulk_write_with(&write, rows, |outcome| {
+    let mut on_outcome = |outcome: RowOutcome| {
         if !state.between_files.replace(true) {
             state.say(format!("job {}: reading the report", state.job.get()));
         }
@@ -836,8 +1016,19 @@ fn import(app: &App, args: BulkImportArgs) -> Result<(), CliError> {
                 out_error = Some(e);
             }
         }
-    });
-    let jobs = state.job.get();
+    };
+    let result = match &state_file {
+        None => client
+            .bulk_write_with(&write, rows, &mut on_outcome)
+            .map(|_| state.job.get() as usize),
+        Some(file) => client
+            .bulk_write_resumable(&write, rows, file, &mut on_outcome)
+            .map(|done| done.files.len()),
+    };
+    let jobs = match &result {
+        Ok(files) => *files,
+        Err(_) => state.job.get() as usize,
+    };
     drop(state.progress);
     if let Some(e) = out_error {
         return Err(CliError::Io(e));

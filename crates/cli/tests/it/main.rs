@@ -3,6 +3,7 @@
 //! against a hostile server ([`hostile`]).
 
 mod hostile;
+mod resume;
 mod scopes;
 
 use std::path::{Path, PathBuf};

@@ -13,6 +13,7 @@ async fn status_faults_fire_the_given_number_of_times() {
     let api = Api::new(&mock).await;
     mock.inject(Fault {
         path_prefix: Some("/crm/v8/settings".into()),
+        skip: 0,
         times: 2,
         kind: too_many_requests(),
     });
