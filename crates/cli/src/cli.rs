@@ -346,6 +346,9 @@ pub enum RecordsCommand {
     },
     /// Search records by criteria, email, phone or word.
     Search(SearchArgs),
+    /// Records inserted, updated or deleted since the last run, e.g.
+    /// `zcrm records changes Leads --state leads.cursor -o jsonl`.
+    Changes(crate::cmd::changes::ChangesArgs),
 }
 
 /// Arguments of `records list`.

@@ -49,6 +49,9 @@ macro_rules! client_facade {
             Batch, BatchError, Chunked, Coql, CoqlQuery, DeleteRecords, GetRecord, InsertRecords,
             Page, RecordCursor, UpdateRecords, UpsertRecords,
         };
+        use $crate::records::changes::{
+            Change, ChangeCursor, ChangeRequest, ChangeTracker, ChangesError,
+        };
         use $crate::registry::Call;
         use $crate::stream::FileUpload;
         use $crate::territories::{
@@ -209,6 +212,23 @@ macro_rules! client_facade {
                 Records {
                     client: self.clone(),
                     cursor: RecordCursor::new(first),
+                }
+            }
+
+            /// The records of `module` inserted, updated or deleted since `since` (every record
+            /// and the deletions Zoho still lists when `None`), page by page as they are taken;
+            /// after the last, [`Changes::cursor`] is where the next run starts (see
+            /// [`changes`](zohocrm_core::records::changes) for why no change is lost). Only
+            /// `id` and `Modified_Time` of modified records are read unless
+            /// [`Changes::fields`] names more.
+            pub fn changes(&self, module: &str, since: Option<ChangeCursor>) -> Changes {
+                let cursor = since.unwrap_or_else(|| ChangeCursor::new(module));
+                let problem = cursor.check(module).err();
+                Changes {
+                    client: self.clone(),
+                    tracker: ChangeTracker::new(cursor.clone(), Vec::<String>::new()),
+                    cursor,
+                    problem,
                 }
             }
 
@@ -663,6 +683,56 @@ macro_rules! client_facade {
                         Err(e) => return Some(Err(e)),
                     }
                 }
+            }
+        }
+
+        /// Incremental changes of a module; see [`Client::changes`].
+        #[derive(Debug)]
+        #[must_use = "changes are fetched only when asked for"]
+        pub struct Changes {
+            client: Client,
+            cursor: ChangeCursor,
+            tracker: ChangeTracker,
+            problem: Option<String>,
+        }
+
+        impl Changes {
+            /// Reads these fields of modified records too (`id` and `Modified_Time` always).
+            pub fn fields<S: Into<String>>(mut self, fields: impl IntoIterator<Item = S>) -> Self {
+                self.tracker = ChangeTracker::new(self.cursor.clone(), fields);
+                self
+            }
+
+            /// The next change, or `None` after the last one or after the first error.
+            pub $($async)? fn next_change(&mut self) -> Option<Result<Change, ChangesError>> {
+                if let Some(problem) = self.problem.take() {
+                    // No request: the run ends here.
+                    let _ = self.tracker.take_request();
+                    return Some(Err(ChangesError::Cursor(problem)));
+                }
+                loop {
+                    if let Some(change) = self.tracker.pop() {
+                        return Some(Ok(change));
+                    }
+                    let request = self.tracker.take_request()?;
+                    let page = match &request {
+                        ChangeRequest::Modified(list) => self.client.send(list) $($await)*,
+                        ChangeRequest::Deleted(list) => self.client.send(list) $($await)*,
+                    };
+                    let absorbed = match page {
+                        Ok(page) => self.tracker.absorb(&request, page),
+                        Err(e) => Err(ChangesError::Api(Box::new(e))),
+                    };
+                    if let Err(e) = absorbed {
+                        return Some(Err(e));
+                    }
+                }
+            }
+
+            /// Where the next run starts: `Some` once every change was taken, `None` before or
+            /// after an error (the next run then starts from the same cursor).
+            pub fn cursor(&self) -> Option<ChangeCursor> {
+                self.tracker.cursor()
             }
         }
 

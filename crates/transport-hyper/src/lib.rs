@@ -69,7 +69,7 @@ mod client;
 mod deadline;
 mod transport;
 
-pub use client::{BulkPage, BulkRead, Client, ClientBuilder, Pager, Records};
+pub use client::{BulkPage, BulkRead, Changes, Client, ClientBuilder, Pager, Records};
 pub use transport::{HyperBody, HyperTransport};
 pub use zohocrm_core::bulk::{BulkWrite, BulkWriteReport};
 pub use zohocrm_core::config::TransportConfig;

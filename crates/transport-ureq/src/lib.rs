@@ -61,7 +61,7 @@
 mod client;
 mod transport;
 
-pub use client::{BulkPage, BulkRead, Client, ClientBuilder, Pages, Records};
+pub use client::{BulkPage, BulkRead, Changes, Client, ClientBuilder, Pages, Records};
 pub use transport::{UreqBody, UreqTransport};
 pub use zohocrm_core::bulk::{BulkWrite, BulkWriteReport};
 pub use zohocrm_core::config::TransportConfig;

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod auth;
 pub mod bulk;
+pub mod changes;
 pub mod codegen;
 pub mod coql;
 pub mod licences;

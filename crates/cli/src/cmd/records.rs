@@ -59,6 +59,7 @@ pub fn run(app: &App, command: RecordsCommand) -> Result<(), CliError> {
             args.fields = clean(args.fields);
             search(app, args)
         }
+        RecordsCommand::Changes(args) => crate::cmd::changes::run(app, args),
     }
 }
 

@@ -22,6 +22,7 @@ use crate::request::RequestParts;
 use crate::response::{decode_json, error_from_response, from_json, is_empty_body, PageInfo};
 
 pub mod batch;
+pub mod changes;
 pub mod coql;
 mod flatten;
 mod list;

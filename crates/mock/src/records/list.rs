@@ -552,7 +552,8 @@ impl Org {
         Some(answer.unwrap_or_else(|e: Response| e))
     }
 
-    /// `GET /{module}/deleted`.
+    /// `GET /{module}/deleted`, newest first; with `If-Modified-Since`, only the records
+    /// deleted after it.
     pub(super) fn deleted_records(&self, req: &Request, spec: &Spec) -> Response {
         let recycle = match req.param("type") {
             None | Some("all") | Some("recycle") => true,
@@ -563,6 +564,10 @@ impl Org {
             Ok(p) => p,
             Err(r) => return r,
         };
+        let since = match since(req) {
+            Ok(s) => s,
+            Err(r) => return r,
+        };
         // Nothing is ever deleted permanently in the mock.
         let items: Vec<Value> = if recycle {
             self.records
@@ -570,6 +575,9 @@ impl Org {
                 .iter()
                 .rev()
                 .filter(|b| b.module == spec.name)
+                .filter(|b| {
+                    since.is_none_or(|s| parse_datetime(&b.deleted_time).is_some_and(|t| t > s))
+                })
                 .map(|b| {
                     json!({
                         "deleted_by": b.deleted_by,
