@@ -175,6 +175,7 @@ fn scope_of(command: &Command) -> Option<String> {
             RecordsCommand::List(a) => module_scope(&a.module, "READ"),
             RecordsCommand::Get { module, .. } => module_scope(module, "READ"),
             RecordsCommand::Search(a) => module_scope(&a.module, "READ"),
+            RecordsCommand::Changes(a) => module_scope(&a.module, "READ"),
             RecordsCommand::Create(a) => module_scope(&a.module, "CREATE"),
             RecordsCommand::Update(a) => module_scope(&a.module, "UPDATE"),
             RecordsCommand::Upsert { write, .. } => format!(

@@ -2,6 +2,7 @@
 //! output shapes, paging, per-row outcomes, token storage and configuration precedence; and
 //! against a hostile server ([`hostile`]).
 
+mod changes;
 mod hostile;
 mod resume;
 mod scopes;

@@ -29,8 +29,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{DeletedKind, DeletedRecords, ListRecords, RecordPage, SortOrder};
-use crate::Paginated;
 use crate::record::Record;
+use crate::Paginated;
 
 /// The version of the cursors written by this SDK.
 pub const CURSOR_VERSION: u32 = 1;
