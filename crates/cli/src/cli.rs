@@ -129,6 +129,9 @@ pub enum Command {
     /// Generate code from the org's metadata, e.g. `zcrm codegen rust --module Leads`.
     #[command(subcommand)]
     Codegen(crate::cmd::codegen::CodegenCommand),
+    /// Notification channels: enable, list, renew (keep alive), disable.
+    #[command(subcommand)]
+    Watch(crate::cmd::watch::WatchCommand),
     /// A guided run of the main features against the embedded mock server (works offline).
     Tour,
 }

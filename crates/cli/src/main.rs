@@ -146,6 +146,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<(), CliError> {
         Command::Call(a) => cmd::api::call(&app, a),
         Command::Bulk(c) => cmd::bulk::run(&app, c),
         Command::Codegen(c) => cmd::codegen::run(&app, c),
+        Command::Watch(c) => cmd::watch::run(&app, c),
         Command::Ops(_) | Command::Tour => unreachable!("handled above"),
     }
 }
@@ -186,6 +187,7 @@ fn scope_of(command: &Command) -> Option<String> {
         },
         Command::Coql(_) => "ZohoCRM.coql.READ and ZohoCRM.modules.ALL".into(),
         Command::Codegen(_) => "ZohoCRM.settings.fields.READ or ZohoCRM.settings.ALL".into(),
+        Command::Watch(_) => "ZohoCRM.notifications.ALL".into(),
         Command::Bulk(BulkCommand::Export(a)) => {
             format!("ZohoCRM.bulk.read and {}", module_scope(&a.module, "READ"))
         }

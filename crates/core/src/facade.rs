@@ -43,7 +43,8 @@ macro_rules! client_facade {
         use $crate::features::{GetUserLicences, UserLicences};
         use $crate::files::{StateFile, TempFile};
         use $crate::jobs::{JobError, JobPhase, JobStatus, PollPolicy, WaitStep, Waiter};
-        use $crate::notifications::EnableNotifications;
+        use $crate::channel_renewal::{ChannelKeeper, KeepPlan};
+        use $crate::notifications::{EnableNotifications, GetNotifications};
         use $crate::pagination::{PageCursor, PageStop};
         use $crate::records::{
             Batch, BatchError, Chunked, Coql, CoqlQuery, DeleteRecords, GetRecord, InsertRecords,
@@ -612,6 +613,56 @@ macro_rules! client_facade {
                 composite: &Composite<T>,
             ) -> Result<T::Outputs, Error> {
                 self.send(composite) $($await)*
+            }
+
+            /// One round of keeping `keeper`'s channels alive: lists the org's channels,
+            /// enables again those Zoho dropped and renews those expiring within the margin
+            /// (see [`channel_renewal`](zohocrm_core::channel_renewal)). Returns what was done;
+            /// its `next_check` says when to call again. A channel Zoho refuses fails the round.
+            pub $($async)? fn renew_channels(
+                &self,
+                keeper: &ChannelKeeper,
+            ) -> Result<KeepPlan, Error> {
+                let mut listed = Vec::new();
+                let mut pages = self.pages(GetNotifications::new());
+                while let Some(page) = pages.fetch() $($await)* {
+                    listed.extend(page?.watch);
+                }
+                let plan = keeper.plan(self.transport.wall_clock(), &listed);
+                if let Some(enable) = &plan.enable {
+                    self.send(enable) $($await)*?.into_result()?;
+                }
+                if let Some(renew) = &plan.renew {
+                    self.send(renew) $($await)*?.into_result()?;
+                }
+                Ok(plan)
+            }
+
+            /// Keeps `keeper`'s channels alive for `keep_for`: rounds of
+            /// [`renew_channels`](Self::renew_channels), sleeping between them as each round
+            /// says; `on_round` sees every round. Returns the rounds run.
+            pub $($async)? fn keep_channels_alive(
+                &self,
+                keeper: &ChannelKeeper,
+                keep_for: std::time::Duration,
+                mut on_round: impl FnMut(&KeepPlan) $($send)*,
+            ) -> Result<u32, Error> {
+                let start = self.transport.wall_clock();
+                let mut rounds = 0u32;
+                loop {
+                    let plan = self.renew_channels(keeper) $($await)*?;
+                    rounds = rounds.saturating_add(1);
+                    on_round(&plan);
+                    let spent = self
+                        .transport
+                        .wall_clock()
+                        .duration_since(start)
+                        .unwrap_or_default();
+                    let Some(left) = keep_for.checked_sub(spent).filter(|l| !l.is_zero()) else {
+                        return Ok(rounds);
+                    };
+                    self.transport.sleep(plan.next_check.min(left)) $($await)*;
+                }
             }
 
             /// Enables notification channels after checking their expiry against the clock

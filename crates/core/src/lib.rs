@@ -48,6 +48,7 @@
 pub use http;
 
 pub mod bulk;
+pub mod channel_renewal;
 pub mod composite;
 pub mod config;
 pub mod context;

@@ -6,8 +6,9 @@
 //! `all`; enabling a channel id that exists adds its events and replaces its other details; a
 //! `channel_expiry` that is absent, unreadable or more than a week ahead becomes one hour from
 //! now (Zoho's documented fallback); replacing or patching an unknown channel, or disabling one,
-//! is `INVALID_DATA` for that item; `resource_uri` is a path (the mock has no host name). No
-//! notification is ever delivered.
+//! is `INVALID_DATA` for that item; `resource_uri` is a path (the mock has no host name); a
+//! channel whose expiry has passed is gone (Zoho drops it), and a PATCH with a new
+//! `channel_expiry` extends it. No notification is ever delivered.
 
 use serde_json::{json, Map, Value};
 
@@ -191,6 +192,11 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 impl Org {
     /// `/crm/v8/actions/watch`.
     pub(crate) fn route_watch(&mut self, req: &Request) -> Routed {
+        // Zoho drops a channel when its expiry passes.
+        let now = crate::util::unix_now();
+        self.watch
+            .0
+            .retain(|c| parse_datetime(&c.expiry).is_some_and(|t| t > now));
         match req.method.as_str() {
             "GET" => Routed::Handled(self.list_watch(req)),
             "POST" => Routed::Handled(self.write_watch(req, "POST")),

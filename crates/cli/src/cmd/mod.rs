@@ -11,6 +11,7 @@ pub mod ops;
 pub mod records;
 pub mod territories;
 pub mod tour;
+pub mod watch;
 
 use std::io::Write;
 

@@ -6,6 +6,7 @@ mod changes;
 mod hostile;
 mod resume;
 mod scopes;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
