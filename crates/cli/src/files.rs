@@ -198,7 +198,7 @@ impl KeptPartial {
     pub fn for_dest(name: &str) -> Result<KeptPartial, CliError> {
         let dest = PathBuf::from(name);
         let meta = fs::symlink_metadata(&dest).ok();
-        if meta.as_ref().is_some_and(|m| !m.is_file()) {
+        if name == "-" || meta.as_ref().is_some_and(|m| !m.is_file()) {
             return Err(CliError::Usage(format!(
                 "-o {name}: --state needs a regular file to write (not a link, a directory, a \
                  FIFO or stdout)"

@@ -316,6 +316,10 @@ fn csv_out_error(e: csv::Error) -> CopyError {
     })
 }
 
+/// Runs after each page's rows are written: the CSV writer, the read, the page's rows.
+type OnPage<'a, W> =
+    dyn FnMut(&mut csv::Writer<W>, &mut BulkRead, u64) -> Result<(), CopyError> + 'a;
+
 /// What an export did.
 struct Copied {
     rows: u64,
@@ -337,7 +341,7 @@ fn copy_pages<W: Write>(
     progress: &Progress,
     page_no: &Cell<u32>,
     mut header: Option<Vec<String>>,
-    on_page: &mut dyn FnMut(&mut csv::Writer<W>, &mut BulkRead, u64) -> Result<(), CopyError>,
+    on_page: &mut OnPage<'_, W>,
 ) -> Result<(W, Copied), CopyError> {
     let bar = progress.bar();
     let mut csv_out = csv::WriterBuilder::new().flexible(true).from_writer(out);

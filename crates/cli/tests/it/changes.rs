@@ -146,8 +146,8 @@ fn three_runs_report_each_insert_update_and_delete_once() {
     let asked = mock
         .requests()
         .into_iter()
-        .filter(|r| r.path() == "/crm/v8/Leads" && r.method == "GET")
-        .last()
+        .rev()
+        .find(|r| r.path() == "/crm/v8/Leads" && r.method == "GET")
         .unwrap();
     assert!(asked.header("if-modified-since").is_some());
     assert!(asked.uri.contains("sort_order=desc"), "{}", asked.uri);

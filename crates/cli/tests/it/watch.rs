@@ -74,8 +74,8 @@ fn renew_keeps_a_short_lived_channel_alive_and_enables_a_dropped_one() {
     let enabled = mock
         .requests()
         .into_iter()
-        .filter(|r| r.method == "POST" && r.path() == "/crm/v8/actions/watch")
-        .last()
+        .rev()
+        .find(|r| r.method == "POST" && r.path() == "/crm/v8/actions/watch")
         .unwrap();
     let body: Value = serde_json::from_slice(&enabled.body).unwrap();
     assert_eq!(body["watch"][0]["token"], TOKEN);
@@ -83,9 +83,7 @@ fn renew_keeps_a_short_lived_channel_alive_and_enables_a_dropped_one() {
     assert_eq!(channels(&mock, &s)[0]["channel_id"], "1000");
 
     // The token is in the state file (0600) only, never printed.
-    for out in [&out] {
-        assert!(!stdout(out).contains(TOKEN) && !stderr(out).contains(TOKEN));
-    }
+    assert!(!stdout(&out).contains(TOKEN) && !stderr(&out).contains(TOKEN));
     assert!(!channels(&mock, &s).to_string().contains(TOKEN));
     #[cfg(unix)]
     {
