@@ -2,6 +2,10 @@
 //! one CSV, and the upload host (`POST /crm/v8/upload` with `feature: bulk-write` and
 //! `X-CRM-ORG`).
 //!
+//! Jobs and uploaded files live as long as the server: a client killed and started again finds
+//! its jobs where they were (resumable bulk jobs rely on it, as they do on Zoho's keeping jobs
+//! and results for a day). An uploaded file is consumed by the write job created from it.
+//!
 //! Choices where Zoho's documents are silent:
 //! - a read job answers `ADDED` when created, `IN PROGRESS` at the first status poll and
 //!   `COMPLETED` from the second on; a write job answers `ADDED`, then `INPROGRESS` (the

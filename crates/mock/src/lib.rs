@@ -19,7 +19,7 @@
 //!   `page`/`page_token` paging with Zoho's 2,000 and 100,000 record limits, `sort_by`,
 //!   `ids`, `converted`, `If-Modified-Since`), get by id or by external id (`X-EXTERNAL`),
 //!   insert, update, upsert, delete with per-item validation, the recycle bin
-//!   (`/{module}/deleted`), search (`criteria`, `email`, `phone`, `word`), count, COQL
+//!   (`/{module}/deleted`, newest first, `If-Modified-Since`), search (`criteria`, `email`, `phone`, `word`), count, COQL
 //!   (`POST /coql`), related lists (Contacts and Deals of an Account, Deals of a Contact, Notes,
 //!   Attachments: list, link, delink), notes, tags, attachments (multipart upload, download),
 //!   lead conversion and mass update;

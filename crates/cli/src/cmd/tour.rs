@@ -294,7 +294,9 @@ fn tour(
         "   A bulk read job was created, polled until COMPLETED, and its result zip streamed\n   \
          row by row: {rows} rows in {pages} page(s) (200,000 records a page at Zoho).\n   \
          `zcrm bulk import Leads leads.csv --org-id ZGID` goes the other way (25,000 rows a\n   \
-         job) and prints the rows that failed."
+         job) and prints the rows that failed. Add `--state FILE` to either and the export or\n   \
+         import is resumable: rerun it after a crash or Ctrl-C and it continues, reusing the\n   \
+         jobs already created, writing no row twice."
     )?;
 
     let stats = mock.stats();

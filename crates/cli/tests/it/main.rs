@@ -777,6 +777,7 @@ fn mock_flag_and_tour_work_offline() {
         "COQL",
         "Search",
         "Bulk export",
+        "--state FILE",
         "Done",
     ] {
         assert!(text.contains(expected), "missing {expected}:\n{text}");
