@@ -4,6 +4,7 @@ mod bulk;
 mod client;
 mod downloads;
 mod reliability;
+mod resume;
 mod stores;
 
 use std::sync::Arc;
