@@ -38,19 +38,6 @@ pub struct KeepPlan {
     pub next_check: Duration,
 }
 
-fn format(at: OffsetDateTime) -> String {
-    let utc = at.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+00:00",
-        utc.year(),
-        u8::from(utc.month()),
-        utc.day(),
-        utc.hour(),
-        utc.minute(),
-        utc.second()
-    )
-}
-
 impl ChannelKeeper {
     /// Keeps `channels` alive, each renewal for `lifetime` (capped at [`MAX_LIFETIME`]),
     /// renewing when a fifth of the lifetime is left.
@@ -65,7 +52,8 @@ impl ChannelKeeper {
 
     /// The expiry a channel enabled or renewed at `now` gets.
     pub fn expiry_from(&self, now: SystemTime) -> String {
-        format(OffsetDateTime::from(now) + self.lifetime)
+        let at = (OffsetDateTime::from(now) + self.lifetime).to_offset(time::UtcOffset::UTC);
+        crate::field_value::zoho_datetime(&at).unwrap_or_default()
     }
 
     /// One round: what to do at `now` given the channels Zoho lists.

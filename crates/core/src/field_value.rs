@@ -202,25 +202,34 @@ impl FieldValue for OffsetDateTime {
     /// Zoho's form, `yyyy-MM-ddTHH:mm:ss±HH:mm`: second precision, the value's own offset
     /// (`+00:00`, never `Z`).
     fn write<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let offset = self.offset();
-        if !(0..=9999).contains(&self.year()) || offset.seconds_past_minute() != 0 {
-            return Err(S::Error::custom(format!(
+        match zoho_datetime(self) {
+            Some(text) => s.collect_str(&text),
+            None => Err(S::Error::custom(format!(
                 "date-time {self} has no yyyy-MM-ddTHH:mm:ss±HH:mm form"
-            )));
+            ))),
         }
-        let sign = if offset.is_negative() { '-' } else { '+' };
-        s.collect_str(&format_args!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
-            self.year(),
-            self.month() as u8,
-            self.day(),
-            self.hour(),
-            self.minute(),
-            self.second(),
-            offset.whole_hours().unsigned_abs(),
-            offset.minutes_past_hour().unsigned_abs(),
-        ))
     }
+}
+
+/// `at` in Zoho's form, `yyyy-MM-ddTHH:mm:ss±HH:mm` (second precision, its own offset, never
+/// `Z`); `None` for a year beyond 0–9999 or an offset with seconds.
+pub(crate) fn zoho_datetime(at: &OffsetDateTime) -> Option<String> {
+    let offset = at.offset();
+    if !(0..=9999).contains(&at.year()) || offset.seconds_past_minute() != 0 {
+        return None;
+    }
+    let sign = if offset.is_negative() { '-' } else { '+' };
+    Some(format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        at.year(),
+        at.month() as u8,
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        offset.whole_hours().unsigned_abs(),
+        offset.minutes_past_hour().unsigned_abs(),
+    ))
 }
 
 impl FieldValue for Lookup {

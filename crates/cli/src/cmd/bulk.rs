@@ -481,20 +481,13 @@ fn export(app: &App, args: BulkExportArgs) -> Result<(), CliError> {
     })?;
     let client = app.client()?;
     // A bar on the terminal that also shows the CSV would mangle it.
-    let progress = Progress::new(
-        "{spinner} [{elapsed_precise}] {human_pos} rows written; {msg}",
+    let (progress, page_no, mut read) = export_read(
+        &client,
+        job,
+        policy,
+        &scratch,
         !(to_stdout && io::stdout().is_terminal()),
     );
-    let page_no = Rc::new(Cell::new(1u32));
-    let (bar, page) = (progress.bar().clone(), page_no.clone());
-    let mut read = client
-        .bulk_read(job)
-        .poll(policy)
-        .temp_dir(scratch.path())
-        .on_progress(move |job| {
-            let state = term::clean(&job.state.to_string()).into_owned();
-            bar.set_message(format!("page {}: job {state}", page.get()));
-        });
     let mut no_checkpoint = |_: &mut csv::Writer<_>, _: &mut BulkRead, _| Ok(());
 
     let copied = match target {
@@ -549,6 +542,32 @@ fn export(app: &App, args: BulkExportArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The bulk read of an export, its zips in `scratch`, and the progress bar (shown when `bar`)
+/// that its job states and the page number (shared with the copy) update.
+fn export_read(
+    client: &zohocrm_ureq::Client,
+    job: CreateBulkReadJob,
+    policy: PollPolicy,
+    scratch: &PrivateDir,
+    bar: bool,
+) -> (Progress, Rc<Cell<u32>>, BulkRead) {
+    let progress = Progress::new(
+        "{spinner} [{elapsed_precise}] {human_pos} rows written; {msg}",
+        bar,
+    );
+    let page_no = Rc::new(Cell::new(1u32));
+    let (bar, page) = (progress.bar().clone(), page_no.clone());
+    let read = client
+        .bulk_read(job)
+        .poll(policy)
+        .temp_dir(scratch.path())
+        .on_progress(move |job| {
+            let state = term::clean(&job.state.to_string()).into_owned();
+            bar.set_message(format!("page {}: job {state}", page.get()));
+        });
+    (progress, page_no, read)
+}
+
 /// `bulk export --state`: the export resumes from the state file and writes to a kept file
 /// beside the destination (see [`KeptPartial`]). After each page its rows are flushed and
 /// synced, then the state records the page and the kept file's length; a rerun cuts the kept
@@ -566,21 +585,8 @@ fn export_resumable(
     let cannot = |e: io::Error| CliError::Usage(format!("cannot write {dest}: {e}"));
     let client = app.client()?;
     let scratch = PrivateDir::new_in(&std::env::temp_dir(), "bulk-export").map_err(cannot)?;
-    let progress = Progress::new(
-        "{spinner} [{elapsed_precise}] {human_pos} rows written; {msg}",
-        true,
-    );
-    let page_no = Rc::new(Cell::new(1u32));
-    let (bar, page) = (progress.bar().clone(), page_no.clone());
-    let mut read = client
-        .bulk_read(job)
-        .poll(policy)
-        .temp_dir(scratch.path())
-        .on_progress(move |job| {
-            let state = term::clean(&job.state.to_string()).into_owned();
-            bar.set_message(format!("page {}: job {state}", page.get()));
-        })
-        .resume(StateFile::new(state_path))?;
+    let (progress, page_no, read) = export_read(&client, job, policy, &scratch, true);
+    let mut read = read.resume(StateFile::new(state_path))?;
     let earlier = read.state().cloned().unwrap_or_else(|| {
         zohocrm_core::bulk::resume::ReadState::new(CreateBulkReadJob::new(module))
     });

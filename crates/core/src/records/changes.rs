@@ -171,17 +171,8 @@ impl Side {
     /// `If-Modified-Since` for this side: one second before the cursor, in UTC.
     fn header(&self) -> Option<String> {
         let (t, _) = self.from.as_ref()?;
-        let before = *t - time::Duration::seconds(1);
-        let utc = before.to_offset(time::UtcOffset::UTC);
-        Some(format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+00:00",
-            utc.year(),
-            u8::from(utc.month()),
-            utc.day(),
-            utc.hour(),
-            utc.minute(),
-            utc.second()
-        ))
+        let before = (*t - time::Duration::seconds(1)).to_offset(time::UtcOffset::UTC);
+        crate::field_value::zoho_datetime(&before)
     }
 
     /// Whether the record `id` read as `key` at `time` is to be reported (and notes it).
