@@ -67,8 +67,10 @@ pub struct GlobalArgs {
     /// answer does not list the scopes (`zcrm auth status` shows which are known).
     #[arg(long, global = true, env = "ZOHO_SCOPES", value_name = "SCOPES")]
     pub scopes: Option<String>,
-    /// Token store file (default: in the platform cache directory, one file per client and host).
-    #[arg(long, global = true, env = "ZCRM_TOKEN_STORE", value_name = "PATH")]
+    /// Token store: a file (default: in the platform cache directory, one file per client and
+    /// host), or a store shared by many workers: redis://HOST:PORT/DB or
+    /// postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "ZCRM_TOKEN_STORE", value_name = "PATH|URL")]
     pub token_store: Option<PathBuf>,
     /// Config file (default: zcrm/config.toml in the platform config directory).
     #[arg(long, global = true, env = "ZCRM_CONFIG", value_name = "PATH")]

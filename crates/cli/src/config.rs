@@ -9,7 +9,7 @@ use clap::parser::ValueSource;
 use clap::ArgMatches;
 use serde::Deserialize;
 use zohocrm_core::context::DEFAULT_USER_AGENT;
-use zohocrm_core::{ClientSecret, Credentials, RefreshToken, RetryPolicy};
+use zohocrm_core::{ClientSecret, Credentials, RefreshToken, RetryPolicy, TokenStore};
 use zohocrm_ureq::{Client, DataCenter, Environment, FileTokenStore};
 
 use crate::cli::GlobalArgs;
@@ -389,9 +389,28 @@ impl Settings {
         Ok((id.value.clone(), secret.value.clone()))
     }
 
-    /// The token store.
-    pub fn store(&self) -> FileTokenStore {
-        FileTokenStore::new(&self.token_store.value)
+    /// The token store: a file, or a Redis or PostgreSQL server when `--token-store` is a
+    /// `redis://` or `postgres://` url (its entry keyed by client id, org and refresh token).
+    pub fn store(&self) -> Result<Arc<dyn TokenStore>, CliError> {
+        let location = self.token_store.value.to_string_lossy();
+        if !zohocrm_store::is_store_url(&location) {
+            return Ok(Arc::new(FileTokenStore::new(&self.token_store.value)));
+        }
+        let client_id = self.client_keys()?.0;
+        let org = self.org_id.as_ref().map_or("default", |o| o.value.as_str());
+        let refresh = self.refresh_token.as_ref().map(|rt| rt.value.expose());
+        let key = zohocrm_store::StoreKey::for_refresh_token(&client_id, org, refresh);
+        zohocrm_store::open(&location, key)
+            .map_err(|e| CliError::Usage(format!("cannot use the token store: {e}")))
+    }
+
+    /// The token store as shown to the user (a url without its password).
+    pub fn token_store_label(&self) -> String {
+        let location = self.token_store.value.to_string_lossy();
+        match zohocrm_store::is_store_url(&location) {
+            true => zohocrm_store::redacted(&location),
+            false => self.token_store.value.display().to_string(),
+        }
     }
 
     /// A client with refresh-token credentials: the configured refresh token, or the one in the
@@ -427,7 +446,7 @@ impl Settings {
         }
         let client = builder
             .credentials(credentials)
-            .token_store(Arc::new(self.store()))
+            .token_store(self.store()?)
             .retry_policy(RetryPolicy::default().with_max_attempts(self.retries.saturating_add(1)))
             .timeout(self.timeout)
             .connect_timeout(self.timeout.min(Duration::from_secs(10)))

@@ -63,12 +63,13 @@ impl StoreKey {
         match credentials {
             Credentials::RefreshToken {
                 client_id,
-                refresh_token: Some(rt),
+                refresh_token,
                 ..
-            } => Some(StoreKey::new(client_id, org, rt.expose())),
-            Credentials::RefreshToken { client_id, .. } => {
-                Some(StoreKey::new(client_id, org, "").with_user("default"))
-            }
+            } => Some(StoreKey::for_refresh_token(
+                client_id,
+                org,
+                refresh_token.as_ref().map(|rt| rt.expose()),
+            )),
             Credentials::ClientCredentials {
                 client_id,
                 client_secret,
@@ -76,6 +77,15 @@ impl StoreKey {
                 ..
             } => Some(StoreKey::new(client_id, org_id, client_secret.expose())),
             _ => None,
+        }
+    }
+
+    /// The key of refresh-token credentials: the refresh token's fingerprint, or, when the
+    /// refresh token is to be read from the store, the user `default` of the client.
+    pub fn for_refresh_token(client_id: &str, org: &str, refresh_token: Option<&str>) -> Self {
+        match refresh_token {
+            Some(rt) => StoreKey::new(client_id, org, rt),
+            None => StoreKey::new(client_id, org, "").with_user("default"),
         }
     }
 

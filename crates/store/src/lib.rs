@@ -71,8 +71,9 @@ fn scheme(url: &str) -> Option<String> {
     url.split_once("://").map(|(s, _)| s.to_ascii_lowercase())
 }
 
-/// `url` without its user name and password (for messages and `Debug`).
-pub(crate) fn redacted(url: &str) -> String {
+/// `url` without its user name, password, query and fragment: what messages and status output
+/// may show of a store url.
+pub fn redacted(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return "<store url>".into();
     };

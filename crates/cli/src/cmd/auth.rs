@@ -62,7 +62,7 @@ fn save(
     token: &TokenResponse,
     refresh: Option<zohocrm_core::RefreshToken>,
 ) -> Result<SystemTime, CliError> {
-    let store = settings.store();
+    let store = settings.store()?;
     let previous = store.load().ok().flatten();
     // `expires_in` comes from the server: never trusted in clock arithmetic.
     let expires = SystemTime::now()
@@ -108,7 +108,7 @@ fn login(
                 .into(),
         ));
     };
-    let path = settings.token_store.value.display().to_string();
+    let path = settings.token_store_label();
     let mut out = app.stdout();
     if print_refresh_token {
         let expires = save(settings, &client, &token, None)?;
@@ -160,7 +160,7 @@ fn login(
 fn status(app: &App) -> Result<(), CliError> {
     let s = &app.settings;
     let (dc, env) = s.dc.value;
-    let stored = s.store().load().map_err(store_error)?;
+    let stored = s.store()?.load().map_err(store_error)?;
     let now = SystemTime::now();
     let access = stored.as_ref().and_then(|t| {
         t.access_token.as_ref()?;
@@ -201,7 +201,7 @@ fn status(app: &App) -> Result<(), CliError> {
         "client_id_source": source(s.client_id.as_ref().map(|c| c.source)),
         "client_secret": {"set": s.client_secret.is_some(), "source": source(s.client_secret.as_ref().map(|c| c.source))},
         "refresh_token": refresh,
-        "token_store": s.token_store.value.display().to_string(),
+        "token_store": s.token_store_label(),
         "access_token": access.unwrap_or_else(|| json!({"cached": false})),
         "granted_scopes": granted,
         "config_file": s.config_file.as_ref().map(|p| p.display().to_string()),
@@ -299,7 +299,7 @@ fn status_text(out: &mut impl Write, v: &Value) -> std::io::Result<()> {
 
 fn revoke(app: &App) -> Result<(), CliError> {
     let s = &app.settings;
-    let store = s.store();
+    let store = s.store()?;
     let stored = store.load().map_err(store_error)?;
     let (token, source) = match (&s.refresh_token, stored.and_then(|t| t.refresh_token)) {
         (Some(rt), _) => (rt.value.clone(), rt.source.label()),
@@ -313,7 +313,7 @@ fn revoke(app: &App) -> Result<(), CliError> {
     token_client(s)?.send(&RevokeToken { token })?;
     store.clear().map_err(store_error)?;
     let mut out = app.stdout();
-    let path = s.token_store.value.display().to_string();
+    let path = s.token_store_label();
     match app.format {
         Format::Table => {
             writeln!(
@@ -345,7 +345,7 @@ fn client_credentials(app: &App, org_id: String, scope: String) -> Result<(), Cl
         scope,
     })?;
     let expires = save(s, &client, &token, None)?;
-    let path = s.token_store.value.display().to_string();
+    let path = s.token_store_label();
     let mut out = app.stdout();
     match app.format {
         Format::Table => {

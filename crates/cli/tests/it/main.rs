@@ -145,6 +145,50 @@ fn licences_json_is_exactly_available_used_limit() {
     assert!(stdout(&table).contains("Purchased"), "{}", stdout(&table));
 }
 
+/// `--token-store redis://…` with no server there: calls go on with the in-process token (the
+/// store is best effort), and status output shows the url without its password.
+#[test]
+fn an_unreachable_redis_store_falls_back_and_hides_its_password() {
+    let (mock, s) = start();
+    // A port nothing listens on: bound, then closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let url = format!("redis://:s3cret-pw@127.0.0.1:{port}/0");
+    // zcrm as `zcrm()` runs it, with the store from ZCRM_TOKEN_STORE instead of the flag.
+    let with_redis = || {
+        let cfg = MockConfig::default();
+        let mut cmd = bare(&s);
+        cmd.args([
+            "--accounts-url",
+            &mock.base_url(),
+            "--api-domain",
+            &mock.base_url(),
+        ])
+        .args([
+            "--client-id",
+            &cfg.client_id,
+            "--client-secret",
+            &cfg.client_secret,
+        ])
+        .args(["--retries", "0", "--refresh-token", "mock-refresh-token"])
+        .env("ZCRM_TOKEN_STORE", &url);
+        cmd
+    };
+    let out = ok(run(&mut with_redis(), &["licences"]));
+    assert!(!stderr(&out).contains("s3cret-pw"), "{}", stderr(&out));
+    assert_eq!(mock.stats().mints, 1);
+    assert!(!s.store().exists(), "no token file is written");
+    let out = run(&mut with_redis(), &["auth", "status"]);
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!text.contains("s3cret-pw"), "{text}");
+    assert!(
+        text.contains(&format!("redis://127.0.0.1:{port}/0")),
+        "{text}"
+    );
+}
+
 #[test]
 fn tokens_are_stored_0600_and_reused_between_runs() {
     let (mock, s) = start();
