@@ -173,3 +173,42 @@ fn redis_restart_mid_run() {
         "the new token is shared through the restarted server"
     );
 }
+
+/// Redis unreachable when the fleet starts: every client mints its own token (the documented
+/// fallback: single flight within the session only) and no call fails; once Redis is up, the
+/// next expiries cost one mint each across the fleet.
+#[test]
+fn redis_down_at_start_then_shared_mode_resumes() {
+    let Some(mut redis) = Redis::start() else {
+        return;
+    };
+    redis.kill();
+    let mock = mock();
+    // 3 × 2 clients: six mints in the outage stay within Zoho's 10 per refresh token.
+    let fleet = Fleet::spawn(
+        &mock.base_url(),
+        &redis.url(),
+        &["blocking", "blocking", "async"],
+        2,
+        Duration::from_secs(15),
+    );
+    eventually("every client has a token", LONG, || mock.stats().mints >= 6);
+    calls_go_on(&mock, 50);
+    assert_eq!(mock.stats().mints, 6, "one per client without the store");
+    redis.restart();
+    // Past the stores' fail-fast window, with calls going on.
+    let up = Instant::now();
+    while up.elapsed() < 2 * zohocrm_store::RETRY_AFTER {
+        calls_go_on(&mock, 10);
+    }
+    for k in 1..=2u64 {
+        mock.expire_tokens();
+        eventually("a mint after the expiry", LONG, || {
+            mock.stats().mints > 6 + k - 1
+        });
+        calls_go_on(&mock, 50);
+    }
+    let outcomes = fleet.stop();
+    no_failures(&outcomes);
+    assert_eq!(mock.stats().token_requests, 8, "{:?}", mock.stats());
+}
