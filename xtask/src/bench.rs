@@ -18,6 +18,7 @@ const BENCHES: &[(&str, &str)] = &[
     ("zohocrm-core", "models"),
     ("zohocrm-ureq", "loopback"),
     ("zohocrm-hyper", "loopback"),
+    ("zohocrm-store", "store"),
 ];
 
 fn target_dir() -> PathBuf {
@@ -343,6 +344,24 @@ pub fn run(args: &[String]) -> Result<bool, String> {
             "≥ 0.9",
             |r| r >= 0.9,
         );
+    }
+    // Issue 17: a call with the Redis token store (token cached in the session) against the
+    // in-memory store. Not measured when redis-server is missing (the bench skips itself).
+    match (t("store", "licences_redis"), t("store", "licences_memory")) {
+        (Ok(redis), Ok(memory)) => ratio_row(
+            "ureq loopback licences: Redis store / memory store",
+            redis,
+            memory,
+            "≤ 1.2",
+            |r| r <= 1.2,
+        ),
+        _ => rows.push(Row {
+            what: "ureq loopback licences: Redis store / memory store",
+            value: "not measured (redis-server is not installed)".into(),
+            ratio: None,
+            target: "≤ 1.2",
+            met: None,
+        }),
     }
     let exchange = t("exchange", "overhead")? - t("exchange", "parse_only")?;
     rows.push(Row {
