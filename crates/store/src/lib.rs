@@ -30,6 +30,49 @@
 //! expiry, never per call.
 #![forbid(unsafe_code)]
 
+/// The options, accessors and `Debug` of the stores of one server: each has a `shared` part
+/// with its key, lock lease, timeout and health. `$lease` says what the lease means there.
+macro_rules! store_common {
+    ($lease:literal; $($Store:ident),+) => {$(
+        impl $Store {
+            #[doc = concat!("Sets the refresh lock's lease (default [`DEFAULT_LOCK_LEASE`](crate::DEFAULT_LOCK_LEASE)): ", $lease)]
+            #[must_use]
+            pub fn with_lock_lease(mut self, lease: std::time::Duration) -> Self {
+                self.shared.lease = lease.max(std::time::Duration::from_millis(1));
+                self
+            }
+
+            /// Sets the timeout of connecting and of each command (default
+            /// [`DEFAULT_TIMEOUT`](crate::DEFAULT_TIMEOUT)).
+            #[must_use]
+            pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.shared.timeout = timeout.max(std::time::Duration::from_millis(1));
+                self
+            }
+
+            /// The entry this store serves.
+            pub fn key(&self) -> &crate::StoreKey {
+                &self.shared.key
+            }
+
+            /// Whether the server is in an outage (the store then fails fast, and the session
+            /// falls back to its in-process token and lock).
+            pub fn is_down(&self) -> bool {
+                self.shared.health.is_down()
+            }
+        }
+
+        impl std::fmt::Debug for $Store {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($Store))
+                    .field("server", &self.shared.health.location())
+                    .field("key", &self.shared.key)
+                    .finish_non_exhaustive()
+            }
+        }
+    )+};
+}
+
 mod health;
 mod key;
 #[cfg(feature = "postgres")]

@@ -127,35 +127,6 @@ impl Shared {
     }
 }
 
-macro_rules! options {
-    () => {
-        /// Sets the lease of the refresh lock's transaction (default [`DEFAULT_LOCK_LEASE`]):
-        /// a holder idle in it longer is disconnected by the server and its save fails.
-        #[must_use]
-        pub fn with_lock_lease(mut self, lease: Duration) -> Self {
-            self.shared.lease = lease.max(Duration::from_millis(1));
-            self
-        }
-
-        /// Sets the timeout of connecting and of each statement (default [`DEFAULT_TIMEOUT`]).
-        #[must_use]
-        pub fn with_timeout(mut self, timeout: Duration) -> Self {
-            self.shared.timeout = timeout.max(Duration::from_millis(1));
-            self
-        }
-
-        /// The row this store serves.
-        pub fn key(&self) -> &StoreKey {
-            &self.shared.key
-        }
-
-        /// Whether the server is in an outage (the store then fails fast).
-        pub fn is_down(&self) -> bool {
-            self.shared.health.is_down()
-        }
-    };
-}
-
 /// The PostgreSQL token store with blocking IO (see the [crate docs](crate)). Meant for the
 /// blocking client; the async client takes [`AsyncPgTokenStore`].
 pub struct PgTokenStore {
@@ -163,14 +134,7 @@ pub struct PgTokenStore {
     connection: Mutex<Option<postgres::Client>>,
 }
 
-impl std::fmt::Debug for PgTokenStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgTokenStore")
-            .field("server", &self.shared.health.location())
-            .field("key", &self.shared.key)
-            .finish_non_exhaustive()
-    }
-}
+store_common!("a holder idle in the lock's transaction longer is disconnected by the server, and its save fails."; PgTokenStore, AsyncPgTokenStore);
 
 /// What a [`StoreLock`] of the blocking store holds: the connection in the lock's transaction.
 struct PgHeld(Mutex<postgres::Client>);
@@ -184,8 +148,6 @@ impl PgTokenStore {
             connection: Mutex::new(None),
         })
     }
-
-    options!();
 
     fn connect(&self) -> Result<postgres::Client, StoreError> {
         let shared = &self.shared;
@@ -322,15 +284,6 @@ pub struct AsyncPgTokenStore {
     connection: Mutex<Option<std::sync::Arc<tokio_postgres::Client>>>,
 }
 
-impl std::fmt::Debug for AsyncPgTokenStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AsyncPgTokenStore")
-            .field("server", &self.shared.health.location())
-            .field("key", &self.shared.key)
-            .finish_non_exhaustive()
-    }
-}
-
 /// What a [`StoreLock`] of the async store holds: the connection in the lock's transaction.
 struct AsyncPgHeld(tokio_postgres::Client);
 
@@ -342,8 +295,6 @@ impl AsyncPgTokenStore {
             connection: Mutex::new(None),
         })
     }
-
-    options!();
 
     async fn connect(&self) -> Result<tokio_postgres::Client, StoreError> {
         let shared = &self.shared;

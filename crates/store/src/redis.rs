@@ -252,37 +252,6 @@ fn locked(answer: Answer) -> Option<StoreLock> {
     }
 }
 
-macro_rules! options {
-    () => {
-        /// Sets the refresh lock's lease (default [`DEFAULT_LOCK_LEASE`]): how long a worker
-        /// that dies holding it keeps the others from refreshing. Longer than a token request
-        /// takes; a holder that outlives it can no longer overwrite a newer token.
-        #[must_use]
-        pub fn with_lock_lease(mut self, lease: Duration) -> Self {
-            self.shared.lease = lease.max(Duration::from_millis(1));
-            self
-        }
-
-        /// Sets the timeout of connecting and of each command (default [`DEFAULT_TIMEOUT`]).
-        #[must_use]
-        pub fn with_timeout(mut self, timeout: Duration) -> Self {
-            self.shared.timeout = timeout.max(Duration::from_millis(1));
-            self
-        }
-
-        /// The entry this store serves.
-        pub fn key(&self) -> &StoreKey {
-            &self.shared.key
-        }
-
-        /// Whether the server is in an outage (the store then fails fast, and the session falls
-        /// back to its in-process token and lock).
-        pub fn is_down(&self) -> bool {
-            self.shared.health.is_down()
-        }
-    };
-}
-
 /// The Redis token store with blocking IO (see the [crate docs](crate)). One connection, made
 /// on first use and again after a failure.
 pub struct RedisTokenStore {
@@ -290,14 +259,7 @@ pub struct RedisTokenStore {
     connection: Mutex<Option<redis::Connection>>,
 }
 
-impl std::fmt::Debug for RedisTokenStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisTokenStore")
-            .field("server", &self.shared.health.location())
-            .field("key", &self.shared.key)
-            .finish_non_exhaustive()
-    }
-}
+store_common!("how long a worker that dies holding it keeps the others from refreshing. Longer than a token request takes; a holder that outlives it can no longer overwrite a newer token."; RedisTokenStore, AsyncRedisTokenStore);
 
 impl RedisTokenStore {
     /// A store on the server of `url` (`redis://[:PASSWORD@]HOST[:PORT][/DB]`, or `rediss://`
@@ -308,8 +270,6 @@ impl RedisTokenStore {
             connection: Mutex::new(None),
         })
     }
-
-    options!();
 
     fn connect(&self) -> Result<redis::Connection, StoreError> {
         let shared = &self.shared;
@@ -398,15 +358,6 @@ pub struct AsyncRedisTokenStore {
     connection: Mutex<Option<MultiplexedConnection>>,
 }
 
-impl std::fmt::Debug for AsyncRedisTokenStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AsyncRedisTokenStore")
-            .field("server", &self.shared.health.location())
-            .field("key", &self.shared.key)
-            .finish_non_exhaustive()
-    }
-}
-
 impl AsyncRedisTokenStore {
     /// As [`RedisTokenStore::open`].
     pub fn open(url: &str, key: StoreKey) -> Result<Self, StoreError> {
@@ -415,8 +366,6 @@ impl AsyncRedisTokenStore {
             connection: Mutex::new(None),
         })
     }
-
-    options!();
 
     async fn connect(&self) -> Result<MultiplexedConnection, StoreError> {
         let shared = &self.shared;
