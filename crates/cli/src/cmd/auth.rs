@@ -12,7 +12,7 @@ use zohocrm_core::op_spec::OpSpec;
 use zohocrm_core::territories::GetTerritoriesOfUser;
 use zohocrm_core::time::format_description::well_known::Rfc3339;
 use zohocrm_core::time::OffsetDateTime;
-use zohocrm_core::{AccessToken, Credentials, Endpoint, GrantCode, StoredToken, TokenStore};
+use zohocrm_core::{AccessToken, Credentials, Endpoint, GrantCode, StoredToken};
 
 use crate::cli::AuthCommand;
 use crate::config::{env_suffix, Settings, Source};

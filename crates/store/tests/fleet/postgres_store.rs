@@ -26,6 +26,7 @@ fn row_lock_and_owners() {
         expires_at_unix: 4_000_000_000,
         refresh_token: None,
         api_domain: None,
+        scope: None,
     };
     let held = a.try_lock_refresh().unwrap().expect("free");
     assert!(b.try_lock_refresh().unwrap().is_none(), "row locked by a");

@@ -14,6 +14,7 @@ fn token(access: &str) -> StoredToken {
         expires_at_unix: 4_000_000_000,
         refresh_token: None,
         api_domain: Some("https://www.zohoapis.eu".into()),
+        scope: Some("ZohoCRM.modules.ALL".into()),
     }
 }
 
