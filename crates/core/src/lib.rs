@@ -71,6 +71,7 @@ pub mod oauth;
 pub mod op_spec;
 pub mod outputs;
 pub mod pagination;
+pub mod proxy;
 pub mod raw;
 pub mod record;
 pub mod records;
