@@ -198,6 +198,20 @@ impl NoProxy {
         NoProxy { entries }
     }
 
+    /// The list of `no_proxy` (or else `NO_PROXY`), looked up with `var`.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> NoProxy {
+        ["no_proxy", "NO_PROXY"]
+            .iter()
+            .find_map(|name| var(name))
+            .map(|list| NoProxy::parse(&list))
+            .unwrap_or_default()
+    }
+
+    /// The list of this process's `no_proxy` or `NO_PROXY` variable.
+    pub fn from_env() -> NoProxy {
+        NoProxy::from_vars(|name| std::env::var(name).ok())
+    }
+
     /// Whether `host` (a URL's host; IPv6 in brackets or not) is reached directly.
     pub fn matches(&self, host: &str) -> bool {
         let host = host.trim_start_matches('[').trim_end_matches(']');
@@ -275,9 +289,12 @@ impl ProxyRules {
         let get = |names: &[&str]| -> Result<Option<Proxy>, BuildError> {
             for name in names {
                 if let Some(value) = var(name).filter(|v| !v.trim().is_empty()) {
-                    return Proxy::new(&value)
-                        .map(Some)
-                        .map_err(|e| BuildError::InvalidConfig(format!("{name}: {e}")));
+                    return Proxy::new(&value).map(Some).map_err(|e| match e {
+                        BuildError::InvalidConfig(m) => {
+                            BuildError::InvalidConfig(format!("{name}: {m}"))
+                        }
+                        other => other,
+                    });
                 }
             }
             Ok(None)
@@ -291,11 +308,7 @@ impl ProxyRules {
         let all = get(&["all_proxy", "ALL_PROXY"])?;
         let http = get(http_names)?.or_else(|| all.clone());
         let https = get(&["https_proxy", "HTTPS_PROXY"])?.or(all);
-        let no_proxy = ["no_proxy", "NO_PROXY"]
-            .iter()
-            .find_map(|name| var(name))
-            .map(|list| NoProxy::parse(&list))
-            .unwrap_or_default();
+        let no_proxy = NoProxy::from_vars(&var);
         Ok(ProxyRules {
             http,
             https,
@@ -334,6 +347,9 @@ impl ProxyRules {
 /// Where a transport's proxy settings come from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
+// Made once per client and read once per transport: the size of `Rules` costs nothing, and
+// a box would show in every caller's code.
+#[allow(clippy::large_enum_variant)]
 pub enum ProxyConfig {
     /// The environment variables (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`), read
     /// when the transport is built. The default.
