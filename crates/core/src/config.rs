@@ -4,6 +4,23 @@
 //!
 //! Each transport crate only says how to make its client from a [`Session`] and a
 //! [`TransportConfig`] ([`BuildClient`]), so the builder exists once.
+//!
+//! # Example
+//!
+//! The transports' `Client::builder()` is this builder; its transport settings are plain data:
+//!
+//! ```
+//! use std::time::Duration;
+//! use zohocrm_core::config::TransportConfig;
+//! use zohocrm_core::proxy::{Proxy, ProxyConfig};
+//!
+//! let config = TransportConfig::default()
+//!     .timeout(Duration::from_secs(30))
+//!     .proxy(ProxyConfig::all(Proxy::new("http://proxy.example.com:3128")?));
+//! assert_eq!(config.connect_timeout, Duration::from_secs(10));
+//! assert_eq!(ProxyConfig::default(), ProxyConfig::Environment);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::marker::PhantomData;
 use std::sync::Arc;
