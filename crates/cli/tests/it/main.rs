@@ -4,10 +4,10 @@
 
 mod changes;
 mod hostile;
+mod proxy;
 mod resume;
 mod scopes;
 mod watch;
-mod proxy;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
