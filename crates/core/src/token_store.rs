@@ -32,6 +32,7 @@
 //!     expires_at_unix: 0,
 //!     refresh_token: None,
 //!     api_domain: None,
+//!     scope: None,
 //! };
 //! token.set_expires_at(SystemTime::now() + Duration::from_secs(3600));
 //! store.save(&token)?;
