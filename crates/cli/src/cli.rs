@@ -100,6 +100,12 @@ pub struct GlobalArgs {
     /// Timeout of one HTTP request, in seconds.
     #[arg(long, global = true, default_value_t = 60, value_name = "SECS")]
     pub timeout: u64,
+    /// HTTP proxy of every call, sign-in included: http://host:port, with user:password@
+    /// before the host when it asks for credentials; `none` for no proxy. Default:
+    /// HTTPS_PROXY, HTTP_PROXY and ALL_PROXY; NO_PROXY lists hosts reached directly, with this
+    /// flag too.
+    #[arg(long, global = true, value_name = "URL|none", hide_env_values = true)]
+    pub proxy: Option<String>,
 }
 
 /// The commands.

@@ -9,6 +9,7 @@ use clap::parser::ValueSource;
 use clap::ArgMatches;
 use serde::Deserialize;
 use zohocrm_core::context::DEFAULT_USER_AGENT;
+use zohocrm_core::proxy::{NoProxy, Proxy, ProxyConfig, ProxyRules};
 use zohocrm_core::{ClientSecret, Credentials, RefreshToken, RetryPolicy, TokenStore};
 use zohocrm_ureq::{Client, DataCenter, Environment, FileTokenStore};
 
@@ -104,6 +105,23 @@ pub struct Settings {
     pub retries: u32,
     /// The timeout of one request.
     pub timeout: Duration,
+    /// Where the proxy comes from (`--proxy`, else the environment).
+    pub proxy: ProxyConfig,
+}
+
+/// `--proxy`: `none` turns proxies off; a URL is used for every host but those of `NO_PROXY`
+/// (as curl's `--proxy` does); without the flag, the environment decides.
+pub fn parse_proxy(flag: Option<&str>) -> Result<ProxyConfig, CliError> {
+    let Some(flag) = flag.map(str::trim) else {
+        return Ok(ProxyConfig::Environment);
+    };
+    if flag.eq_ignore_ascii_case("none") {
+        return Ok(ProxyConfig::Direct);
+    }
+    let proxy = Proxy::new(flag).map_err(|e| CliError::Usage(format!("--proxy: {e}")))?;
+    Ok(ProxyConfig::Rules(
+        ProxyRules::all(proxy).with_no_proxy(NoProxy::from_env()),
+    ))
 }
 
 /// Parses `ZOHO_DC`: `us`, `eu`, ..., optionally `-sandbox` or `-developer`.
@@ -327,6 +345,7 @@ impl Settings {
             config_file,
             retries: args.retries,
             timeout: Duration::from_secs(args.timeout.max(1)),
+            proxy: parse_proxy(args.proxy.as_deref())?,
         })
     }
 
@@ -450,6 +469,7 @@ impl Settings {
             .retry_policy(RetryPolicy::default().with_max_attempts(self.retries.saturating_add(1)))
             .timeout(self.timeout)
             .connect_timeout(self.timeout.min(Duration::from_secs(10)))
+            .proxy_config(self.proxy.clone())
             .user_agent(format!(
                 "zcrm/{} {DEFAULT_USER_AGENT}",
                 env!("CARGO_PKG_VERSION")

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use zohocrm_core::features::GetUserLicences;
 use zohocrm_core::oauth::RefreshAccessToken;
+use zohocrm_core::proxy::ProxyConfig;
 use zohocrm_core::response::decode_value;
 use zohocrm_core::{
     assemble, ApiErrorCode, Body, BuildError, Context, Credentials, Endpoint, Error,
@@ -33,6 +34,7 @@ mod downloads;
 mod faults;
 mod hostile;
 mod net;
+mod proxy;
 mod records;
 mod reliability;
 mod scopes;
@@ -40,6 +42,7 @@ mod security;
 pub use downloads::*;
 pub use faults::*;
 pub use hostile::*;
+pub use proxy::*;
 pub use records::*;
 pub use reliability::*;
 pub use scopes::*;
@@ -54,6 +57,8 @@ pub struct Settings {
     pub connect_timeout: Duration,
     /// The largest response body accepted.
     pub max_body_bytes: usize,
+    /// The proxy settings (default: none, whatever the environment says).
+    pub proxy: ProxyConfig,
 }
 
 impl Default for Settings {
@@ -62,6 +67,7 @@ impl Default for Settings {
             timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(5),
             max_body_bytes: 64 * 1024 * 1024,
+            proxy: ProxyConfig::Direct,
         }
     }
 }
@@ -147,6 +153,10 @@ macro_rules! conformance_tests {
             hostile_channel_tokens_never_show,
             scopes_are_checked_before_sending,
             garbled_answer_is_a_protocol_error,
+            proxy_carries_api_and_token_calls,
+            proxy_credentials_are_never_shown,
+            no_proxy_hosts_bypass_the_proxy,
+            https_is_tunnelled_and_still_verified,
         );
     };
     (@each $harness:expr; $($case:ident,)*) => {

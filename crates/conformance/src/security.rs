@@ -14,7 +14,7 @@ use zohocrm_core::{
 };
 use zohocrm_mock::{BlockingMock, Fault, FaultKind, MockConfig};
 
-use crate::net::{counting_listener, self_signed_tls_server};
+use crate::net::{counting_listener, self_signed_tls_server, wait_for_handshake_error};
 use crate::{expect_transport, session, Harness, Raw};
 
 /// Values that break naive URL building: every reserved character that matters, a space, a
@@ -58,15 +58,7 @@ pub fn tls_self_signed_certificate_is_refused(h: &impl Harness) {
         assert_eq!(t.kind(), TransportErrorKind::Connect, "{host}: {t}");
         assert!(t.never_connected());
     }
-    // The server logs a failed handshake after the client gave up: wait for it (bounded).
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while log.lock().unwrap().handshake_errors.is_empty() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no handshake error logged"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_for_handshake_error(&log);
     let log = log.lock().unwrap();
     assert_eq!(log.plaintext_bytes, 0, "no request (and no token) sent");
     assert!(server.accepted() >= 2);

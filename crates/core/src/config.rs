@@ -1,8 +1,26 @@
 //! Client configuration shared by every transport: the [`ClientBuilder`] (hosts, credentials,
-//! token store, retry policy) and [`TransportConfig`] (timeouts and body limits, as plain data).
+//! token store, retry policy) and [`TransportConfig`] (timeouts, body limits and proxy, as plain
+//! data).
 //!
 //! Each transport crate only says how to make its client from a [`Session`] and a
 //! [`TransportConfig`] ([`BuildClient`]), so the builder exists once.
+//!
+//! # Example
+//!
+//! The transports' `Client::builder()` is this builder; its transport settings are plain data:
+//!
+//! ```
+//! use std::time::Duration;
+//! use zohocrm_core::config::TransportConfig;
+//! use zohocrm_core::proxy::{Proxy, ProxyConfig};
+//!
+//! let config = TransportConfig::default()
+//!     .timeout(Duration::from_secs(30))
+//!     .proxy(ProxyConfig::all(Proxy::new("http://proxy.example.com:3128")?));
+//! assert_eq!(config.connect_timeout, Duration::from_secs(10));
+//! assert_eq!(ProxyConfig::default(), ProxyConfig::Environment);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -11,6 +29,7 @@ use std::time::Duration;
 use crate::context::{Context, DataCenter, Environment};
 use crate::error::{BuildError, Error};
 use crate::limit::ConcurrencyLimits;
+use crate::proxy::{Proxy, ProxyConfig};
 use crate::retry::RetryPolicy;
 use crate::session::{Credentials, Session};
 use crate::token_store::{AsyncTokenStore, Store, TokenStore};
@@ -23,7 +42,7 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 /// instead of filling the disk.
 pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 1024 * 1024 * 1024;
 
-/// Timeouts and limits of a transport.
+/// Timeouts, limits and proxy of a transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TransportConfig {
@@ -38,6 +57,9 @@ pub struct TransportConfig {
     /// larger one stops there and fails with `BodyTooLarge`, saying so (default 1 GiB,
     /// [`DEFAULT_MAX_DOWNLOAD_BYTES`]).
     pub max_download_bytes: u64,
+    /// The proxy of every call, token calls included (default: the environment's,
+    /// [`ProxyConfig::Environment`]).
+    pub proxy: ProxyConfig,
 }
 
 impl Default for TransportConfig {
@@ -47,6 +69,7 @@ impl Default for TransportConfig {
             connect_timeout: Duration::from_secs(10),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_download_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
+            proxy: ProxyConfig::default(),
         }
     }
 }
@@ -77,6 +100,13 @@ impl TransportConfig {
     #[must_use]
     pub fn max_download_bytes(mut self, max: u64) -> Self {
         self.max_download_bytes = max;
+        self
+    }
+
+    /// Sets where the proxy settings come from.
+    #[must_use]
+    pub fn proxy(mut self, proxy: ProxyConfig) -> Self {
+        self.proxy = proxy;
         self
     }
 }
@@ -271,8 +301,24 @@ impl<C: BuildClient> ClientBuilder<C> {
         self
     }
 
-    /// Builds the client. Fails when the hosts are invalid or a data centre or credentials are missing.
+    /// Sends every call, token calls included, through `proxy`; the proxy environment
+    /// variables are then ignored. See [`crate::proxy`].
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.transport.proxy = ProxyConfig::all(proxy);
+        self
+    }
+
+    /// Sets where the proxy settings come from: the environment (the default), none at all
+    /// ([`ProxyConfig::Direct`]) or explicit rules with exceptions.
+    pub fn proxy_config(mut self, proxy: ProxyConfig) -> Self {
+        self.transport.proxy = proxy;
+        self
+    }
+
+    /// Builds the client. Fails when the hosts are invalid, a data centre or credentials are
+    /// missing, or a proxy environment variable holds an invalid URL.
     pub fn build(self) -> Result<C, Error> {
+        self.transport.proxy.resolve()?;
         let mut context = match (&self.hosts, self.data_center) {
             (Some((accounts, api, content)), _) => Context::custom(accounts, api, content)?,
             (None, Some(dc)) => Context::new(dc, self.environment),

@@ -1,6 +1,21 @@
 //! Where requests go: data centres, environments and the [`Context`] that holds the hosts.
 //!
 //! A `Context` holds no secrets, so anything built from it (requests, snapshots) holds none.
+//!
+//! # Example
+//!
+//! ```
+//! use zohocrm_core::{Context, DataCenter, Environment};
+//!
+//! let sandbox = Context::new(DataCenter::Eu, Environment::Sandbox);
+//! assert_eq!(sandbox.api_domain(), "https://sandbox.zohoapis.eu");
+//! assert_eq!(sandbox.accounts_url(), "https://accounts.zoho.eu");
+//! // Custom hosts (a mock server, a gateway) need https, except on loopback.
+//! let local = "http://127.0.0.1:8080";
+//! assert!(Context::custom(local, local, local).is_ok());
+//! let remote = "http://crm.example.com";
+//! assert!(Context::custom(remote, remote, remote).is_err());
+//! ```
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,4 +1,38 @@
 //! The [`Endpoint`] trait: one implementation per Zoho operation.
+//!
+//! # Example
+//!
+//! An operation the SDK does not type yet, written as an endpoint (for a one-off call,
+//! [`Raw`](crate::raw::Raw) needs no type at all):
+//!
+//! ```
+//! use zohocrm_core::http::{Method, Response};
+//! use zohocrm_core::response::decode_value;
+//! use zohocrm_core::{BuildError, Endpoint, Error, Host, RequestParts};
+//!
+//! /// `GET /crm/v8/settings/pipeline?layout_id=…`, answered as JSON.
+//! struct Pipelines {
+//!     layout_id: String,
+//! }
+//!
+//! impl Endpoint for Pipelines {
+//!     const ID: &'static str = "my_app.pipelines";
+//!     type Output = Option<serde_json::Value>;
+//!
+//!     fn parts(&self) -> Result<RequestParts, BuildError> {
+//!         BuildError::require("layout_id", &self.layout_id)?;
+//!         Ok(RequestParts::new(Method::GET, Host::Api, "/crm/v8/settings/pipeline")
+//!             .query("layout_id", &self.layout_id))
+//!     }
+//!
+//!     fn parse(&self, response: Response<&[u8]>) -> Result<Self::Output, Error> {
+//!         decode_value(Self::ID, &response)
+//!     }
+//! }
+//!
+//! let empty = Pipelines { layout_id: " ".into() };
+//! assert!(matches!(empty.parts(), Err(BuildError::Missing("layout_id"))));
+//! ```
 
 use crate::error::{BuildError, Error};
 use crate::request::RequestParts;

@@ -5,6 +5,27 @@
 //! ([`Error::Transport`]), an undecodable body ([`Error::Decode`]), an invalid request caught
 //! before any IO ([`Error::Build`]) or a call its token's scopes cannot make ([`Error::Scope`]).
 //! `Display` always shows Zoho's code and message when there is one.
+//!
+//! # Example
+//!
+//! A Zoho error envelope, as parsed by any endpoint:
+//!
+//! ```
+//! use zohocrm_core::features::GetUserLicences;
+//! use zohocrm_core::http::Response;
+//! use zohocrm_core::{Endpoint, Error};
+//!
+//! let body = br#"{"code":"INVALID_TOKEN","details":{},"message":"invalid oauth token","status":"error"}"#;
+//! let answer = GetUserLicences.parse(Response::builder().status(401).body(&body[..])?);
+//! match answer {
+//!     Err(Error::Api { status, error }) => {
+//!         assert_eq!(status, 401);
+//!         assert_eq!(error.code.as_str(), "INVALID_TOKEN");
+//!     }
+//!     other => panic!("{other:?}"),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::fmt;
 

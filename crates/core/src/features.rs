@@ -3,6 +3,20 @@
 //! The other features operations (`GET /crm/v8/__features`, `/__features/{feature_api_name}`,
 //! `/__features/data_enrichment`) are the generated ones in
 //! [`generated::features`](crate::generated::features): typed, lenient, and paged.
+//!
+//! # Example
+//!
+//! ```
+//! use zohocrm_core::features::GetUserLicences;
+//! use zohocrm_core::http::Response;
+//! use zohocrm_core::Endpoint;
+//!
+//! let body = br#"{"__features":[{"api_name":"user_licenses","details":{
+//!     "available_count":{"total":3},"used_count":{"total":7},"limits":{"total":10}}}]}"#;
+//! let licences = GetUserLicences.parse(Response::builder().status(200).body(&body[..])?)?;
+//! assert_eq!((licences.available, licences.used, licences.limit), (3, 7, 10));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -5,6 +5,20 @@
 //! clock: time, randomness and IO come from the caller. Transports (`zohocrm-hyper`,
 //! `zohocrm-ureq`) execute the requests.
 //!
+//! ```text
+//!   your code ──► zohocrm_hyper::Client (async)  ┐   both made by one macro,
+//!                 zohocrm_ureq::Client (blocking) ┘   facade::client_facade!
+//!                        │ endpoint (records, bulk, generated::*, raw::Raw ...)
+//!                        ▼
+//!   zohocrm-core  driver loop ──► Exchange (auth, refresh, retry, parse) ──► typed output
+//!                        │ Step::Send(http::Request)      ▲ http::Response bytes
+//!                        ▼                                │
+//!   transport     HyperTransport / UreqTransport: sockets, TLS, proxy, timeouts
+//!                        │
+//!                        ▼
+//!   Zoho CRM (accounts server, API, upload host) — or zohocrm-mock on 127.0.0.1
+//! ```
+//!
 //! # The driver-loop contract
 //!
 //! An [`Exchange`] performs one call of an [`Endpoint`]: authentication,
@@ -71,6 +85,7 @@ pub mod oauth;
 pub mod op_spec;
 pub mod outputs;
 pub mod pagination;
+pub mod proxy;
 pub mod raw;
 pub mod record;
 pub mod records;

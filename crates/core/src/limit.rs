@@ -14,6 +14,22 @@
 //! refreshes hold no permit. Drivers wait for a free permit with [`Limiter::wait_blocking`] or
 //! [`Limiter::wait`] (runtime-agnostic: wakers, no timer); a driver that knows nothing of limits
 //! still works, since the exchange then asks it to sleep briefly and poll again.
+//!
+//! # Example
+//!
+//! ```
+//! use zohocrm_core::limit::{Cost, Limiter};
+//! use zohocrm_core::ConcurrencyLimits;
+//!
+//! let limiter = Limiter::new(ConcurrencyLimits::new(2, 1));
+//! let coql = limiter.try_acquire(Cost::HEAVY).expect("a free heavy unit");
+//! assert!(limiter.try_acquire(Cost::HEAVY).is_none(), "one heavy call at a time");
+//! let list = limiter.try_acquire(Cost::NORMAL).expect("a free unit");
+//! assert!(limiter.try_acquire(Cost::NORMAL).is_none(), "two calls at a time");
+//! drop(coql);
+//! assert!(limiter.try_acquire(Cost::NORMAL).is_some());
+//! drop(list);
+//! ```
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -204,7 +220,9 @@ impl Limiter {
 
     /// Takes a permit now, as a guard that gives it back when dropped.
     pub fn try_acquire(&self, cost: Cost) -> Option<Permit<'_>> {
-        self.try_take(cost).then_some(Permit {
+        // Lazily: a permit built and dropped when none was taken would give back a unit that
+        // was never taken (its Drop releases).
+        self.try_take(cost).then(|| Permit {
             limiter: self,
             cost,
         })

@@ -5,6 +5,30 @@
 //! decides (`access_token` present ⇒ success, else `error`); `expires_in_sec` (seconds, with
 //! `expires_in` then in milliseconds) and `expires_in` (seconds) are both understood. Bodies are
 //! never quoted in errors, since they may hold tokens.
+//!
+//! # Example
+//!
+//! ```
+//! use zohocrm_core::http::Response;
+//! use zohocrm_core::oauth::RefreshAccessToken;
+//! use zohocrm_core::{assemble, Context, DataCenter, Endpoint, Environment};
+//!
+//! let refresh = RefreshAccessToken {
+//!     client_id: "1000.CLIENT".into(),
+//!     client_secret: "s3cr3t-value".into(),
+//!     refresh_token: "1000.refresh-value".into(),
+//! };
+//! assert!(!format!("{refresh:?}").contains("s3cr3t-value"));
+//! let ctx = Context::new(DataCenter::Eu, Environment::Production);
+//! let request = assemble(&ctx, &refresh.parts()?)?;
+//! assert_eq!(request.uri().host(), Some("accounts.zoho.eu"));
+//!
+//! let answer = br#"{"access_token":"1000.at","expires_in":3600,
+//!     "api_domain":"https://www.zohoapis.eu","token_type":"Bearer"}"#;
+//! let token = refresh.parse(Response::builder().status(200).body(&answer[..])?)?;
+//! assert_eq!(token.expires_in.as_secs(), 3600);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::borrow::Cow;
 use std::time::Duration;

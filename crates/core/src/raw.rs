@@ -1,6 +1,23 @@
 //! [`Raw`]: any method, path, query and JSON body, for operations Zoho ships before its spec
 //! does. It goes through the same exchange (auth, refresh, retries) and envelope parsing as
 //! every typed endpoint.
+//!
+//! # Example
+//!
+//! ```
+//! use zohocrm_core::http::Method;
+//! use zohocrm_core::raw::Raw;
+//! use zohocrm_core::{assemble, Context, DataCenter, Endpoint, Environment};
+//!
+//! let raw = Raw::new(Method::GET, "/crm/v8/settings/pipeline").query("layout_id", "111 222");
+//! let ctx = Context::new(DataCenter::Us, Environment::Production);
+//! let request = assemble(&ctx, &raw.parts()?)?;
+//! assert_eq!(
+//!     request.uri(),
+//!     "https://www.zohoapis.com/crm/v8/settings/pipeline?layout_id=111%20222"
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::borrow::Cow;
 

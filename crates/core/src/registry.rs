@@ -4,6 +4,20 @@
 //! Every endpoint type deserialises from its parameters named exactly as the API names them, so
 //! fixtures, the command-line tool and other language bindings can call any operation by its id
 //! without knowing its Rust type.
+//!
+//! # Example
+//!
+//! ```
+//! use zohocrm_core::registry;
+//! use zohocrm_core::{assemble, Context, DataCenter, Environment};
+//!
+//! let op = registry::find("users.get_users").expect("a spec operation");
+//! let parts = op.build(&serde_json::json!({"type": "ActiveUsers", "per_page": 200}))?;
+//! let request = assemble(&Context::new(DataCenter::Us, Environment::Production), &parts)?;
+//! assert_eq!(request.uri().path(), "/crm/v8/users");
+//! assert!(request.uri().query().unwrap().contains("type=ActiveUsers"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

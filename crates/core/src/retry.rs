@@ -4,6 +4,24 @@
 //! capped, jittered backoff, honouring `Retry-After` (Zoho did not process the request); 5xx and
 //! timeouts retry only idempotent requests (a POST that may have taken effect is never replayed
 //! blindly); other 4xx never.
+//!
+//! # Example
+//!
+//! ```
+//! use zohocrm_core::retry::{Decision, Outcome, RetryPolicy};
+//! use zohocrm_core::TransportErrorKind;
+//!
+//! let policy = RetryPolicy::default();
+//! // A refused connection never reached Zoho: retried, even for a POST.
+//! let refused = Outcome::Transport(TransportErrorKind::Connect);
+//! assert!(matches!(policy.decide(1, refused, false, 0.5), Decision::Retry(_)));
+//! // A 500 answering a POST may follow a write that took effect: not replayed.
+//! let failed = Outcome::Status { status: 500, retry_after: None };
+//! assert_eq!(policy.decide(1, failed, false, 0.5), Decision::GiveUp);
+//! assert!(matches!(policy.decide(1, failed, true, 0.5), Decision::Retry(_)));
+//! // The attempts run out.
+//! assert_eq!(policy.decide(4, refused, true, 0.5), Decision::GiveUp);
+//! ```
 
 use std::time::Duration;
 

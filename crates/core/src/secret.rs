@@ -2,6 +2,16 @@
 //!
 //! The only way to read a secret is [`expose`](ClientSecret::expose), so a secret cannot reach a
 //! log line, an error message or a snapshot by accident.
+//!
+//! # Example
+//!
+//! ```
+//! use zohocrm_core::ClientSecret;
+//!
+//! let secret = ClientSecret::new("s3cr3t");
+//! assert_eq!(format!("{secret:?} / {secret}"), "ClientSecret(<redacted>) / <redacted>");
+//! assert_eq!(secret.expose(), "s3cr3t");
+//! ```
 
 use serde::{Deserialize, Serialize};
 

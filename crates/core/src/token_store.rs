@@ -18,6 +18,27 @@
 //!
 //! The file store ([`FileTokenStore`], in [`crate::files`]) is the embedded default for
 //! several processes of one machine.
+//!
+//! # Example
+//!
+//! ```
+//! use std::time::{Duration, SystemTime};
+//! use zohocrm_core::{MemoryTokenStore, StoredToken, TokenStore};
+//!
+//! let store = MemoryTokenStore::new();
+//! assert!(store.load()?.is_none());
+//! let mut token = StoredToken {
+//!     access_token: Some("1000.access".into()),
+//!     expires_at_unix: 0,
+//!     refresh_token: None,
+//!     api_domain: None,
+//!     scope: None,
+//! };
+//! token.set_expires_at(SystemTime::now() + Duration::from_secs(3600));
+//! store.save(&token)?;
+//! assert_eq!(store.load()?, Some(token));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::any::Any;
 use std::future::Future;

@@ -114,6 +114,7 @@ use std::time::Duration;
 
 mod bulk;
 mod composite;
+mod example;
 mod http1;
 mod meta;
 mod multipart;
@@ -128,6 +129,7 @@ mod territories;
 mod util;
 mod watch;
 
+pub use example::example_client;
 use server::Shared;
 
 /// How the mock behaves. Build it with struct update syntax:

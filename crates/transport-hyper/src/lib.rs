@@ -62,11 +62,29 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! Behind a proxy: the `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` variables are followed by
+//! default; [`ClientBuilder::proxy`] sets one explicitly and
+//! [`ClientBuilder::proxy_config`]`(`[`ProxyConfig::Direct`]`)` turns proxies off. Token calls
+//! take the same route as API calls.
+//!
+//! ```no_run
+//! use zohocrm_hyper::{Client, DataCenter, Proxy};
+//!
+//! # fn run() -> Result<(), zohocrm_hyper::Error> {
+//! let client = Client::builder()
+//!     .data_center(DataCenter::Eu)
+//!     .refresh_token("1000.CLIENT_ID", "client-secret", "1000.refresh-token")
+//!     .proxy(Proxy::new("http://user:password@proxy.example.com:3128")?)
+//!     .build()?;
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod client;
 mod deadline;
+mod proxy;
 mod transport;
 
 pub use client::{BulkPage, BulkRead, Changes, Client, ClientBuilder, Pager, Records};
@@ -74,6 +92,7 @@ pub use transport::{HyperBody, HyperTransport};
 pub use zohocrm_core::bulk::{BulkWrite, BulkWriteReport};
 pub use zohocrm_core::config::TransportConfig;
 pub use zohocrm_core::config::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DOWNLOAD_BYTES};
+pub use zohocrm_core::proxy::{NoProxy, Proxy, ProxyConfig, ProxyRules};
 pub use zohocrm_core::{AsyncTokenStore, TokenStore};
 pub use zohocrm_core::{Credentials, DataCenter, Endpoint, Environment, Error};
 pub use zohocrm_core::{FileTokenStore, MemoryTokenStore, Paginated, RetryPolicy, Session};

@@ -9,6 +9,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -22,13 +23,15 @@ use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use zohocrm_core::config::TransportConfig;
 use zohocrm_core::driver::{AsyncBody, AsyncTransport, Payload, Reading};
+use zohocrm_core::proxy::ProxyRules;
 use zohocrm_core::stream::FileUpload;
 use zohocrm_core::{TransportError, TransportErrorKind};
 
 use crate::deadline::{Deadline, Elapsed, Watchdog};
+use crate::proxy::ProxyConnector;
 
 type OutBody = Either<Full<Bytes>, FileBody>;
-type Inner = hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, OutBody>;
+type Inner = hyper_util::client::legacy::Client<HttpsConnector<ProxyConnector>, OutBody>;
 
 /// An async transport on a pooled hyper 1 client: rustls (ring provider, webpki roots,
 /// certificate verification always on), HTTP/1.1 and HTTP/2, no redirects.
@@ -42,9 +45,15 @@ type Inner = hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, O
 /// Plain `http://` is supported for the loopback hosts the core allows (mock servers); the core
 /// refuses it for any other host. Requests must run inside a tokio runtime with time enabled.
 /// Cloning is cheap and shares the connection pool.
+///
+/// Proxies ([`TransportConfig::proxy`], the environment by default, read here once): an
+/// `https://` target is reached through a `CONNECT` tunnel, an `http://` one is forwarded in
+/// absolute form; see [`zohocrm_core::proxy`].
 #[derive(Clone, Debug)]
 pub struct HyperTransport {
     client: Inner,
+    /// The proxy rules, or why they could not be read (every request then fails with it).
+    rules: Result<Arc<ProxyRules>, String>,
     config: TransportConfig,
     watchdog: Watchdog,
 }
@@ -56,12 +65,20 @@ impl Default for HyperTransport {
 }
 
 impl HyperTransport {
-    /// A transport with these timeouts and limits. Needs no runtime to be created.
+    /// A transport with these timeouts, limits and proxy. Needs no runtime to be created. The
+    /// proxy environment variables are read here when the config says so; when they are
+    /// invalid, every request fails saying which one.
     pub fn new(config: TransportConfig) -> Self {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(config.connect_timeout));
+        let rules = config
+            .proxy
+            .resolve()
+            .map(Arc::new)
+            .map_err(|e| e.to_string());
+        let connector = ProxyConnector::new(http, rules.clone().unwrap_or_default());
         let https = HttpsConnectorBuilder::new()
             .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
             // Only fails for a provider without cipher suites for TLS 1.2/1.3; ring has them.
@@ -69,13 +86,14 @@ impl HyperTransport {
             .https_or_http()
             .enable_http1()
             .enable_http2()
-            .wrap_connector(http);
+            .wrap_connector(connector);
         let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())
             .build(https);
         HyperTransport {
             client,
+            rules,
             watchdog: Watchdog::new(config.timeout),
             config,
         }
@@ -149,6 +167,19 @@ impl AsyncTransport for HyperTransport {
         let timeout = self.config.timeout;
         let deadline = self.watchdog.arm(Instant::now() + timeout);
         let (mut parts, payload) = request.into_parts();
+        let rules = self
+            .rules
+            .as_ref()
+            .map_err(|e| TransportError::new(TransportErrorKind::Other, e.clone()))?;
+        // A forwarded (plain http) request carries the proxy's credentials itself; a tunnel
+        // sends them once, in its CONNECT.
+        if parts.uri.scheme() != Some(&http::uri::Scheme::HTTPS) {
+            if let Some(auth) = rules.proxy_for(&parts.uri).and_then(|p| p.basic_auth()) {
+                parts
+                    .headers
+                    .insert(http::header::PROXY_AUTHORIZATION, auth);
+            }
+        }
         let body = match payload {
             Payload::Bytes(bytes) => Either::Left(Full::new(Bytes::from(bytes))),
             Payload::File(upload) => {

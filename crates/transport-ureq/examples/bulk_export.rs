@@ -13,8 +13,10 @@ use zohocrm_ureq::zohocrm_core::jobs::PollPolicy;
 use zohocrm_ureq::Client;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // `[--mock] [ROWS]`: this example always runs against the mock (it measures the client).
     let rows: usize = std::env::args()
-        .nth(1)
+        .skip(1)
+        .find(|a| a != "--mock")
         .map(|a| a.parse())
         .transpose()?
         .unwrap_or(250_000);

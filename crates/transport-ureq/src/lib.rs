@@ -55,6 +55,22 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! Behind a proxy: the `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` variables are followed by
+//! default; [`ClientBuilder::proxy`] sets one explicitly and
+//! [`ClientBuilder::proxy_config`]`(`[`ProxyConfig::Direct`]`)` turns proxies off. Token calls
+//! take the same route as API calls.
+//!
+//! ```no_run
+//! use zohocrm_ureq::{Client, DataCenter, Proxy};
+//!
+//! let client = Client::builder()
+//!     .data_center(DataCenter::Eu)
+//!     .refresh_token("1000.CLIENT_ID", "client-secret", "1000.refresh-token")
+//!     .proxy(Proxy::new("http://user:password@proxy.example.com:3128")?)
+//!     .build()?;
+//! # Ok::<(), zohocrm_ureq::Error>(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -66,6 +82,7 @@ pub use transport::{UreqBody, UreqTransport};
 pub use zohocrm_core::bulk::{BulkWrite, BulkWriteReport};
 pub use zohocrm_core::config::TransportConfig;
 pub use zohocrm_core::config::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DOWNLOAD_BYTES};
+pub use zohocrm_core::proxy::{NoProxy, Proxy, ProxyConfig, ProxyRules};
 pub use zohocrm_core::TokenStore;
 pub use zohocrm_core::{Credentials, DataCenter, Endpoint, Environment, Error};
 pub use zohocrm_core::{FileTokenStore, MemoryTokenStore, Paginated, RetryPolicy, Session};

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use zohocrm_core::config::TransportConfig;
 use zohocrm_core::driver::{BlockingBody, BlockingTransport, Payload, Reading};
+use zohocrm_core::proxy::{Proxy, ProxyRules};
 use zohocrm_core::{TransportError, TransportErrorKind};
 
 /// A blocking transport on ureq agents: pooled connections, rustls with the webpki roots
@@ -20,31 +21,50 @@ use zohocrm_core::{TransportError, TransportErrorKind};
 /// Downloads and uploads run on a second agent whose body timeouts are long (the transport's
 /// `timeout` × 60, an hour by default): a 200,000-record result takes longer than one API call;
 /// connecting and waiting for the response head keep the usual timeouts.
+///
+/// Proxies ([`TransportConfig::proxy`], the environment by default, read here once): each
+/// distinct proxy gets its own pair of agents, and each request takes the pair its target's
+/// rule names ([`zohocrm_core::proxy`]). ureq reaches every target through the proxy with a
+/// `CONNECT` tunnel, `http://` ones included.
 #[derive(Clone)]
 pub struct UreqTransport {
-    agent: ureq::Agent,
-    streaming: ureq::Agent,
+    direct: Agents,
+    /// One pair of agents per distinct proxy of the rules.
+    proxied: Vec<(Proxy, Agents)>,
+    /// The proxy rules, or why they could not be read (every request then fails with it).
+    rules: Result<ProxyRules, String>,
     /// The body timeout of downloads and uploads.
     transfer_timeout: Duration,
     config: TransportConfig,
+}
+
+/// The agent of ordinary calls and the one of downloads and uploads, on one route.
+#[derive(Clone)]
+struct Agents {
+    agent: ureq::Agent,
+    streaming: ureq::Agent,
 }
 
 impl std::fmt::Debug for UreqTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UreqTransport")
             .field("config", &self.config)
+            .field("rules", &self.rules)
             .field("transfer_timeout", &self.transfer_timeout)
             .finish_non_exhaustive()
     }
 }
 
-/// The agent settings both agents share: no redirects, statuses as responses, nothing added
-/// to the core's headers, and TLS stated rather than inherited (Mozilla's roots via webpki,
+/// The agent settings every agent shares: no redirects, statuses as responses, nothing added
+/// to the core's headers, the proxy of its route (never ureq's own reading of the
+/// environment), and TLS stated rather than inherited (Mozilla's roots via webpki,
 /// certificate and host name verification on; nothing in this crate can turn them off).
 fn agent_config(
     config: &TransportConfig,
+    proxy: Option<&ureq::Proxy>,
 ) -> ureq::config::ConfigBuilder<ureq::typestate::AgentScope> {
     ureq::Agent::config_builder()
+        .proxy(proxy.cloned())
         .http_status_as_error(false)
         .max_redirects(0)
         .user_agent(ureq::config::AutoHeaderValue::None)
@@ -60,30 +80,89 @@ fn agent_config(
         )
 }
 
-impl UreqTransport {
-    /// A transport with these timeouts and limits.
-    pub fn new(config: TransportConfig) -> Self {
-        let agent = agent_config(&config)
+impl Agents {
+    fn new(config: &TransportConfig, proxy: Option<&ureq::Proxy>, transfer: Duration) -> Self {
+        let agent = agent_config(config, proxy)
             .timeout_global(Some(config.timeout))
             .build()
             .new_agent();
+        let streaming = agent_config(config, proxy)
+            .timeout_global(None)
+            .timeout_recv_response(Some(config.timeout))
+            .timeout_send_body(Some(transfer))
+            .timeout_recv_body(Some(transfer))
+            .build()
+            .new_agent();
+        Agents { agent, streaming }
+    }
+}
+
+/// The ureq form of a proxy: an HTTP `CONNECT` proxy with the same credentials.
+fn ureq_proxy(proxy: &Proxy) -> Result<ureq::Proxy, String> {
+    let uri = proxy.uri();
+    let mut builder = ureq::Proxy::builder(ureq::ProxyProtocol::Http)
+        .host(uri.host().unwrap_or_default())
+        .port(uri.port_u16().unwrap_or(80));
+    if let Some(user) = proxy.username() {
+        builder = builder
+            .username(user)
+            .password(proxy.password().unwrap_or_default());
+    }
+    builder
+        .build()
+        .map_err(|_| format!("invalid proxy {}", proxy.uri()))
+}
+
+impl UreqTransport {
+    /// A transport with these timeouts, limits and proxy. The proxy environment variables are
+    /// read here when the config says so; when they are invalid, every request fails saying
+    /// which one.
+    pub fn new(config: TransportConfig) -> Self {
         let transfer_timeout = config
             .timeout
             .saturating_mul(60)
             .max(Duration::from_secs(60));
-        let streaming = agent_config(&config)
-            .timeout_global(None)
-            .timeout_recv_response(Some(config.timeout))
-            .timeout_send_body(Some(transfer_timeout))
-            .timeout_recv_body(Some(transfer_timeout))
-            .build()
-            .new_agent();
+        let rules = config.proxy.resolve().map_err(|e| e.to_string());
+        let proxied: Result<Vec<_>, String> = match &rules {
+            Ok(r) => r
+                .proxies()
+                .map(|proxy| {
+                    let p = ureq_proxy(proxy)?;
+                    Ok((
+                        proxy.clone(),
+                        Agents::new(&config, Some(&p), transfer_timeout),
+                    ))
+                })
+                .collect(),
+            Err(_) => Ok(Vec::new()),
+        };
+        let (rules, proxied) = match proxied {
+            Ok(proxied) => (rules, proxied),
+            Err(e) => (Err(e), Vec::new()),
+        };
         UreqTransport {
-            agent,
-            streaming,
+            direct: Agents::new(&config, None, transfer_timeout),
+            proxied,
+            rules,
             transfer_timeout,
             config,
         }
+    }
+
+    /// The agents of the route to `uri`.
+    fn route(&self, uri: &http::Uri) -> Result<&Agents, TransportError> {
+        let rules = self
+            .rules
+            .as_ref()
+            .map_err(|e| TransportError::new(TransportErrorKind::Other, e.clone()))?;
+        Ok(match rules.proxy_for(uri) {
+            None => &self.direct,
+            Some(proxy) => self
+                .proxied
+                .iter()
+                .find(|(p, _)| p == proxy)
+                .map_or(&self.direct, |(_, agents)| agents),
+        })
     }
 
     /// The timeouts and limits.
@@ -125,9 +204,10 @@ impl BlockingTransport for UreqTransport {
         reading: Reading,
     ) -> Result<http::Response<UreqBody>, TransportError> {
         let (mut parts, payload) = request.into_parts();
+        let route = self.route(&parts.uri)?;
         let agent = match (&payload, reading) {
-            (Payload::File(_), _) | (_, Reading::Stream) => &self.streaming,
-            _ => &self.agent,
+            (Payload::File(_), _) | (_, Reading::Stream) => &route.streaming,
+            _ => &route.agent,
         };
         let result = match payload {
             Payload::Bytes(body)
@@ -243,9 +323,12 @@ fn kind_of(e: &ureq::Error) -> TransportErrorKind {
         U::Io(io) => map_io(io),
         U::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => TransportErrorKind::Connect,
         U::Timeout(_) => TransportErrorKind::Timeout,
-        U::HostNotFound | U::ConnectionFailed | U::Tls(_) | U::Rustls(_) => {
-            TransportErrorKind::Connect
-        }
+        // A refused tunnel (CONNECT answered with anything but 200) sent no request either.
+        U::HostNotFound
+        | U::ConnectionFailed
+        | U::ConnectProxyFailed(_)
+        | U::Tls(_)
+        | U::Rustls(_) => TransportErrorKind::Connect,
         U::BodyExceedsLimit(_) => TransportErrorKind::BodyTooLarge,
         _ => TransportErrorKind::Other,
     }
@@ -304,8 +387,18 @@ mod tests {
 
     #[test]
     fn tls_verification_is_on_with_webpki_roots() {
-        let t = UreqTransport::default();
-        for agent in [&t.agent, &t.streaming] {
+        let proxy = zohocrm_core::proxy::Proxy::new("http://u:p@127.0.0.1:9").unwrap();
+        let t = UreqTransport::new(
+            TransportConfig::default().proxy(zohocrm_core::proxy::ProxyConfig::all(proxy)),
+        );
+        assert_eq!(t.proxied.len(), 1);
+        let (_, proxied) = &t.proxied[0];
+        for agent in [
+            &t.direct.agent,
+            &t.direct.streaming,
+            &proxied.agent,
+            &proxied.streaming,
+        ] {
             let config = agent.config();
             let tls = config.tls_config();
             assert!(!tls.disable_verification());

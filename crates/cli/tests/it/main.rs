@@ -4,6 +4,7 @@
 
 mod changes;
 mod hostile;
+mod proxy;
 mod resume;
 mod scopes;
 mod watch;
@@ -46,11 +47,13 @@ impl Drop for Scratch {
     }
 }
 
-/// `zcrm` with a clean environment: no ZOHO_/ZCRM_ variables, config and cache under `scratch`.
+/// `zcrm` with a clean environment: no ZOHO_/ZCRM_ or proxy variables, config and cache under
+/// `scratch`.
 fn bare(scratch: &Scratch) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zcrm"));
     for (key, _) in std::env::vars() {
-        if key.starts_with("ZOHO_") || key.starts_with("ZCRM_") {
+        let proxy_var = key.to_ascii_lowercase().ends_with("_proxy");
+        if key.starts_with("ZOHO_") || key.starts_with("ZCRM_") || proxy_var {
             cmd.env_remove(key);
         }
     }

@@ -16,6 +16,20 @@
 //!
 //! Ids live under `bulk.*`; the generated, untyped endpoints stay under `bulk_read.*` and
 //! `bulk_write.*`.
+//!
+//! # Example
+//!
+//! ```
+//! use zohocrm_core::bulk::CreateBulkReadJob;
+//! use zohocrm_core::{assemble, Context, DataCenter, Endpoint, Environment};
+//!
+//! let job = CreateBulkReadJob::new("Leads").fields(["Last_Name", "Email"]);
+//! let ctx = Context::new(DataCenter::Eu, Environment::Production);
+//! let request = assemble(&ctx, &job.parts()?)?;
+//! assert_eq!(request.method(), "POST");
+//! assert_eq!(request.uri().path(), "/crm/bulk/v8/read");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -9,6 +9,30 @@
 //!
 //! Their ids live under `records.*` (e.g. `records.list`); the generated, untyped endpoints of
 //! the same API operations stay available under `record.*` in [`registry`](crate::registry).
+//!
+//! # Example
+//!
+//! Every endpoint is plain data: its request is built and its answer parsed without IO (a client
+//! does both around the network):
+//!
+//! ```
+//! use zohocrm_core::http::Response;
+//! use zohocrm_core::records::ListRecords;
+//! use zohocrm_core::{assemble, Context, DataCenter, Endpoint, Environment};
+//!
+//! let ctx = Context::new(DataCenter::Eu, Environment::Production);
+//! let list = ListRecords::new("Leads", ["Last_Name", "Email"]).per_page(200);
+//! let request = assemble(&ctx, &list.parts()?)?;
+//! assert_eq!(request.uri().host(), Some("www.zohoapis.eu"));
+//! assert_eq!(request.uri().path(), "/crm/v8/Leads");
+//!
+//! let body = br#"{"data":[{"id":"1","Last_Name":"Lovelace","Email":null}],
+//!     "info":{"more_records":false,"per_page":200,"page":1,"count":1}}"#;
+//! let page = list.parse(Response::builder().status(200).body(&body[..])?)?;
+//! assert_eq!(page.records[0].str("Last_Name")?.as_deref(), Some("Lovelace"));
+//! assert_eq!(page.records[0].str("Email")?, None);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::marker::PhantomData;
 

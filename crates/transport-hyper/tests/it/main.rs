@@ -50,7 +50,8 @@ fn transport(s: Settings) -> HyperTransport {
         TransportConfig::default()
             .timeout(s.timeout)
             .connect_timeout(s.connect_timeout)
-            .max_body_bytes(s.max_body_bytes),
+            .max_body_bytes(s.max_body_bytes)
+            .proxy(s.proxy),
     )
 }
 

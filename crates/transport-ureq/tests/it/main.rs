@@ -36,7 +36,8 @@ impl Harness for UreqHarness {
             TransportConfig::default()
                 .timeout(s.timeout)
                 .connect_timeout(s.connect_timeout)
-                .max_body_bytes(s.max_body_bytes),
+                .max_body_bytes(s.max_body_bytes)
+                .proxy(s.proxy),
         ))
     }
 }
