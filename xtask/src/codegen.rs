@@ -204,11 +204,15 @@ fn emit_op(out: &mut String, specs: &mut String, op: &Op, set: &TypeSet, cfg: &s
         }
     };
     if let Some((path, why)) = hand_written {
-        let _ = writeln!(
-            out,
-            "///\n/// Hand-written: [`{}`]({path}) ({why}).",
-            path.rsplit("::").next().unwrap_or(path)
-        );
+        let name = path.rsplit("::").next().unwrap_or(path);
+        // Re-exported under its own name, the type is in scope: a plain link (rustdoc calls an
+        // explicit one redundant).
+        let link = if name == t.as_str() {
+            format!("[`{name}`]")
+        } else {
+            format!("[`{name}`]({path})")
+        };
+        let _ = writeln!(out, "///\n/// Hand-written: {link} ({why}).");
     } else {
         let _ = writeln!(out, "///\n/// Answers {output_doc}.");
     }

@@ -3,7 +3,7 @@
 //! exactly one public type and one id.
 //!
 //! A hand-written type earns its place by what the spec cannot say: module records decoded on
-//! access ([`Record`]), page numbers then `page_token` past 2,000 records, batches split at 100
+//! access (`Record`), page numbers then `page_token` past 2,000 records, batches split at 100
 //! with one outcome per input row, COQL built with escaping, bulk files streamed, composite
 //! sub-requests typed, territory limits checked before sending.
 

@@ -6,7 +6,7 @@
 /// Group `bulk_read` (spec file `v8.0/bulk_read.json`), id `bulk_read.create_bulk_read_job`.
 /// OAuth scopes: `ZohoCRM.bulk.all`, `ZohoCRM.modules.all`.
 ///
-/// Hand-written: [`CreateBulkReadJob`](crate::bulk::CreateBulkReadJob) (typed query, the job, and the next result page).
+/// Hand-written: [`CreateBulkReadJob`] (typed query, the job, and the next result page).
 pub use crate::bulk::CreateBulkReadJob;
 
 /// `GET /crm/bulk/v8/read/{job_id}`: Get Bulk Read Job Details.

@@ -6,7 +6,7 @@
 /// Group `bulk_write` (spec file `v8.0/bulk_write.json`), id `bulk_write.create_bulk_write_job`.
 /// OAuth scopes: `ZohoCRM.bulk.ALL`.
 ///
-/// Hand-written: [`CreateBulkWriteJob`](crate::bulk::CreateBulkWriteJob) (typed field mappings).
+/// Hand-written: [`CreateBulkWriteJob`] (typed field mappings).
 pub use crate::bulk::CreateBulkWriteJob;
 
 /// `GET /crm/bulk/v8/write/{job_id}`: Get Bulk Write Job Details.
@@ -30,7 +30,7 @@ pub use crate::bulk::UploadBulkFile as UploadFile;
 /// Group `bulk_write` (spec file `v8.0/bulk_write.json`), id `bulk_write.download_bulk_write_result`.
 /// OAuth scopes: `ZohoCRM.bulk.ALL`.
 ///
-/// Hand-written: [`DownloadBulkWriteResult`](crate::bulk::DownloadBulkWriteResult) (the report zip).
+/// Hand-written: [`DownloadBulkWriteResult`] (the report zip).
 ///
 /// The parameter is the whole download URL from an earlier response, sent as is.
 pub use crate::bulk::DownloadBulkWriteResult;

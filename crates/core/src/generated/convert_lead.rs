@@ -6,7 +6,7 @@
 /// Group `convert_lead` (spec file `v8.0/convert_lead.json`), id `convert_lead.convert_lead`.
 /// OAuth scopes: `ZohoCRM.modules.all`.
 ///
-/// Hand-written: [`ConvertLead`](crate::records::ConvertLead) (the ids of the records the lead became).
+/// Hand-written: [`ConvertLead`] (the ids of the records the lead became).
 pub use crate::records::ConvertLead;
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.

@@ -14,7 +14,7 @@ pub use crate::notifications::DisableNotifications as DeleteNotification;
 /// Group `notifications` (spec file `v8.0/notifications.json`), id `notifications.get_notifications`.
 /// OAuth scopes: `ZohoCRM.notifications.ALL`.
 ///
-/// Hand-written: [`GetNotifications`](crate::notifications::GetNotifications) (typed channel details).
+/// Hand-written: [`GetNotifications`] (typed channel details).
 pub use crate::notifications::GetNotifications;
 
 /// `PATCH /crm/v8/actions/watch`: Disable Notification.
@@ -30,7 +30,7 @@ pub use crate::notifications::PatchNotifications as DisableNotification;
 /// Group `notifications` (spec file `v8.0/notifications.json`), id `notifications.enable_notifications`.
 /// OAuth scopes: `ZohoCRM.notifications.ALL`.
 ///
-/// Hand-written: [`EnableNotifications`](crate::notifications::EnableNotifications) (channel limits checked, one outcome per channel).
+/// Hand-written: [`EnableNotifications`] (channel limits checked, one outcome per channel).
 pub use crate::notifications::EnableNotifications;
 
 /// `PUT /crm/v8/actions/watch`: Update Notifications.
@@ -38,7 +38,7 @@ pub use crate::notifications::EnableNotifications;
 /// Group `notifications` (spec file `v8.0/notifications.json`), id `notifications.update_notifications`.
 /// OAuth scopes: `ZohoCRM.notifications.ALL`.
 ///
-/// Hand-written: [`UpdateNotifications`](crate::notifications::UpdateNotifications) (channel limits checked, one outcome per channel).
+/// Hand-written: [`UpdateNotifications`] (channel limits checked, one outcome per channel).
 /// Not replayed after an ambiguous failure: the PUT performs an action.
 pub use crate::notifications::UpdateNotifications;
 

@@ -11,7 +11,7 @@ use crate::op_spec::{
 /// Group `record` (spec file `v8.0/record.json`), id `record.delete_records`.
 /// OAuth scopes: `ZohoCRM.modules.ALL`.
 ///
-/// Hand-written: [`DeleteRecords`](crate::records::DeleteRecords) (1 to 100 ids, one outcome per id).
+/// Hand-written: [`DeleteRecords`] (1 to 100 ids, one outcome per id).
 pub use crate::records::DeleteRecords;
 
 /// `GET /crm/v8/{module_api_name}`: Get Records.
@@ -35,7 +35,7 @@ pub use crate::records::InsertRecords as CreateRecords;
 /// Group `record` (spec file `v8.0/record.json`), id `record.update_records`.
 /// OAuth scopes: `ZohoCRM.modules.ALL`.
 ///
-/// Hand-written: [`UpdateRecords`](crate::records::UpdateRecords) (1 to 100 records with ids, one outcome per record).
+/// Hand-written: [`UpdateRecords`] (1 to 100 records with ids, one outcome per record).
 pub use crate::records::UpdateRecords;
 
 /// `POST /crm/v8/{module_api_name}/actions/assign_territories`: Assign Territories To Multiple Records.
@@ -43,7 +43,7 @@ pub use crate::records::UpdateRecords;
 /// Group `record` (spec file `v8.0/record.json`), id `record.assign_territories_to_multiple_records`.
 /// OAuth scopes: `ZohoCRM.modules.ALL`.
 ///
-/// Hand-written: [`AssignTerritoriesToMultipleRecords`](crate::territories::AssignTerritoriesToMultipleRecords) (1 to 10 territories per record).
+/// Hand-written: [`AssignTerritoriesToMultipleRecords`] (1 to 10 territories per record).
 pub use crate::territories::AssignTerritoriesToMultipleRecords;
 
 /// `GET /crm/v8/{module_api_name}/actions/count`: Record Count.
@@ -115,7 +115,7 @@ pub use crate::records::MassUpdateStatusQuery as GetMassUpdateStatus;
 /// Group `record` (spec file `v8.0/record.json`), id `record.mass_update_records`.
 /// OAuth scopes: `ZohoCRM.modules.ALL`.
 ///
-/// Hand-written: [`MassUpdateRecords`](crate::records::MassUpdateRecords) (the scheduled job id).
+/// Hand-written: [`MassUpdateRecords`] (the scheduled job id).
 pub use crate::records::MassUpdateRecords;
 
 /// `POST /crm/v8/{module_api_name}/actions/remove_territories`: Remove Territories From Multiple Records.
@@ -123,7 +123,7 @@ pub use crate::records::MassUpdateRecords;
 /// Group `record` (spec file `v8.0/record.json`), id `record.remove_territories_from_multiple_records`.
 /// OAuth scopes: `ZohoCRM.modules.ALL`.
 ///
-/// Hand-written: [`RemoveTerritoriesFromMultipleRecords`](crate::territories::RemoveTerritoriesFromMultipleRecords) (one outcome per record).
+/// Hand-written: [`RemoveTerritoriesFromMultipleRecords`] (one outcome per record).
 pub use crate::territories::RemoveTerritoriesFromMultipleRecords;
 
 /// `GET /crm/v8/{module_api_name}/deleted`: Get Deleted Records.
@@ -139,7 +139,7 @@ pub use crate::records::DeletedRecords as GetDeletedRecords;
 /// Group `record` (spec file `v8.0/record.json`), id `record.search_records`.
 /// OAuth scopes: `ZohoCRM.modules.ALL`.
 ///
-/// Hand-written: [`SearchRecords`](crate::records::SearchRecords) (criteria built with Zoho's escaping).
+/// Hand-written: [`SearchRecords`] (criteria built with Zoho's escaping).
 pub use crate::records::SearchRecords;
 
 /// `POST /crm/v8/{module_api_name}/upsert`: Upsert Records.
@@ -147,7 +147,7 @@ pub use crate::records::SearchRecords;
 /// Group `record` (spec file `v8.0/record.json`), id `record.upsert_records`.
 /// OAuth scopes: `ZohoCRM.modules.ALL`.
 ///
-/// Hand-written: [`UpsertRecords`](crate::records::UpsertRecords) (1 to 100 records, duplicate check fields, one outcome per record).
+/// Hand-written: [`UpsertRecords`] (1 to 100 records, duplicate check fields, one outcome per record).
 pub use crate::records::UpsertRecords;
 
 /// `DELETE /crm/v8/{module_api_name}/{external_field_value}`: Delete Record Using External ID.
@@ -426,7 +426,7 @@ spec_endpoint!(DeleteRecord, outcomes);
 /// Group `record` (spec file `v8.0/record.json`), id `record.get_record`.
 /// OAuth scopes: `ZohoCRM.modules.ALL`.
 ///
-/// Hand-written: [`GetRecord`](crate::records::GetRecord) (one record decoded on access; `None` for 204 and 304).
+/// Hand-written: [`GetRecord`] (one record decoded on access; `None` for 204 and 304).
 pub use crate::records::GetRecord;
 
 /// `PUT /crm/v8/{module_api_name}/{id}`: Update Record.
@@ -486,7 +486,7 @@ spec_endpoint!(UpdateRecord, outcomes);
 /// Group `record` (spec file `v8.0/record.json`), id `record.assign_territory_to_record`.
 /// OAuth scopes: `ZohoCRM.modules.ALL`.
 ///
-/// Hand-written: [`AssignTerritoryToRecord`](crate::territories::AssignTerritoryToRecord) (1 to 10 territories).
+/// Hand-written: [`AssignTerritoryToRecord`] (1 to 10 territories).
 pub use crate::territories::AssignTerritoryToRecord;
 
 /// `POST /crm/v8/{module_api_name}/{id}/actions/clone`: Clone Record.
@@ -579,7 +579,7 @@ spec_endpoint!(GetFullDataForRichText, typed ResponseWrapper);
 /// Group `record` (spec file `v8.0/record.json`), id `record.remove_territories_from_record`.
 /// OAuth scopes: `ZohoCRM.modules.ALL`.
 ///
-/// Hand-written: [`RemoveTerritoriesFromRecord`](crate::territories::RemoveTerritoriesFromRecord) (one outcome).
+/// Hand-written: [`RemoveTerritoriesFromRecord`] (one outcome).
 pub use crate::territories::RemoveTerritoriesFromRecord;
 
 /// `DELETE /crm/v8/{module_api_name}/{id}/photo`: Delete Photo.

@@ -404,7 +404,7 @@ pub use crate::records::DelinkRelatedRecords as DelinkRecords;
 /// Group `related_records` (spec file `v8.0/related_records.json`), id `related_records.get_related_records`.
 /// OAuth scopes: `ZohoCRM.modules.ALL`.
 ///
-/// Hand-written: [`GetRelatedRecords`](crate::records::GetRelatedRecords) (related records decoded on access, paged like record lists).
+/// Hand-written: [`GetRelatedRecords`] (related records decoded on access, paged like record lists).
 pub use crate::records::GetRelatedRecords;
 
 /// `PUT /crm/v8/{module_api_name}/{record_id}/{related_list_api_name}`: Update Related Records.
@@ -412,7 +412,7 @@ pub use crate::records::GetRelatedRecords;
 /// Group `related_records` (spec file `v8.0/related_records.json`), id `related_records.update_related_records`.
 /// OAuth scopes: `ZohoCRM.modules.ALL`.
 ///
-/// Hand-written: [`UpdateRelatedRecords`](crate::records::UpdateRelatedRecords) (one outcome per related record).
+/// Hand-written: [`UpdateRelatedRecords`] (one outcome per related record).
 pub use crate::records::UpdateRelatedRecords;
 
 /// `DELETE /crm/v8/{module_api_name}/{record_id}/{related_list_api_name}/{related_record_id}`: Delink Record.

@@ -6,7 +6,7 @@
 /// Group `territories` (spec file `v8.0/territories.json`), id `territories.delete_territories`.
 /// OAuth scopes: `ZohoCRM.settings.territories.ALL`, `ZohoCRM.users.All`.
 ///
-/// Hand-written: [`DeleteTerritories`](crate::territories::DeleteTerritories) (1 to 10 per call).
+/// Hand-written: [`DeleteTerritories`] (1 to 10 per call).
 pub use crate::territories::DeleteTerritories;
 
 /// `GET /crm/v8/settings/territories`: Get Territories.
@@ -14,7 +14,7 @@ pub use crate::territories::DeleteTerritories;
 /// Group `territories` (spec file `v8.0/territories.json`), id `territories.get_territories`.
 /// OAuth scopes: `ZohoCRM.settings.territories.ALL`, `ZohoCRM.users.All`.
 ///
-/// Hand-written: [`GetTerritories`](crate::territories::GetTerritories) (typed territories).
+/// Hand-written: [`GetTerritories`] (typed territories).
 pub use crate::territories::GetTerritories;
 
 /// `POST /crm/v8/settings/territories`: Create Territories.
@@ -22,7 +22,7 @@ pub use crate::territories::GetTerritories;
 /// Group `territories` (spec file `v8.0/territories.json`), id `territories.create_territories`.
 /// OAuth scopes: `ZohoCRM.settings.territories.ALL`, `ZohoCRM.users.All`.
 ///
-/// Hand-written: [`CreateTerritories`](crate::territories::CreateTerritories) (1 to 10 per call).
+/// Hand-written: [`CreateTerritories`] (1 to 10 per call).
 pub use crate::territories::CreateTerritories;
 
 /// `PUT /crm/v8/settings/territories`: Update Territories.
@@ -30,7 +30,7 @@ pub use crate::territories::CreateTerritories;
 /// Group `territories` (spec file `v8.0/territories.json`), id `territories.update_territories`.
 /// OAuth scopes: `ZohoCRM.settings.territories.ALL`, `ZohoCRM.users.All`.
 ///
-/// Hand-written: [`UpdateTerritories`](crate::territories::UpdateTerritories) (1 to 10 per call).
+/// Hand-written: [`UpdateTerritories`] (1 to 10 per call).
 pub use crate::territories::UpdateTerritories;
 
 /// `GET /crm/v8/settings/territories/actions/associated_users_count`: Get Associated User Count.
@@ -38,7 +38,7 @@ pub use crate::territories::UpdateTerritories;
 /// Group `territories` (spec file `v8.0/territories.json`), id `territories.get_associated_user_count`.
 /// OAuth scopes: `ZohoCRM.settings.territories.ALL`, `ZohoCRM.users.All`.
 ///
-/// Hand-written: [`GetAssociatedUserCount`](crate::territories::GetAssociatedUserCount) (counts as numbers).
+/// Hand-written: [`GetAssociatedUserCount`] (counts as numbers).
 pub use crate::territories::GetAssociatedUserCount;
 
 /// `GET /crm/v8/settings/territories/actions/deleted_associated_territories`: Get Deleted Associated Territory.
@@ -54,7 +54,7 @@ pub use crate::territories::GetDeletedAssociatedTerritories as GetDeletedAssocia
 /// Group `territories` (spec file `v8.0/territories.json`), id `territories.transfer_and_delete_territories`.
 /// OAuth scopes: `ZohoCRM.settings.territories.ALL`, `ZohoCRM.users.All`.
 ///
-/// Hand-written: [`TransferAndDeleteTerritories`](crate::territories::TransferAndDeleteTerritories) (1 to 10 per call).
+/// Hand-written: [`TransferAndDeleteTerritories`] (1 to 10 per call).
 pub use crate::territories::TransferAndDeleteTerritories;
 
 /// `DELETE /crm/v8/settings/territories/{id}`: Delete Territory.
@@ -62,7 +62,7 @@ pub use crate::territories::TransferAndDeleteTerritories;
 /// Group `territories` (spec file `v8.0/territories.json`), id `territories.delete_territory`.
 /// OAuth scopes: `ZohoCRM.settings.territories.ALL`, `ZohoCRM.users.All`.
 ///
-/// Hand-written: [`DeleteTerritory`](crate::territories::DeleteTerritory) (one outcome).
+/// Hand-written: [`DeleteTerritory`] (one outcome).
 pub use crate::territories::DeleteTerritory;
 
 /// `GET /crm/v8/settings/territories/{id}`: Get Territory.
@@ -70,7 +70,7 @@ pub use crate::territories::DeleteTerritory;
 /// Group `territories` (spec file `v8.0/territories.json`), id `territories.get_territory`.
 /// OAuth scopes: `ZohoCRM.settings.territories.ALL`, `ZohoCRM.users.All`.
 ///
-/// Hand-written: [`GetTerritory`](crate::territories::GetTerritory) (typed territory).
+/// Hand-written: [`GetTerritory`] (typed territory).
 pub use crate::territories::GetTerritory;
 
 /// `PUT /crm/v8/settings/territories/{id}`: Update Territory.
@@ -78,7 +78,7 @@ pub use crate::territories::GetTerritory;
 /// Group `territories` (spec file `v8.0/territories.json`), id `territories.update_territory`.
 /// OAuth scopes: `ZohoCRM.settings.territories.ALL`, `ZohoCRM.users.All`.
 ///
-/// Hand-written: [`UpdateTerritory`](crate::territories::UpdateTerritory) (typed territory).
+/// Hand-written: [`UpdateTerritory`] (typed territory).
 pub use crate::territories::UpdateTerritory;
 
 /// `GET /crm/v8/settings/territories/{id}/__child_territories`: Get Child Territory.
@@ -94,7 +94,7 @@ pub use crate::territories::GetChildTerritories as GetChildTerritory;
 /// Group `territories` (spec file `v8.0/territories.json`), id `territories.transfer_and_delete_territory`.
 /// OAuth scopes: `ZohoCRM.settings.territories.ALL`, `ZohoCRM.users.All`.
 ///
-/// Hand-written: [`TransferAndDeleteTerritory`](crate::territories::TransferAndDeleteTerritory) (one outcome).
+/// Hand-written: [`TransferAndDeleteTerritory`] (one outcome).
 pub use crate::territories::TransferAndDeleteTerritory;
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.

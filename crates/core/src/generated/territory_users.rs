@@ -6,7 +6,7 @@
 /// Group `territory_users` (spec file `v8.0/territory_users.json`), id `territory_users.deassociate_territory_users`.
 /// OAuth scopes: `ZohoCRM.settings.territories.ALL`, `ZohoCRM.users.All`.
 ///
-/// Hand-written: [`DeassociateTerritoryUsers`](crate::territories::DeassociateTerritoryUsers) (one outcome per user).
+/// Hand-written: [`DeassociateTerritoryUsers`] (one outcome per user).
 pub use crate::territories::DeassociateTerritoryUsers;
 
 /// `GET /crm/v8/settings/territories/{territory}/users`: Get Territory Users.
@@ -14,7 +14,7 @@ pub use crate::territories::DeassociateTerritoryUsers;
 /// Group `territory_users` (spec file `v8.0/territory_users.json`), id `territory_users.get_territory_users`.
 /// OAuth scopes: `ZohoCRM.settings.territories.ALL`, `ZohoCRM.users.All`.
 ///
-/// Hand-written: [`GetTerritoryUsers`](crate::territories::GetTerritoryUsers) (typed users).
+/// Hand-written: [`GetTerritoryUsers`] (typed users).
 pub use crate::territories::GetTerritoryUsers;
 
 /// `PUT /crm/v8/settings/territories/{territory}/users`: Update Territory Users.
@@ -22,7 +22,7 @@ pub use crate::territories::GetTerritoryUsers;
 /// Group `territory_users` (spec file `v8.0/territory_users.json`), id `territory_users.update_territory_users`.
 /// OAuth scopes: `ZohoCRM.settings.territories.ALL`, `ZohoCRM.users.All`.
 ///
-/// Hand-written: [`UpdateTerritoryUsers`](crate::territories::UpdateTerritoryUsers) (one outcome per user).
+/// Hand-written: [`UpdateTerritoryUsers`] (one outcome per user).
 pub use crate::territories::UpdateTerritoryUsers;
 
 /// `DELETE /crm/v8/settings/territories/{territory}/users/{user}`: Deassociate Territory User.
@@ -30,7 +30,7 @@ pub use crate::territories::UpdateTerritoryUsers;
 /// Group `territory_users` (spec file `v8.0/territory_users.json`), id `territory_users.deassociate_territory_user`.
 /// OAuth scopes: `ZohoCRM.settings.territories.ALL`, `ZohoCRM.users.All`.
 ///
-/// Hand-written: [`DeassociateTerritoryUser`](crate::territories::DeassociateTerritoryUser) (one outcome).
+/// Hand-written: [`DeassociateTerritoryUser`] (one outcome).
 pub use crate::territories::DeassociateTerritoryUser;
 
 /// `GET /crm/v8/settings/territories/{territory}/users/{user}`: Get territory User.
@@ -38,7 +38,7 @@ pub use crate::territories::DeassociateTerritoryUser;
 /// Group `territory_users` (spec file `v8.0/territory_users.json`), id `territory_users.get_territory_user`.
 /// OAuth scopes: `ZohoCRM.settings.territories.ALL`, `ZohoCRM.users.All`.
 ///
-/// Hand-written: [`GetTerritoryUser`](crate::territories::GetTerritoryUser) (typed user).
+/// Hand-written: [`GetTerritoryUser`] (typed user).
 pub use crate::territories::GetTerritoryUser;
 
 /// `PUT /crm/v8/settings/territories/{territory}/users/{user}`: Update territory User.
@@ -46,7 +46,7 @@ pub use crate::territories::GetTerritoryUser;
 /// Group `territory_users` (spec file `v8.0/territory_users.json`), id `territory_users.update_territory_user`.
 /// OAuth scopes: `ZohoCRM.settings.territories.ALL`, `ZohoCRM.users.All`.
 ///
-/// Hand-written: [`UpdateTerritoryUser`](crate::territories::UpdateTerritoryUser) (one outcome).
+/// Hand-written: [`UpdateTerritoryUser`] (one outcome).
 pub use crate::territories::UpdateTerritoryUser;
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.

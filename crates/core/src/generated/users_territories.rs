@@ -6,7 +6,7 @@
 /// Group `users_territories` (spec file `v8.0/users_territories.json`), id `users_territories.remove_territories_from_user`.
 /// OAuth scopes: `ZohoCRM.settings.territories.All`.
 ///
-/// Hand-written: [`RemoveTerritoriesFromUser`](crate::territories::RemoveTerritoriesFromUser) (one outcome per territory).
+/// Hand-written: [`RemoveTerritoriesFromUser`] (one outcome per territory).
 pub use crate::territories::RemoveTerritoriesFromUser;
 
 /// `GET /crm/v8/users/{user}/territories`: Get Territories Of User.
@@ -14,7 +14,7 @@ pub use crate::territories::RemoveTerritoriesFromUser;
 /// Group `users_territories` (spec file `v8.0/users_territories.json`), id `users_territories.get_territories_of_user`.
 /// OAuth scopes: `ZohoCRM.settings.territories.All`.
 ///
-/// Hand-written: [`GetTerritoriesOfUser`](crate::territories::GetTerritoriesOfUser) (typed territories).
+/// Hand-written: [`GetTerritoriesOfUser`] (typed territories).
 pub use crate::territories::GetTerritoriesOfUser;
 
 /// `PUT /crm/v8/users/{user}/territories`: Associate Territories To User.
@@ -22,7 +22,7 @@ pub use crate::territories::GetTerritoriesOfUser;
 /// Group `users_territories` (spec file `v8.0/users_territories.json`), id `users_territories.associate_territories_to_user`.
 /// OAuth scopes: `ZohoCRM.settings.territories.All`.
 ///
-/// Hand-written: [`AssociateTerritoriesToUser`](crate::territories::AssociateTerritoriesToUser) (one outcome per territory).
+/// Hand-written: [`AssociateTerritoriesToUser`] (one outcome per territory).
 pub use crate::territories::AssociateTerritoriesToUser;
 
 /// `DELETE /crm/v8/users/{user}/territories/{territory}`: Remove Territory from User.
@@ -30,7 +30,7 @@ pub use crate::territories::AssociateTerritoriesToUser;
 /// Group `users_territories` (spec file `v8.0/users_territories.json`), id `users_territories.remove_territory_from_user`.
 /// OAuth scopes: `ZohoCRM.settings.territories.All`.
 ///
-/// Hand-written: [`RemoveTerritoryFromUser`](crate::territories::RemoveTerritoryFromUser) (one outcome).
+/// Hand-written: [`RemoveTerritoryFromUser`] (one outcome).
 pub use crate::territories::RemoveTerritoryFromUser;
 
 /// `GET /crm/v8/users/{user}/territories/{territory}`: Get Territory Of User.
@@ -38,7 +38,7 @@ pub use crate::territories::RemoveTerritoryFromUser;
 /// Group `users_territories` (spec file `v8.0/users_territories.json`), id `users_territories.get_territory_of_user`.
 /// OAuth scopes: `ZohoCRM.settings.territories.All`.
 ///
-/// Hand-written: [`GetTerritoryOfUser`](crate::territories::GetTerritoryOfUser) (typed territory).
+/// Hand-written: [`GetTerritoryOfUser`] (typed territory).
 pub use crate::territories::GetTerritoryOfUser;
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.

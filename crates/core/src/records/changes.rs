@@ -38,7 +38,7 @@ pub const CURSOR_VERSION: u32 = 1;
 /// Records a run can read (Zoho's listing reaches 100,000 records).
 const MAX_CHANGES: usize = 100_000;
 
-/// Where the next run of [`Changes`] starts; save it after a run that ended.
+/// Where the next run of a client's `Changes` starts; save it after a run that ended.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeCursor {
     /// [`CURSOR_VERSION`].
