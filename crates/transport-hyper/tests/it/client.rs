@@ -195,11 +195,12 @@ async fn a_thousand_sequential_calls_reuse_one_connection() {
     assert_eq!(stats.token_requests, 1);
     // hyper-util hands a connection back to its pool from a spawned task once the connection
     // is ready again; a call checking out before that races a new connect, and the loser joins
-    // the pool. On a busy machine that happens a few times (seen: 1 or 2 over 1,000 calls);
-    // what must never happen is a connection per call. (A `yield_now` after each body made
-    // the race rarer but cost 10% on small calls, measured with the loopback bench.)
+    // the pool. On a busy machine that happens a few times (seen: 1 to 4 over 1,000 calls with
+    // a load average of 10 on 2 cores); what must never happen is a connection per call, so the
+    // bound is 2% of the calls. (A `yield_now` after each body made the race rarer but cost 10%
+    // on small calls, measured with the loopback bench.)
     assert!(
-        stats.connections <= warm + 3,
+        stats.connections <= warm + 20,
         "1,000 sequential calls opened {} connections",
         stats.connections - warm
     );
