@@ -316,7 +316,7 @@ impl<E: Endpoint> Exchange<E> {
         if self.parts.is_none() {
             match self.endpoint.parts() {
                 Ok(p) => {
-                    self.cost = crate::limit::cost(self.endpoint.id(), &p);
+                    self.cost = crate::limit::cost(self.endpoint.op_spec(), &p);
                     self.parts = Some(p);
                 }
                 Err(e) => {

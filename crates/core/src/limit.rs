@@ -100,16 +100,10 @@ impl Cost {
     };
 }
 
-/// Endpoint ids that are heavy whatever their path.
-const HEAVY_IDS: &[&str] = &[
-    "coql.get_records",
-    "convert_lead.convert_lead",
-    "record.mass_update_records",
-];
-
 /// The cost of a request, or `None` when it is not limited (the accounts server: token requests
-/// do not count against the CRM's concurrency).
-pub fn cost(endpoint_id: &str, parts: &RequestParts) -> Option<Cost> {
+/// do not count against the CRM's concurrency). Heavy when the operation's spec says so, or by
+/// its path (for calls without a spec: raw paths, calls by id).
+pub fn cost(spec: Option<&crate::op_spec::OpSpec>, parts: &RequestParts) -> Option<Cost> {
     if parts.host == Host::Accounts {
         return None;
     }
@@ -120,8 +114,7 @@ pub fn cost(endpoint_id: &str, parts: &RequestParts) -> Option<Cost> {
             heavy: true,
         });
     }
-    let heavy = HEAVY_IDS.contains(&endpoint_id)
-        || endpoint_id.starts_with("bulk")
+    let heavy = spec.is_some_and(|s| s.heavy)
         || path.ends_with("/coql")
         || path.starts_with("/crm/bulk/")
         || path.contains("/actions/convert")
@@ -351,18 +344,18 @@ mod tests {
     #[test]
     fn heavy_calls_are_recognised() {
         let get = RequestParts::get("/crm/v8/Leads");
-        assert_eq!(cost("records.list", &get), Some(Cost::NORMAL));
+        assert_eq!(cost(None, &get), Some(Cost::NORMAL));
         let coql = RequestParts::post("/crm/v8/coql");
-        assert_eq!(cost("records.coql", &coql), Some(Cost::HEAVY));
-        assert_eq!(cost("registry.call", &coql), Some(Cost::HEAVY));
+        assert_eq!(cost(None, &coql), Some(Cost::HEAVY));
+        assert_eq!(cost(None, &coql), Some(Cost::HEAVY));
         let convert = RequestParts::post("/crm/v8/Leads/{id}/actions/convert").path_param("1");
-        assert_eq!(cost("x", &convert), Some(Cost::HEAVY));
+        assert_eq!(cost(None, &convert), Some(Cost::HEAVY));
         let bulk = RequestParts::post("/crm/bulk/v8/read");
-        assert_eq!(cost("x", &bulk), Some(Cost::HEAVY));
+        assert_eq!(cost(None, &bulk), Some(Cost::HEAVY));
         let composite = RequestParts::post("/crm/v8/__composite_requests");
-        assert_eq!(cost("x", &composite).map(|c| c.units), Some(5));
+        assert_eq!(cost(None, &composite).map(|c| c.units), Some(5));
         let token = RequestParts::new(http::Method::POST, Host::Accounts, "/oauth/v2/token");
-        assert_eq!(cost("oauth.refresh_access_token", &token), None);
+        assert_eq!(cost(None, &token), None);
     }
 
     #[test]

@@ -373,7 +373,7 @@ struct TagsBody {
 }
 
 macro_rules! tags_endpoint {
-    ($(#[$doc:meta])* $name:ident, $id:literal, $action:literal) => {
+    ($(#[$doc:meta])* $name:ident, $action:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[must_use]
@@ -433,7 +433,6 @@ macro_rules! tags_endpoint {
 tags_endpoint!(
     /// Adds tags to records (`POST /crm/v8/{module}/actions/add_tags`); unknown tags are created.
     AddTags,
-    "records.add_tags",
     "add_tags"
 );
 
@@ -448,7 +447,6 @@ impl AddTags {
 tags_endpoint!(
     /// Removes tags from records (`POST /crm/v8/{module}/actions/remove_tags`).
     RemoveTags,
-    "records.remove_tags",
     "remove_tags"
 );
 

@@ -73,7 +73,7 @@ fn check_count(param: &'static str, n: usize) -> Result<(), BuildError> {
 }
 
 macro_rules! write_endpoint {
-    ($(#[$doc:meta])* $name:ident, $id:literal, $method:ident, $path:literal) => {
+    ($(#[$doc:meta])* $name:ident, $method:ident, $path:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[must_use]
@@ -146,7 +146,6 @@ macro_rules! write_endpoint {
 write_endpoint!(
     /// Inserts up to 100 records (`POST /crm/v8/{module}`); success items carry the new id.
     InsertRecords,
-    "records.insert",
     post,
     "/crm/v8/{module_api_name}"
 );
@@ -177,7 +176,6 @@ write_endpoint!(
     /// Updates up to 100 records (`PUT /crm/v8/{module}`); each needs its `id` (or, with
     /// [`external`](UpdateRecords::external), its external-id field).
     UpdateRecords,
-    "records.update",
     put,
     "/crm/v8/{module_api_name}"
 );
@@ -214,7 +212,6 @@ write_endpoint!(
     /// records on `duplicate_check_fields` (the module's unique fields by default). Success items
     /// say which with `action` (`insert`/`update`) and `duplicate_field`.
     UpsertRecords,
-    "records.upsert",
     post,
     "/crm/v8/{module_api_name}/upsert"
 );
