@@ -10,7 +10,8 @@
 //!
 //! The listing is rendered by the `public-api` library (the engine of `cargo public-api`) from
 //! rustdoc's JSON output: every public item with its full signature, trait impls (auto traits
-//! such as `Send` included; blanket impls and the compiler's unstable markers left out), with default features. No published
+//! such as `Send` included; blanket impls and the compiler's unstable markers left out), with every
+//! feature enabled (opt-in features such as `registry` are public API too). No published
 //! baseline exists yet for `cargo-semver-checks`; this is the stand-in until one does.
 //!
 //! rustdoc's JSON output is unstable and its format changes between Rust releases, and so do the
@@ -179,7 +180,14 @@ fn render(root: &Path, toolchain: &str, krate: &LibCrate) -> Result<String, Stri
         .join("public-api");
     let status = Command::new("rustup")
         .args([
-            "run", toolchain, "cargo", "rustdoc", "--quiet", "--lib", "-p",
+            "run",
+            toolchain,
+            "cargo",
+            "rustdoc",
+            "--quiet",
+            "--lib",
+            "--all-features",
+            "-p",
         ])
         .arg(&krate.package)
         .arg("--target-dir")
@@ -210,7 +218,7 @@ fn render(root: &Path, toolchain: &str, krate: &LibCrate) -> Result<String, Stri
         .build()
         .map_err(|e| format!("{}: {e}", json.display()))?;
     let mut out = format!(
-        "# The public API of {} (default features), rendered from the rustdoc JSON of Rust {TOOLCHAIN}\n\
+        "# The public API of {} (every feature), rendered from the rustdoc JSON of Rust {TOOLCHAIN}\n\
          # by `cargo xtask api --write`. Removed or changed lines are breaking changes.\n",
         krate.package
     );

@@ -332,7 +332,7 @@ fn emit_op(out: &mut String, specs: &mut String, op: &Op, set: &TypeSet, cfg: &s
     };
     let _ = writeln!(
         out,
-        "    /// {doc}\n    pub fn new({}) -> Self {{\n        Self(Args::new(&Self::SPEC){sets})\n    }}",
+        "    /// {doc}\n    #[inline]\n    pub fn new({}) -> Self {{\n        Self(Args::new(&Self::SPEC){sets})\n    }}",
         args.join(", ")
     );
     // Setters: one per optional query or header parameter, by-value, named like the API parameter.
@@ -345,7 +345,7 @@ fn emit_op(out: &mut String, specs: &mut String, op: &Op, set: &TypeSet, cfg: &s
         let (arg, value) = arg_type(p);
         let _ = writeln!(
             out,
-            "\n    /// {} `{}`.\n    pub fn {}(self, value: {arg}) -> Self {{\n        Self(self.0.set({i}, {value}))\n    }}",
+            "\n    /// {} `{}`.\n    #[inline]\n    pub fn {}(self, value: {arg}) -> Self {{\n        Self(self.0.set({i}, {value}))\n    }}",
             loc_word(p.loc),
             p.name,
             p.ident
@@ -358,7 +358,7 @@ fn emit_op(out: &mut String, specs: &mut String, op: &Op, set: &TypeSet, cfg: &s
             },
             Some(ty),
         ) => {
-            let _ = writeln!(out, "\n    /// The JSON request body.\n    pub fn body(self, body: {ty}) -> Self {{\n        Self(self.0.body(&body))\n    }}");
+            let _ = writeln!(out, "\n    /// The JSON request body.\n    #[inline]\n    pub fn body(self, body: {ty}) -> Self {{\n        Self(self.0.body(&body))\n    }}");
         }
         (BodyKind::Multipart { required }, _) => {
             let doc = if *required {
@@ -366,7 +366,7 @@ fn emit_op(out: &mut String, specs: &mut String, op: &Op, set: &TypeSet, cfg: &s
             } else {
                 "Adds a file part named `file`."
             };
-            let _ = writeln!(out, "\n    /// {doc}\n    pub fn file(self, file: crate::outputs::FilePart) -> Self {{\n        Self(self.0.file(file))\n    }}");
+            let _ = writeln!(out, "\n    /// {doc}\n    #[inline]\n    pub fn file(self, file: crate::outputs::FilePart) -> Self {{\n        Self(self.0.file(file))\n    }}");
         }
         _ => {}
     }
@@ -556,7 +556,7 @@ pub fn render(ops: &[Op], set: &TypeSet) -> Result<BTreeMap<String, String>, Str
             let _ = write!(src, "{op_cfg}");
             let _ = writeln!(
                 src,
-                "pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {{"
+                "#[cfg(feature = \"registry\")]\npub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {{"
             );
             let _ = writeln!(src, "    ops.extend([");
             for op in group_ops {
@@ -609,7 +609,7 @@ pub fn render(ops: &[Op], set: &TypeSet) -> Result<BTreeMap<String, String>, Str
         "//! Models decode leniently (see [`lenient`](crate::lenient)); batch actions answer"
     );
     let _ = writeln!(m, "//! [`ActionResults`](crate::ActionResults); downloads a [`Download`](crate::outputs::Download).");
-    let _ = writeln!(m, "//! Hand-written endpoints with the same id take precedence in the [registry](crate::registry).\n");
+    let _ = writeln!(m, "//! Hand-written endpoints with the same id take precedence in the registry (feature `registry`).\n");
     m.push_str(&module_list);
     let _ = writeln!(m, "mod hand_written;");
     let _ = writeln!(
@@ -619,7 +619,7 @@ pub fn render(ops: &[Op], set: &TypeSet) -> Result<BTreeMap<String, String>, Str
     );
     let _ = writeln!(
         m,
-        "#[allow(unused_mut)]\npub fn operations() -> Vec<crate::registry::Operation> {{"
+        "#[cfg(feature = \"registry\")]\n#[allow(unused_mut)]\npub fn operations() -> Vec<crate::registry::Operation> {{"
     );
     let _ = writeln!(m, "    let mut ops = Vec::with_capacity({});", ops.len());
     m.push_str(&ops_fn);

@@ -53,6 +53,7 @@ macro_rules! client_facade {
         use $crate::records::changes::{
             Change, ChangeCursor, ChangeRequest, ChangeTracker, ChangesError,
         };
+        #[cfg(feature = "registry")]
         use $crate::registry::Call;
         use $crate::stream::FileUpload;
         use $crate::territories::{
@@ -139,7 +140,8 @@ macro_rules! client_facade {
 
             /// Performs the registry operation `op_id` (e.g. `"territories.get_territories"`)
             /// with a JSON input whose keys are the API's parameter names, and returns the
-            /// output as JSON.
+            /// output as JSON (feature `registry`).
+            #[cfg(feature = "registry")]
             pub $($async)? fn call(
                 &self,
                 op_id: &str,

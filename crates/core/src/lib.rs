@@ -89,6 +89,7 @@ pub mod proxy;
 pub mod raw;
 pub mod record;
 pub mod records;
+#[cfg(feature = "registry")]
 pub mod registry;
 pub mod request;
 pub mod response;

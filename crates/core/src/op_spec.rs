@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::context::Host;
 use crate::error::{BuildError, Error};
-use crate::outputs::{ApiResponse, Download, FilePart};
+use crate::outputs::FilePart;
 use crate::request::{Body, Multipart, Part, RequestParts};
 
 /// An HTTP method of a generated operation (`http::Method` cannot live in a `const`).
@@ -155,9 +155,9 @@ pub enum OutputKind {
     /// Per-item outcomes ([`ActionResults`](crate::ActionResults)) of the status objects under
     /// this key (`""`: a bare status object).
     Outcomes(&'static str),
-    /// [`Download`].
+    /// [`Download`](crate::outputs::Download).
     Download,
-    /// [`ApiResponse`]: the spec declares no JSON answer (204-only operations).
+    /// [`ApiResponse`](crate::outputs::ApiResponse): the spec declares no JSON answer (204-only operations).
     Untyped,
     /// A hand-written endpoint type stands for the operation (records, bulk, territories, ...):
     /// its own `Output`.
@@ -555,18 +555,19 @@ pub fn build_from_input(spec: &OpSpec, input: &Value) -> Result<RequestParts, Bu
 
 /// Parses a response of `spec` whose output is not a generated model (the registry's parse for
 /// per-item outcomes, downloads and operations without a declared JSON answer).
+#[cfg(feature = "registry")]
 pub fn parse_untyped(
     spec: &OpSpec,
     response: http::Response<&[u8]>,
 ) -> Result<Box<dyn crate::registry::TypedOutput>, Error> {
     Ok(match spec.output {
         OutputKind::Typed | OutputKind::Untyped | OutputKind::HandWritten => {
-            Box::new(ApiResponse::parse(spec.id, response)?)
+            Box::new(crate::outputs::ApiResponse::parse(spec.id, response)?)
         }
         OutputKind::Outcomes(key) => Box::new(crate::response::decode_action_results(
             spec.id, key, &response,
         )?),
-        OutputKind::Download => Box::new(Download::parse(spec.id, response)?),
+        OutputKind::Download => Box::new(crate::outputs::Download::parse(spec.id, response)?),
     })
 }
 
@@ -582,6 +583,7 @@ pub fn parse_typed<T: crate::lenient::FieldType + Default>(
 }
 
 /// [`parse_typed`] for the registry: the typed value behind a [`TypedOutput`](crate::registry::TypedOutput).
+#[cfg(feature = "registry")]
 pub fn parse_typed_output<T>(
     spec: &OpSpec,
     response: http::Response<&[u8]>,
@@ -679,6 +681,7 @@ pub fn download_url_parts(method: Method, url: &str) -> Result<RequestParts, Bui
 /// The output is one of `typed Model` (a generated model, optionally `paged field` where `field`
 /// is the list whose emptiness ends the paging), `outcomes` (per-item outcomes), `download` or
 /// `untyped`. `spec_endpoint!(@default $ty)` implements `Default` through `new()`.
+#[allow(unused_macros)] // a build without API clusters has no generated endpoints
 macro_rules! spec_endpoint {
     (@endpoint $ty:ident, $output:ty, |$self_:ident, $resp:ident| $parse:expr) => {
         impl $crate::endpoint::Endpoint for $ty {
@@ -686,10 +689,12 @@ macro_rules! spec_endpoint {
             type Output = $output;
             const OP_SPEC: Option<&'static $crate::op_spec::OpSpec> = Some(&Self::SPEC);
 
+            #[inline]
             fn parts(&self) -> Result<$crate::request::RequestParts, $crate::error::BuildError> {
                 self.0.parts(&Self::SPEC)
             }
 
+            #[inline]
             fn parse(
                 &$self_,
                 $resp: http::Response<&[u8]>,
@@ -711,6 +716,7 @@ macro_rules! spec_endpoint {
         }
 
         impl std::fmt::Debug for $ty {
+            #[inline]
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 self.0.debug(&Self::SPEC, stringify!($ty), f)
             }
@@ -722,6 +728,7 @@ macro_rules! spec_endpoint {
         });
         $(
             impl $crate::endpoint::Paginated for $ty {
+                #[inline]
                 fn next_page(&self, output: &$model) -> Option<Self> {
                     let had_items = output.$list.as_ref().is_some_and(|items| !items.is_empty());
                     self.0
@@ -752,12 +759,14 @@ macro_rules! spec_endpoint {
     };
     (@default $ty:ident) => {
         impl Default for $ty {
+            #[inline]
             fn default() -> Self {
                 Self::new()
             }
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use spec_endpoint;
 
 #[cfg(test)]

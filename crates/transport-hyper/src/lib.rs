@@ -17,7 +17,7 @@
 //!
 //! Every endpoint of [`zohocrm_core`] works through the one generic [`Client::send`]; paginated
 //! ones also through [`Client::pages`] and [`Client::records`], and any registry operation by
-//! id through [`Client::call`]. Authentication, token refresh (one refresh in flight per
+//! id through `Client::call` (Cargo feature `registry`). Authentication, token refresh (one refresh in flight per
 //! session, however many tasks share the client), retries, body limits and parsing happen in
 //! the sans-IO core and its driver; a token store with file or network IO is called off the
 //! executor. This crate only moves bytes ([`HyperTransport`]): a pooled hyper client, rustls

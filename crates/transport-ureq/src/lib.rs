@@ -14,7 +14,7 @@
 //!
 //! Every endpoint of [`zohocrm_core`] works through the one generic [`Client::send`]; paginated
 //! ones also through [`Client::pages`] and [`Client::records`] (iterators), and any registry
-//! operation by id through [`Client::call`]. Authentication, token refresh, retries, body
+//! operation by id through `Client::call` (Cargo feature `registry`). Authentication, token refresh, retries, body
 //! limits and parsing happen in the sans-IO core and its driver; this crate only moves bytes
 //! ([`UreqTransport`]): rustls with certificate verification always on, no redirects, and
 //! timeouts. The client's methods are the same as the async client's (`zohocrm-hyper`): both

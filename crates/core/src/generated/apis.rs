@@ -38,11 +38,13 @@ impl GetSupportedApi {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `filters`.
+    #[inline]
     pub fn filters(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
@@ -77,6 +79,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::typed(
         &GetSupportedApi::SPEC,

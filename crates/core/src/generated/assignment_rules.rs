@@ -34,11 +34,13 @@ impl GetAssignmentRules {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `module`.
+    #[inline]
     pub fn module(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
@@ -77,6 +79,7 @@ impl GetAssignmentRule {
     };
 
     /// A request with its required values: `id`, `module`.
+    #[inline]
     pub fn new(id: impl Into<String>, module: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -130,6 +133,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -37,6 +37,7 @@ impl EmailAvailable {
     };
 
     /// A request with its required values: `orginal_message_id`.
+    #[inline]
     pub fn new(orginal_message_id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, orginal_message_id.into()))
     }
@@ -74,6 +75,7 @@ impl Associate {
     };
 
     /// A request with its required values: `module`, `recordId`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, record_id: impl Into<String>, body: Wrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -177,6 +179,7 @@ string_enum! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -41,6 +41,7 @@ impl DeleteAttachments {
     };
 
     /// A request with its required values: `module`, `record_id`, `ids`.
+    #[inline]
     pub fn new(
         module: impl Into<String>,
         record_id: impl Into<String>,
@@ -107,6 +108,7 @@ impl DeleteAttachment {
     };
 
     /// A request with its required values: `module`, `record_id`, `id`.
+    #[inline]
     pub fn new(
         module: impl Into<String>,
         record_id: impl Into<String>,
@@ -163,6 +165,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::spec(&DeleteAttachments::SPEC),

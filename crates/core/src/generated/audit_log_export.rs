@@ -34,6 +34,7 @@ impl GetExportedAuditlogs {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
@@ -69,6 +70,7 @@ impl CreateAuditLogExport {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -103,6 +105,7 @@ impl GetExportedAuditLog {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -139,6 +142,7 @@ impl DownloadExportAuditLogResult {
     };
 
     /// A request with its required values: `download_url`.
+    #[inline]
     pub fn new(download_url: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, download_url.into()))
     }
@@ -201,6 +205,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -34,6 +34,7 @@ impl GetAvailableCurrencies {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
@@ -63,6 +64,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::typed(
         &GetAvailableCurrencies::SPEC,

@@ -34,6 +34,7 @@ impl GetDetails {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
@@ -69,6 +70,7 @@ impl Schedule {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: Wrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -106,16 +108,19 @@ impl History {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -151,6 +156,7 @@ impl GetUrls {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
@@ -187,6 +193,7 @@ impl Cancel {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -223,6 +230,7 @@ impl DownloadBackedUpData {
     };
 
     /// A request with its required values: `download_url`.
+    #[inline]
     pub fn new(download_url: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, download_url.into()))
     }
@@ -304,6 +312,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

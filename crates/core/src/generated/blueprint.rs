@@ -34,6 +34,7 @@ impl GetBluePrint {
     };
 
     /// A request with its required values: `module_api_name`, `record_id`.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>, record_id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -73,6 +74,7 @@ impl UpdateBluePrint {
     };
 
     /// A request with its required values: `module_api_name`, `record_id`, the body.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         record_id: impl Into<String>,
@@ -340,6 +342,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

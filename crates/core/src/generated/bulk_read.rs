@@ -26,6 +26,7 @@ pub use crate::bulk::GetBulkReadJob as GetBulkReadJobDetails;
 pub use crate::bulk::DownloadBulkReadResult as DownloadResult;
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::operation::<crate::bulk::CreateBulkReadJob>(),

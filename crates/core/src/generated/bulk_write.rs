@@ -36,6 +36,7 @@ pub use crate::bulk::UploadBulkFile as UploadFile;
 pub use crate::bulk::DownloadBulkWriteResult;
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::operation::<crate::bulk::CreateBulkWriteJob>(),

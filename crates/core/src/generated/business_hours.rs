@@ -34,11 +34,13 @@ impl GetBusinessHours {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Header `X-CRM-ORG`.
+    #[inline]
     pub fn x_crm_org(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
@@ -74,11 +76,13 @@ impl CreateBusinessHours {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: ResponseWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
 
     /// Header `X-CRM-ORG`.
+    #[inline]
     pub fn x_crm_org(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
@@ -113,11 +117,13 @@ impl UpdateBusinessHours {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: ResponseWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
 
     /// Header `X-CRM-ORG`.
+    #[inline]
     pub fn x_crm_org(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
@@ -193,6 +199,7 @@ string_enum! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

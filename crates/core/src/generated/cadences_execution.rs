@@ -34,6 +34,7 @@ impl EnrollCadences {
     };
 
     /// A request with its required values: `module`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()).body(&body))
     }
@@ -68,6 +69,7 @@ impl UnenrollCadences {
     };
 
     /// A request with its required values: `module`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()).body(&body))
     }
@@ -84,6 +86,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::spec(&EnrollCadences::SPEC),

@@ -34,6 +34,7 @@ impl CancelMeetings {
     };
 
     /// A request with its required values: `event`, the body.
+    #[inline]
     pub fn new(event: impl Into<String>, body: Wrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, event.into()).body(&body))
     }
@@ -56,6 +57,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::spec(&CancelMeetings::SPEC)]);
 }

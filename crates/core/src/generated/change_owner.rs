@@ -34,6 +34,7 @@ impl MassUpdate {
     };
 
     /// A request with its required values: `module`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, body: MassWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()).body(&body))
     }
@@ -68,6 +69,7 @@ impl SingleUpdate {
     };
 
     /// A request with its required values: `module`, `id`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, id: impl Into<String>, body: Wrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -115,6 +117,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::spec(&MassUpdate::SPEC),

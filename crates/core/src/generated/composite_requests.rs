@@ -10,6 +10,7 @@
 pub use crate::composite::CompositeRequests as Composite;
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::operation::<
         crate::composite::CompositeRequests,

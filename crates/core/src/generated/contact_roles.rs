@@ -34,6 +34,7 @@ impl DeleteContactRoles {
     };
 
     /// A request with its required values: `ids`.
+    #[inline]
     pub fn new(ids: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, ids.into()))
     }
@@ -68,6 +69,7 @@ impl GetRoles {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
@@ -103,6 +105,7 @@ impl CreateRoles {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -137,6 +140,7 @@ impl UpdateRoles {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -171,6 +175,7 @@ impl DeleteContactRole {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -205,6 +210,7 @@ impl GetRole {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -239,6 +245,7 @@ impl UpdateContactRole {
     };
 
     /// A request with its required values: `id`, the body.
+    #[inline]
     pub fn new(id: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()).body(&body))
     }
@@ -270,6 +277,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::spec(&DeleteContactRoles::SPEC),

@@ -34,6 +34,7 @@ impl LeadConversionOptions {
     };
 
     /// A request with its required values: `lead_id`.
+    #[inline]
     pub fn new(lead_id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, lead_id.into()))
     }
@@ -86,6 +87,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::typed(
         &LeadConversionOptions::SPEC,

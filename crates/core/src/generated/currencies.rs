@@ -38,6 +38,7 @@ impl GetCurrencies {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
@@ -77,6 +78,7 @@ impl AddCurrencies {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -115,6 +117,7 @@ impl UpdateCurrencies {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -153,6 +156,7 @@ impl EnableBaseCurrency {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BaseCurrencyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -192,6 +196,7 @@ impl UpdateBaseCurrency {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BaseCurrencyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -230,6 +235,7 @@ impl GetCurrency {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -268,6 +274,7 @@ impl UpdateCurrency {
     };
 
     /// A request with its required values: `id`, the body.
+    #[inline]
     pub fn new(id: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()).body(&body))
     }
@@ -361,6 +368,7 @@ string_enum! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

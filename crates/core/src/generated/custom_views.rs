@@ -41,16 +41,19 @@ impl GetCustomViews {
     };
 
     /// A request with its required values: `module`.
+    #[inline]
     pub fn new(module: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()))
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: i64) -> Self {
         Self(self.0.set(1, value))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: i64) -> Self {
         Self(self.0.set(2, value))
     }
@@ -89,6 +92,7 @@ impl ChangeSortOrderOfCustomViews {
     };
 
     /// A request with its required values: `module`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, body: Wrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()).body(&body))
     }
@@ -129,6 +133,7 @@ impl GetCustomView {
     };
 
     /// A request with its required values: `id`, `module`.
+    #[inline]
     pub fn new(id: impl Into<String>, module: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -174,6 +179,7 @@ impl ChangeSortOrderOfCustomView {
     };
 
     /// A request with its required values: `id`, `module`, the body.
+    #[inline]
     pub fn new(id: impl Into<String>, module: impl Into<String>, body: Wrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -316,6 +322,7 @@ string_enum! {
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
 #[cfg(feature = "metadata")]
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -44,6 +44,7 @@ impl GetDownloadAttachmentsDetails {
     };
 
     /// A request with its required values: `module`, `record_id`, `user_id`, `message_id`, `id`, `name`.
+    #[inline]
     pub fn new(
         module: impl Into<String>,
         record_id: impl Into<String>,
@@ -67,6 +68,7 @@ impl GetDownloadAttachmentsDetails {
 spec_endpoint!(GetDownloadAttachmentsDetails, download);
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::spec(
         &GetDownloadAttachmentsDetails::SPEC,

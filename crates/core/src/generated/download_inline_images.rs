@@ -43,6 +43,7 @@ impl GetDownloadInlineImages {
     };
 
     /// A request with its required values: `module`, `record_id`, `user_id`, `message_id`, `id`.
+    #[inline]
     pub fn new(
         module: impl Into<String>,
         record_id: impl Into<String>,
@@ -64,6 +65,7 @@ impl GetDownloadInlineImages {
 spec_endpoint!(GetDownloadInlineImages, download);
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::spec(
         &GetDownloadInlineImages::SPEC,

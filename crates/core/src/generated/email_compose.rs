@@ -34,11 +34,13 @@ impl GetEmailComposerDefaultSettings {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `type`.
+    #[inline]
     pub fn r#type(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
@@ -74,6 +76,7 @@ impl UpdateEmailComposerDefaultSettings {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: serde_json::Value) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -166,6 +169,7 @@ string_enum! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -34,6 +34,7 @@ impl GetEmailDrafts {
     };
 
     /// A request with its required values: `module`, `record`.
+    #[inline]
     pub fn new(module: impl Into<String>, record: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -72,6 +73,7 @@ impl CreateEmailDrafts {
     };
 
     /// A request with its required values: `module`, `record`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, record: impl Into<String>, body: Wrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -111,6 +113,7 @@ impl UpdateEmailDrafts {
     };
 
     /// A request with its required values: `module`, `record`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, record: impl Into<String>, body: Wrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -154,6 +157,7 @@ impl DeleteEmailDraft {
     };
 
     /// A request with its required values: `module`, `record`, `draft`.
+    #[inline]
     pub fn new(
         module: impl Into<String>,
         record: impl Into<String>,
@@ -201,6 +205,7 @@ impl GetEmailDraft {
     };
 
     /// A request with its required values: `module`, `record`, `draft`.
+    #[inline]
     pub fn new(
         module: impl Into<String>,
         record: impl Into<String>,
@@ -248,6 +253,7 @@ impl UpdateEmailDraft {
     };
 
     /// A request with its required values: `module`, `record`, `draft`, the body.
+    #[inline]
     pub fn new(
         module: impl Into<String>,
         record: impl Into<String>,
@@ -353,6 +359,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -43,6 +43,7 @@ impl GetEmailsRelatedRecords {
     };
 
     /// A request with its required values: `module_name`, `record_id`, `owner_id`.
+    #[inline]
     pub fn new(
         module_name: impl Into<String>,
         record_id: impl Into<String>,
@@ -57,11 +58,13 @@ impl GetEmailsRelatedRecords {
     }
 
     /// Query parameter `type`.
+    #[inline]
     pub fn r#type(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
 
     /// Query parameter `index`.
+    #[inline]
     pub fn index(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
@@ -105,6 +108,7 @@ impl GetEmailsRelatedRecord {
     };
 
     /// A request with its required values: `module_name`, `record_id`, `message_id`, `owner_id`.
+    #[inline]
     pub fn new(
         module_name: impl Into<String>,
         record_id: impl Into<String>,
@@ -121,6 +125,7 @@ impl GetEmailsRelatedRecord {
     }
 
     /// Query parameter `type`.
+    #[inline]
     pub fn r#type(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
@@ -238,6 +243,7 @@ string_enum! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

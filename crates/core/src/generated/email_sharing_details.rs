@@ -34,6 +34,7 @@ impl GetEmailSharingDetails {
     };
 
     /// A request with its required values: `module`, `record_id`.
+    #[inline]
     pub fn new(module: impl Into<String>, record_id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -70,6 +71,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::typed(
         &GetEmailSharingDetails::SPEC,

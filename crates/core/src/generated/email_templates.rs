@@ -34,11 +34,13 @@ impl GetEmailTemplates {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `module`.
+    #[inline]
     pub fn module(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
@@ -74,6 +76,7 @@ impl GetEmailTemplate {
     };
 
     /// A request with its required values: `template`.
+    #[inline]
     pub fn new(template: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, template.into()))
     }
@@ -138,6 +141,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

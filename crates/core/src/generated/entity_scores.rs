@@ -48,46 +48,55 @@ impl GetEntityScores {
     };
 
     /// A request with its required values: `fields`.
+    #[inline]
     pub fn new(fields: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, fields.into()))
     }
 
     /// Query parameter `ids`.
+    #[inline]
     pub fn ids(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `sort_by`.
+    #[inline]
     pub fn sort_by(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
 
     /// Query parameter `sort_order`.
+    #[inline]
     pub fn sort_order(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: i64) -> Self {
         Self(self.0.set(4, value))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: i64) -> Self {
         Self(self.0.set(5, value))
     }
 
     /// Query parameter `page_token`.
+    #[inline]
     pub fn page_token(self, value: impl Into<String>) -> Self {
         Self(self.0.set(6, value.into()))
     }
 
     /// Query parameter `cvid`.
+    #[inline]
     pub fn cvid(self, value: impl Into<String>) -> Self {
         Self(self.0.set(7, value.into()))
     }
 
     /// Header `If-Modified-Since`.
+    #[inline]
     pub fn if_modified_since(self, value: impl Into<String>) -> Self {
         Self(self.0.set(8, value.into()))
     }
@@ -130,6 +139,7 @@ impl GetEntityScore {
     };
 
     /// A request with its required values: `record_id`, `fields`.
+    #[inline]
     pub fn new(record_id: impl Into<String>, fields: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -139,6 +149,7 @@ impl GetEntityScore {
     }
 
     /// Query parameter `cvid`.
+    #[inline]
     pub fn cvid(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -197,6 +208,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

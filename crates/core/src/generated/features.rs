@@ -40,31 +40,37 @@ impl GetFeatureDetails {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `module`.
+    #[inline]
     pub fn module(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
 
     /// Query parameter `api_names`.
+    #[inline]
     pub fn api_names(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: i64) -> Self {
         Self(self.0.set(2, value))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: i64) -> Self {
         Self(self.0.set(3, value))
     }
 
     /// Query parameter `page_token`.
+    #[inline]
     pub fn page_token(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
@@ -100,6 +106,7 @@ impl GetDataEnrichment {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
@@ -146,11 +153,13 @@ impl GetFeatureDetail {
     };
 
     /// A request with its required values: `feature_api_name`.
+    #[inline]
     pub fn new(feature_api_name: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, feature_api_name.into()))
     }
 
     /// Query parameter `module`.
+    #[inline]
     pub fn module(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -206,6 +215,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

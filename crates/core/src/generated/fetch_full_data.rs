@@ -38,6 +38,7 @@ impl GetRichTextRecords {
     };
 
     /// A request with its required values: `module_api_name`, `fields`, `ids`.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         fields: impl Into<String>,
@@ -85,6 +86,7 @@ impl GetRichTextRecord {
     };
 
     /// A request with its required values: `module_api_name`, `id`.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>, id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -94,6 +96,7 @@ impl GetRichTextRecord {
     }
 
     /// Query parameter `fields`.
+    #[inline]
     pub fn fields(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
@@ -116,6 +119,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -36,6 +36,7 @@ impl GetFieldAttachments {
     };
 
     /// A request with its required values: `module_api_name`, `record_id`, `fields_attachment_id`.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         record_id: impl Into<String>,
@@ -53,6 +54,7 @@ impl GetFieldAttachments {
 spec_endpoint!(GetFieldAttachments, download);
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::spec(&GetFieldAttachments::SPEC)]);
 }

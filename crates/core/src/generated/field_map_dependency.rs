@@ -40,6 +40,7 @@ impl GetMapDependencies {
     };
 
     /// A request with its required values: `layout_id`, `module`.
+    #[inline]
     pub fn new(layout_id: impl Into<String>, module: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -49,16 +50,19 @@ impl GetMapDependencies {
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: i64) -> Self {
         Self(self.0.set(2, value))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: i64) -> Self {
         Self(self.0.set(3, value))
     }
 
     /// Query parameter `filters`.
+    #[inline]
     pub fn filters(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
@@ -96,6 +100,7 @@ impl CreateMapDependency {
     };
 
     /// A request with its required values: `layout_id`, `module`, the body.
+    #[inline]
     pub fn new(layout_id: impl Into<String>, module: impl Into<String>, body: BodyWrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -139,6 +144,7 @@ impl DeleteMapDependency {
     };
 
     /// A request with its required values: `layout_id`, `dependency_id`, `module`.
+    #[inline]
     pub fn new(
         layout_id: impl Into<String>,
         dependency_id: impl Into<String>,
@@ -186,6 +192,7 @@ impl GetMapDependency {
     };
 
     /// A request with its required values: `layout_id`, `dependency_id`, `module`.
+    #[inline]
     pub fn new(
         layout_id: impl Into<String>,
         dependency_id: impl Into<String>,
@@ -233,6 +240,7 @@ impl UpdateMapDependency {
     };
 
     /// A request with its required values: `layout_id`, `dependency_id`, `module`, the body.
+    #[inline]
     pub fn new(
         layout_id: impl Into<String>,
         dependency_id: impl Into<String>,
@@ -326,6 +334,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -44,11 +44,13 @@ impl GetFields {
     };
 
     /// A request with its required values: `module`.
+    #[inline]
     pub fn new(module: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()))
     }
 
     /// Query parameter `type`.
+    #[inline]
     pub fn r#type(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -90,6 +92,7 @@ impl UpdateFields {
     };
 
     /// A request with its required values: `module`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, body: Wrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()).body(&body))
     }
@@ -131,6 +134,7 @@ impl CreateField {
     };
 
     /// A request with its required values: `module`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, body: Wrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()).body(&body))
     }
@@ -175,6 +179,7 @@ impl DeleteField {
     };
 
     /// A request with its required values: `field`, `module`.
+    #[inline]
     pub fn new(field: impl Into<String>, module: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -223,6 +228,7 @@ impl GetField {
     };
 
     /// A request with its required values: `field`, `module`.
+    #[inline]
     pub fn new(field: impl Into<String>, module: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -271,6 +277,7 @@ impl UpdateField {
     };
 
     /// A request with its required values: `field`, `module`, the body.
+    #[inline]
     pub fn new(field: impl Into<String>, module: impl Into<String>, body: Wrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -636,6 +643,7 @@ string_enum! {
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
 #[cfg(feature = "metadata")]
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

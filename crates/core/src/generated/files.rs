@@ -32,11 +32,13 @@ impl GetFile {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `id`.
+    #[inline]
     pub fn id(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
@@ -72,16 +74,19 @@ impl UploadFiles {
     };
 
     /// A request with its required values: a file.
+    #[inline]
     pub fn new(file: crate::outputs::FilePart) -> Self {
         Self(Args::new(&Self::SPEC).file(file))
     }
 
     /// Query parameter `type`.
+    #[inline]
     pub fn r#type(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
 
     /// Adds another file part named `file`.
+    #[inline]
     pub fn file(self, file: crate::outputs::FilePart) -> Self {
         Self(self.0.file(file))
     }
@@ -90,6 +95,7 @@ impl UploadFiles {
 spec_endpoint!(UploadFiles, outcomes);
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::spec(&GetFile::SPEC),

@@ -38,6 +38,7 @@ impl GetRecordMerge {
     };
 
     /// A request with its required values: `module`, `masterrecordid`.
+    #[inline]
     pub fn new(module: impl Into<String>, masterrecordid: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -47,6 +48,7 @@ impl GetRecordMerge {
     }
 
     /// Query parameter `job_id`.
+    #[inline]
     pub fn job_id(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
@@ -81,6 +83,7 @@ impl MergeRecords {
     };
 
     /// A request with its required values: `module`, `masterrecordid`, the body.
+    #[inline]
     pub fn new(
         module: impl Into<String>,
         masterrecordid: impl Into<String>,
@@ -153,6 +156,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -34,11 +34,13 @@ impl GetFromAddresses {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `user_id`.
+    #[inline]
     pub fn user_id(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
@@ -66,6 +68,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::typed(
         &GetFromAddresses::SPEC,

@@ -34,6 +34,7 @@ impl DeleteGlobalPicklists {
     };
 
     /// A request with its required values: `ids`.
+    #[inline]
     pub fn new(ids: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, ids.into()))
     }
@@ -71,16 +72,19 @@ impl GetGlobalPicklists {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `include`.
+    #[inline]
     pub fn include(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
 
     /// Query parameter `include_inner_details`.
+    #[inline]
     pub fn include_inner_details(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -116,6 +120,7 @@ impl UpdateGlobalPicklists {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -150,6 +155,7 @@ impl CreateGlobalPicklist {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -184,6 +190,7 @@ impl DeleteGlobalPicklist {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -222,16 +229,19 @@ impl GetGlobalPicklist {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
 
     /// Query parameter `include`.
+    #[inline]
     pub fn include(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `include_inner_details`.
+    #[inline]
     pub fn include_inner_details(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
@@ -266,6 +276,7 @@ impl UpdateGlobalPicklist {
     };
 
     /// A request with its required values: `id`, the body.
+    #[inline]
     pub fn new(id: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()).body(&body))
     }
@@ -305,21 +316,25 @@ impl GetAssociations {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
 
     /// Query parameter `include_inner_details`.
+    #[inline]
     pub fn include_inner_details(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: i64) -> Self {
         Self(self.0.set(2, value))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: i64) -> Self {
         Self(self.0.set(3, value))
     }
@@ -357,11 +372,13 @@ impl GetPickListValueAssociations {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
 
     /// Query parameter `picklist_value_id`.
+    #[inline]
     pub fn picklist_value_id(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -396,6 +413,7 @@ impl ReplacePicklistValues {
     };
 
     /// A request with its required values: `id`, the body.
+    #[inline]
     pub fn new(id: impl Into<String>, body: serde_json::Value) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()).body(&body))
     }
@@ -430,6 +448,7 @@ impl GetReplaceValues {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -571,6 +590,7 @@ string_enum! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::spec(&DeleteGlobalPicklists::SPEC),

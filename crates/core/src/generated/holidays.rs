@@ -43,26 +43,31 @@ impl GetHolidays {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `year`.
+    #[inline]
     pub fn year(self, value: i64) -> Self {
         Self(self.0.set(0, value))
     }
 
     /// Query parameter `type`.
+    #[inline]
     pub fn r#type(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `shift_id`.
+    #[inline]
     pub fn shift_id(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
 
     /// Header `X-CRM-ORG`.
+    #[inline]
     pub fn x_crm_org(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
@@ -102,11 +107,13 @@ impl CreateHolidays {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: CreateHolidaysBody) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
 
     /// Header `X-CRM-ORG`.
+    #[inline]
     pub fn x_crm_org(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
@@ -145,11 +152,13 @@ impl UpdateHolidays {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: UpdateHolidays2) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
 
     /// Header `X-CRM-ORG`.
+    #[inline]
     pub fn x_crm_org(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
@@ -191,11 +200,13 @@ impl DeleteHoliday {
     };
 
     /// A request with its required values: `holiday_id`.
+    #[inline]
     pub fn new(holiday_id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, holiday_id.into()))
     }
 
     /// Header `X-CRM-ORG`.
+    #[inline]
     pub fn x_crm_org(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -237,11 +248,13 @@ impl GetHoliday {
     };
 
     /// A request with its required values: `holiday_id`.
+    #[inline]
     pub fn new(holiday_id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, holiday_id.into()))
     }
 
     /// Header `X-CRM-ORG`.
+    #[inline]
     pub fn x_crm_org(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -283,11 +296,13 @@ impl UpdateHoliday {
     };
 
     /// A request with its required values: `holiday_id`, the body.
+    #[inline]
     pub fn new(holiday_id: impl Into<String>, body: UpdateHolidays2) -> Self {
         Self(Args::new(&Self::SPEC).set(0, holiday_id.into()).body(&body))
     }
 
     /// Header `X-CRM-ORG`.
+    #[inline]
     pub fn x_crm_org(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -338,6 +353,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -38,6 +38,7 @@ impl ConvertInventory {
     };
 
     /// A request with its required values: `module_api_name`, `id`, the body.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         id: impl Into<String>,
@@ -85,6 +86,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::spec(&ConvertInventory::SPEC)]);
 }

@@ -40,6 +40,7 @@ impl GetScheduledJobsDetails {
     };
 
     /// A request with its required values: `module_api_name`, `job_id`.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>, job_id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -81,6 +82,7 @@ impl MassInventoryConvert {
     };
 
     /// A request with its required values: `module_api_name`, the body.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>, body: BodyWrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -146,6 +148,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

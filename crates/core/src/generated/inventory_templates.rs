@@ -40,31 +40,37 @@ impl GetInventoryTemplates {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `module`.
+    #[inline]
     pub fn module(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
 
     /// Query parameter `category`.
+    #[inline]
     pub fn category(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `sort_by`.
+    #[inline]
     pub fn sort_by(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
 
     /// Query parameter `sort_order`.
+    #[inline]
     pub fn sort_order(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
 
     /// Query parameter `filters`.
+    #[inline]
     pub fn filters(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
@@ -100,6 +106,7 @@ impl GetInventoryTemplate {
     };
 
     /// A request with its required values: `template`.
+    #[inline]
     pub fn new(template: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, template.into()))
     }
@@ -161,6 +168,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

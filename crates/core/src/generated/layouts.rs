@@ -41,6 +41,7 @@ impl GetLayouts {
     };
 
     /// A request with its required values: `module`.
+    #[inline]
     pub fn new(module: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()))
     }
@@ -82,6 +83,7 @@ impl UpdateCustomLayouts {
     };
 
     /// A request with its required values: `module`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()).body(&body))
     }
@@ -127,6 +129,7 @@ impl DeleteCustomLayout {
     };
 
     /// A request with its required values: `id`, `module`, `transfer_to`.
+    #[inline]
     pub fn new(
         id: impl Into<String>,
         module: impl Into<String>,
@@ -180,6 +183,7 @@ impl GetLayout {
     };
 
     /// A request with its required values: `id`, `module`.
+    #[inline]
     pub fn new(id: impl Into<String>, module: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -228,6 +232,7 @@ impl UpdateCustomLayout {
     };
 
     /// A request with its required values: `id`, `module`, the body.
+    #[inline]
     pub fn new(id: impl Into<String>, module: impl Into<String>, body: BodyWrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -278,6 +283,7 @@ impl DeactivateCustomLayout {
     };
 
     /// A request with its required values: `id`, `transfer_to`, `module`.
+    #[inline]
     pub fn new(
         id: impl Into<String>,
         transfer_to: impl Into<String>,
@@ -331,6 +337,7 @@ impl ActivateCustomLayout {
     };
 
     /// A request with its required values: `id`, `module`, the body.
+    #[inline]
     pub fn new(id: impl Into<String>, module: impl Into<String>, body: BodyWrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -618,6 +625,7 @@ model! {
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
 #[cfg(feature = "metadata")]
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

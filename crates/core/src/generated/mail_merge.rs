@@ -34,6 +34,7 @@ impl DownloadMailMerge {
     };
 
     /// A request with its required values: `module`, `id`, the body.
+    #[inline]
     pub fn new(
         module: impl Into<String>,
         id: impl Into<String>,
@@ -77,6 +78,7 @@ impl SendMailMerge {
     };
 
     /// A request with its required values: `module`, `id`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, id: impl Into<String>, body: MailMergeWrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -116,6 +118,7 @@ impl SignMailMerge {
     };
 
     /// A request with its required values: `module`, `id`, the body.
+    #[inline]
     pub fn new(
         module: impl Into<String>,
         id: impl Into<String>,
@@ -238,6 +241,7 @@ string_enum! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -34,6 +34,7 @@ impl GetJobStatus {
     };
 
     /// A request with its required values: `job_id`.
+    #[inline]
     pub fn new(job_id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, job_id.into()))
     }
@@ -68,6 +69,7 @@ impl MassConvert {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -139,6 +141,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -37,6 +37,7 @@ impl GetMassDeleteStatus {
     };
 
     /// A request with its required values: `module`, `job_id`.
+    #[inline]
     pub fn new(module: impl Into<String>, job_id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -75,6 +76,7 @@ impl MassDeleteByRecordId {
     };
 
     /// A request with its required values: `module`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, body: serde_json::Value) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()).body(&body))
     }
@@ -109,6 +111,7 @@ string_enum! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

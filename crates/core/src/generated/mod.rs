@@ -3,7 +3,7 @@
 //! one module per spec file, each behind the Cargo features of the API clusters that use it.
 //! Models decode leniently (see [`lenient`](crate::lenient)); batch actions answer
 //! [`ActionResults`](crate::ActionResults); downloads a [`Download`](crate::outputs::Download).
-//! Hand-written endpoints with the same id take precedence in the [registry](crate::registry).
+//! Hand-written endpoints with the same id take precedence in the registry (feature `registry`).
 
 #[cfg(feature = "metadata")]
 pub mod apis;
@@ -227,6 +227,7 @@ pub mod zia_org_enrichment;
 pub mod zia_people_enrichment;
 
 /// Every generated operation of the enabled features (422 in the full build).
+#[cfg(feature = "registry")]
 #[allow(unused_mut)]
 pub fn operations() -> Vec<crate::registry::Operation> {
     let mut ops = Vec::with_capacity(422);

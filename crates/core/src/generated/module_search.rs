@@ -46,6 +46,7 @@ impl SearchModule {
     };
 
     /// A request with its required values: `module`, `per_page`.
+    #[inline]
     pub fn new(module: impl Into<String>, per_page: i64) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -55,31 +56,37 @@ impl SearchModule {
     }
 
     /// Query parameter `approval_state`.
+    #[inline]
     pub fn approval_state(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `criteria`.
+    #[inline]
     pub fn criteria(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
 
     /// Query parameter `converted`.
+    #[inline]
     pub fn converted(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
 
     /// Query parameter `email`.
+    #[inline]
     pub fn email(self, value: impl Into<String>) -> Self {
         Self(self.0.set(5, value.into()))
     }
 
     /// Query parameter `word`.
+    #[inline]
     pub fn word(self, value: impl Into<String>) -> Self {
         Self(self.0.set(6, value.into()))
     }
 
     /// Query parameter `phone`.
+    #[inline]
     pub fn phone(self, value: impl Into<String>) -> Self {
         Self(self.0.set(7, value.into()))
     }
@@ -95,6 +102,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::typed(
         &SearchModule::SPEC,

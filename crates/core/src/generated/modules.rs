@@ -37,11 +37,13 @@ impl GetModules {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `status`.
+    #[inline]
     pub fn status(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
@@ -81,6 +83,7 @@ impl CreateCustomModules {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -118,6 +121,7 @@ impl UpdateCustomModules {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -155,6 +159,7 @@ impl GetModuleByApiName {
     };
 
     /// A request with its required values: `api_name`.
+    #[inline]
     pub fn new(api_name: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, api_name.into()))
     }
@@ -192,6 +197,7 @@ impl UpdateModuleByApiName {
     };
 
     /// A request with its required values: `api_name`, the body.
+    #[inline]
     pub fn new(api_name: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, api_name.into()).body(&body))
     }
@@ -229,6 +235,7 @@ impl GetModule {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -266,6 +273,7 @@ impl UpdateModule {
     };
 
     /// A request with its required values: `id`, the body.
+    #[inline]
     pub fn new(id: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()).body(&body))
     }
@@ -564,6 +572,7 @@ string_enum! {
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
 #[cfg(feature = "metadata")]
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

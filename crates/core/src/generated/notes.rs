@@ -34,6 +34,7 @@ impl DeleteNotes {
     };
 
     /// A request with its required values: `ids`.
+    #[inline]
     pub fn new(ids: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, ids.into()))
     }
@@ -75,6 +76,7 @@ impl GetNotes {
     };
 
     /// A request with its required values: `fields`, `ids`.
+    #[inline]
     pub fn new(fields: impl Into<String>, ids: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -84,21 +86,25 @@ impl GetNotes {
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `sort_order`.
+    #[inline]
     pub fn sort_order(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
 
     /// Query parameter `sort_by`.
+    #[inline]
     pub fn sort_by(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
@@ -141,6 +147,7 @@ impl UpdateNotes {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -175,6 +182,7 @@ impl DeleteNote {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -213,6 +221,7 @@ impl GetNote {
     };
 
     /// A request with its required values: `id`, `fields`.
+    #[inline]
     pub fn new(id: impl Into<String>, fields: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -222,6 +231,7 @@ impl GetNote {
     }
 
     /// Header `If-Modified-Since`.
+    #[inline]
     pub fn if_modified_since(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
@@ -256,6 +266,7 @@ impl UpdateNote {
     };
 
     /// A request with its required values: `id`, the body.
+    #[inline]
     pub fn new(id: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()).body(&body))
     }
@@ -310,6 +321,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::spec(&DeleteNotes::SPEC),

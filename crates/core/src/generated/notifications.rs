@@ -43,6 +43,7 @@ pub use crate::notifications::EnableNotifications;
 pub use crate::notifications::UpdateNotifications;
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::operation::<crate::notifications::DisableNotifications>(),

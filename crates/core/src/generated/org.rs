@@ -34,6 +34,7 @@ impl GetOrganization {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
@@ -69,6 +70,7 @@ impl DeleteOrganizationPhoto {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
@@ -104,6 +106,7 @@ impl GetOrgPhoto {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
@@ -139,11 +142,13 @@ impl UploadOrganizationPhoto {
     };
 
     /// A request with its required values: a file.
+    #[inline]
     pub fn new(file: crate::outputs::FilePart) -> Self {
         Self(Args::new(&Self::SPEC).file(file))
     }
 
     /// Adds another file part named `file`.
+    #[inline]
     pub fn file(self, file: crate::outputs::FilePart) -> Self {
         Self(self.0.file(file))
     }
@@ -254,6 +259,7 @@ string_enum! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

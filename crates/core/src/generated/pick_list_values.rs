@@ -37,6 +37,7 @@ impl GetPickListValues {
     };
 
     /// A request with its required values: `field_id`, `module`.
+    #[inline]
     pub fn new(field_id: impl Into<String>, module: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -79,6 +80,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::typed(
         &GetPickListValues::SPEC,

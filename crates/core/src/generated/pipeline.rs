@@ -34,6 +34,7 @@ impl GetPipelines {
     };
 
     /// A request with its required values: `layout_id`.
+    #[inline]
     pub fn new(layout_id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, layout_id.into()))
     }
@@ -68,6 +69,7 @@ impl CreatePipeline {
     };
 
     /// A request with its required values: `layout_id`, the body.
+    #[inline]
     pub fn new(layout_id: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, layout_id.into()).body(&body))
     }
@@ -102,6 +104,7 @@ impl UpdatePipelines {
     };
 
     /// A request with its required values: `layout_id`, the body.
+    #[inline]
     pub fn new(layout_id: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, layout_id.into()).body(&body))
     }
@@ -136,6 +139,7 @@ impl TransferPipelines {
     };
 
     /// A request with its required values: `layout_id`, the body.
+    #[inline]
     pub fn new(layout_id: impl Into<String>, body: TransferWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, layout_id.into()).body(&body))
     }
@@ -173,6 +177,7 @@ impl GetPipeline {
     };
 
     /// A request with its required values: `id`, `layout_id`.
+    #[inline]
     pub fn new(id: impl Into<String>, layout_id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -214,6 +219,7 @@ impl DeletePipeline {
     };
 
     /// A request with its required values: `id`, `layout_id`, the body.
+    #[inline]
     pub fn new(
         id: impl Into<String>,
         layout_id: impl Into<String>,
@@ -260,6 +266,7 @@ impl UpdatePipeline {
     };
 
     /// A request with its required values: `id`, `layout_id`, the body.
+    #[inline]
     pub fn new(id: impl Into<String>, layout_id: impl Into<String>, body: BodyWrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -374,6 +381,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

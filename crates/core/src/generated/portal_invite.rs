@@ -37,6 +37,7 @@ impl GetBulkInviteStatus {
     };
 
     /// A request with its required values: `module`, `job_id`.
+    #[inline]
     pub fn new(module: impl Into<String>, job_id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -75,6 +76,7 @@ impl BulkInviteUsers {
     };
 
     /// A request with its required values: `module`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()).body(&body))
     }
@@ -115,6 +117,7 @@ impl InviteUsers {
     };
 
     /// A request with its required values: `module`, `record`, `user_type_id`, `type`.
+    #[inline]
     pub fn new(
         module: impl Into<String>,
         record: impl Into<String>,
@@ -131,6 +134,7 @@ impl InviteUsers {
     }
 
     /// Query parameter `language`.
+    #[inline]
     pub fn language(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
@@ -246,6 +250,7 @@ string_enum! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -34,11 +34,13 @@ impl GetUserTypes {
     };
 
     /// A request with its required values: `portal`.
+    #[inline]
     pub fn new(portal: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, portal.into()))
     }
 
     /// Query parameter `include`.
+    #[inline]
     pub fn include(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -73,6 +75,7 @@ impl CreateUserType {
     };
 
     /// A request with its required values: `portal`, the body.
+    #[inline]
     pub fn new(portal: impl Into<String>, body: Wrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, portal.into()).body(&body))
     }
@@ -107,6 +110,7 @@ impl DeleteUserType {
     };
 
     /// A request with its required values: `portal`, `user_type_id`.
+    #[inline]
     pub fn new(portal: impl Into<String>, user_type_id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -145,6 +149,7 @@ impl GetUserType {
     };
 
     /// A request with its required values: `portal`, `user_type_id`.
+    #[inline]
     pub fn new(portal: impl Into<String>, user_type_id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -183,6 +188,7 @@ impl UpdateUserType {
     };
 
     /// A request with its required values: `portal`, `user_type_id`, the body.
+    #[inline]
     pub fn new(portal: impl Into<String>, user_type_id: impl Into<String>, body: Wrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -320,6 +326,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

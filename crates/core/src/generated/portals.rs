@@ -34,6 +34,7 @@ impl GetPortals {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
@@ -69,6 +70,7 @@ impl CreatePortal {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: Wrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -103,6 +105,7 @@ impl GetPortal {
     };
 
     /// A request with its required values: `portal_name`.
+    #[inline]
     pub fn new(portal_name: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, portal_name.into()))
     }
@@ -137,6 +140,7 @@ impl UpdatePortal {
     };
 
     /// A request with its required values: `portal_name`, the body.
+    #[inline]
     pub fn new(portal_name: impl Into<String>, body: Wrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -191,6 +195,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

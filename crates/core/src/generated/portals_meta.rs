@@ -34,6 +34,7 @@ impl GetMeta {
     };
 
     /// A request with its required values: `module`.
+    #[inline]
     pub fn new(module: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()))
     }
@@ -97,6 +98,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::typed(
         &GetMeta::SPEC,

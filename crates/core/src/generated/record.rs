@@ -86,16 +86,19 @@ impl GetRichTextRecords {
     };
 
     /// A request with its required values: `module_api_name`.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module_api_name.into()))
     }
 
     /// Query parameter `ids`.
+    #[inline]
     pub fn ids(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `fields`.
+    #[inline]
     pub fn fields(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
@@ -183,6 +186,7 @@ impl DeleteRecordUsingExternalId {
     };
 
     /// A request with its required values: `module_api_name`, `external_field_value`.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         external_field_value: impl Into<String>,
@@ -195,11 +199,13 @@ impl DeleteRecordUsingExternalId {
     }
 
     /// Query parameter `wf_trigger`.
+    #[inline]
     pub fn wf_trigger(self, value: bool) -> Self {
         Self(self.0.set(2, value))
     }
 
     /// Header `X-EXTERNAL`.
+    #[inline]
     pub fn x_external(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
@@ -248,6 +254,7 @@ impl GetRecordUsingExternalId {
     };
 
     /// A request with its required values: `module_api_name`, `external_field_value`.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         external_field_value: impl Into<String>,
@@ -260,56 +267,67 @@ impl GetRecordUsingExternalId {
     }
 
     /// Query parameter `approved`.
+    #[inline]
     pub fn approved(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
 
     /// Query parameter `converted`.
+    #[inline]
     pub fn converted(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
 
     /// Query parameter `cvid`.
+    #[inline]
     pub fn cvid(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
 
     /// Query parameter `uid`.
+    #[inline]
     pub fn uid(self, value: impl Into<String>) -> Self {
         Self(self.0.set(5, value.into()))
     }
 
     /// Query parameter `fields`.
+    #[inline]
     pub fn fields(self, value: impl Into<String>) -> Self {
         Self(self.0.set(6, value.into()))
     }
 
     /// Query parameter `startDateTime`.
+    #[inline]
     pub fn start_date_time(self, value: impl Into<String>) -> Self {
         Self(self.0.set(7, value.into()))
     }
 
     /// Query parameter `endDateTime`.
+    #[inline]
     pub fn end_date_time(self, value: impl Into<String>) -> Self {
         Self(self.0.set(8, value.into()))
     }
 
     /// Query parameter `territory_id`.
+    #[inline]
     pub fn territory_id(self, value: impl Into<String>) -> Self {
         Self(self.0.set(9, value.into()))
     }
 
     /// Query parameter `include_child`.
+    #[inline]
     pub fn include_child(self, value: impl Into<String>) -> Self {
         Self(self.0.set(10, value.into()))
     }
 
     /// Header `If-Modified-Since`.
+    #[inline]
     pub fn if_modified_since(self, value: impl Into<String>) -> Self {
         Self(self.0.set(11, value.into()))
     }
 
     /// Header `X-EXTERNAL`.
+    #[inline]
     pub fn x_external(self, value: impl Into<String>) -> Self {
         Self(self.0.set(12, value.into()))
     }
@@ -348,6 +366,7 @@ impl UpdateRecordUsingExternalId {
     };
 
     /// A request with its required values: `module_api_name`, `external_field_value`, the body.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         external_field_value: impl Into<String>,
@@ -362,6 +381,7 @@ impl UpdateRecordUsingExternalId {
     }
 
     /// Header `X-EXTERNAL`.
+    #[inline]
     pub fn x_external(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
@@ -401,6 +421,7 @@ impl DeleteRecord {
     };
 
     /// A request with its required values: `module_api_name`, `id`.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>, id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -410,11 +431,13 @@ impl DeleteRecord {
     }
 
     /// Query parameter `wf_trigger`.
+    #[inline]
     pub fn wf_trigger(self, value: bool) -> Self {
         Self(self.0.set(2, value))
     }
 
     /// Header `X-EXTERNAL`.
+    #[inline]
     pub fn x_external(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
@@ -461,6 +484,7 @@ impl UpdateRecord {
     };
 
     /// A request with its required values: `module_api_name`, `id`, the body.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         id: impl Into<String>,
@@ -475,6 +499,7 @@ impl UpdateRecord {
     }
 
     /// Header `X-EXTERNAL`.
+    #[inline]
     pub fn x_external(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
@@ -517,6 +542,7 @@ impl CloneRecord {
     };
 
     /// A request with its required values: `module_api_name`, `id`.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>, id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -559,6 +585,7 @@ impl GetFullDataForRichText {
     };
 
     /// A request with its required values: `module_api_name`, `id`.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>, id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -568,6 +595,7 @@ impl GetFullDataForRichText {
     }
 
     /// Query parameter `fields`.
+    #[inline]
     pub fn fields(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
@@ -610,6 +638,7 @@ impl DeletePhoto {
     };
 
     /// A request with its required values: `module_api_name`, `id`.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>, id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -648,6 +677,7 @@ impl GetPhoto {
     };
 
     /// A request with its required values: `module_api_name`, `id`.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>, id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -690,6 +720,7 @@ impl UploadPhoto {
     };
 
     /// A request with its required values: `module_api_name`, `id`, a file.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         id: impl Into<String>,
@@ -704,11 +735,13 @@ impl UploadPhoto {
     }
 
     /// Query parameter `restrict_triggers`.
+    #[inline]
     pub fn restrict_triggers(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
 
     /// Adds another file part named `file`.
+    #[inline]
     pub fn file(self, file: crate::outputs::FilePart) -> Self {
         Self(self.0.file(file))
     }
@@ -746,6 +779,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::operation::<crate::records::DeleteRecords>(),

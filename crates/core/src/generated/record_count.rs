@@ -40,26 +40,31 @@ impl GetCount {
     };
 
     /// A request with its required values: `module_api_name`.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module_api_name.into()))
     }
 
     /// Query parameter `email`.
+    #[inline]
     pub fn email(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `phone`.
+    #[inline]
     pub fn phone(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
 
     /// Query parameter `word`.
+    #[inline]
     pub fn word(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
 
     /// Query parameter `cvid`.
+    #[inline]
     pub fn cvid(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
@@ -99,21 +104,25 @@ impl CreateCount {
     };
 
     /// A request with its required values: `module_api_name`.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module_api_name.into()))
     }
 
     /// Query parameter `email`.
+    #[inline]
     pub fn email(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `phone`.
+    #[inline]
     pub fn phone(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
 
     /// Query parameter `word`.
+    #[inline]
     pub fn word(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
@@ -129,6 +138,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -42,6 +42,7 @@ impl GetRecordLockingInformations {
     };
 
     /// A request with its required values: `module_name`, `record_id`.
+    #[inline]
     pub fn new(module_name: impl Into<String>, record_id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -51,26 +52,31 @@ impl GetRecordLockingInformations {
     }
 
     /// Query parameter `fields`.
+    #[inline]
     pub fn fields(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
 
     /// Query parameter `page_token`.
+    #[inline]
     pub fn page_token(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: i64) -> Self {
         Self(self.0.set(4, value))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: i64) -> Self {
         Self(self.0.set(5, value))
     }
 
     /// Query parameter `ids`.
+    #[inline]
     pub fn ids(self, value: impl Into<String>) -> Self {
         Self(self.0.set(6, value.into()))
     }
@@ -105,6 +111,7 @@ impl LockRecords {
     };
 
     /// A request with its required values: `module_name`, `record_id`, the body.
+    #[inline]
     pub fn new(
         module_name: impl Into<String>,
         record_id: impl Into<String>,
@@ -152,6 +159,7 @@ impl UnlockRecord {
     };
 
     /// A request with its required values: `module_name`, `record_id`, `lock_id`.
+    #[inline]
     pub fn new(
         module_name: impl Into<String>,
         record_id: impl Into<String>,
@@ -200,6 +208,7 @@ impl GetRecordLockingInformation {
     };
 
     /// A request with its required values: `module_name`, `record_id`, `lock_id`.
+    #[inline]
     pub fn new(
         module_name: impl Into<String>,
         record_id: impl Into<String>,
@@ -214,6 +223,7 @@ impl GetRecordLockingInformation {
     }
 
     /// Query parameter `fields`.
+    #[inline]
     pub fn fields(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
@@ -252,6 +262,7 @@ impl UpdateRecordLockingInformation {
     };
 
     /// A request with its required values: `module_name`, `record_id`, `lock_id`, the body.
+    #[inline]
     pub fn new(
         module_name: impl Into<String>,
         record_id: impl Into<String>,
@@ -337,6 +348,7 @@ string_enum! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -37,6 +37,7 @@ impl DeleteRecordLockingConfigurations {
     };
 
     /// A request with its required values: `module`, `ids`.
+    #[inline]
     pub fn new(module: impl Into<String>, ids: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -78,11 +79,13 @@ impl GetRecordLockingConfigurations {
     };
 
     /// A request with its required values: `module`.
+    #[inline]
     pub fn new(module: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()))
     }
 
     /// Query parameter `feature_type`.
+    #[inline]
     pub fn feature_type(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -117,6 +120,7 @@ impl AddRecordLockingConfiguration {
     };
 
     /// A request with its required values: `module`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()).body(&body))
     }
@@ -151,6 +155,7 @@ impl UpdateRecordLockingConfigurations {
     };
 
     /// A request with its required values: `module`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()).body(&body))
     }
@@ -188,6 +193,7 @@ impl DeleteRecordLockingConfiguration {
     };
 
     /// A request with its required values: `record_locking_config_id`, `module`.
+    #[inline]
     pub fn new(record_locking_config_id: impl Into<String>, module: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -229,6 +235,7 @@ impl GetRecordLockingConfiguration {
     };
 
     /// A request with its required values: `record_locking_config_id`, `module`.
+    #[inline]
     pub fn new(record_locking_config_id: impl Into<String>, module: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -270,6 +277,7 @@ impl UpdateRecordLockingConfiguration {
     };
 
     /// A request with its required values: `record_locking_config_id`, `module`, the body.
+    #[inline]
     pub fn new(
         record_locking_config_id: impl Into<String>,
         module: impl Into<String>,
@@ -378,6 +386,7 @@ string_enum! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::spec(&DeleteRecordLockingConfigurations::SPEC),

@@ -32,6 +32,7 @@ impl DeletePhoto {
     };
 
     /// A request with its required values: `module`, `record`.
+    #[inline]
     pub fn new(module: impl Into<String>, record: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -70,6 +71,7 @@ impl GetPhoto {
     };
 
     /// A request with its required values: `module`, `record`.
+    #[inline]
     pub fn new(module: impl Into<String>, record: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -108,6 +110,7 @@ impl UploadPhoto {
     };
 
     /// A request with its required values: `module`, `record`, a file.
+    #[inline]
     pub fn new(
         module: impl Into<String>,
         record: impl Into<String>,
@@ -122,6 +125,7 @@ impl UploadPhoto {
     }
 
     /// Adds another file part named `file`.
+    #[inline]
     pub fn file(self, file: crate::outputs::FilePart) -> Self {
         Self(self.0.file(file))
     }
@@ -130,6 +134,7 @@ impl UploadPhoto {
 spec_endpoint!(UploadPhoto, outcomes);
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::spec(&DeletePhoto::SPEC),

@@ -34,6 +34,7 @@ impl ShareBulkEmails {
     };
 
     /// A request with its required values: `module_api_name`, the body.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>, body: BodyWrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -72,6 +73,7 @@ impl UnShareBulkEmails {
     };
 
     /// A request with its required values: `module_api_name`, the body.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>, body: BodyWrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -110,6 +112,7 @@ impl ShareEmails {
     };
 
     /// A request with its required values: `module_api_name`, `id`.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>, id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -148,6 +151,7 @@ impl UnShareEmails {
     };
 
     /// A request with its required values: `module_api_name`, `id`.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>, id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -167,6 +171,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::spec(&ShareBulkEmails::SPEC),

@@ -40,6 +40,7 @@ impl DeleteRecycleBinRecords {
     };
 
     /// A request with its required values: `filters`, `ids`.
+    #[inline]
     pub fn new(filters: impl Into<String>, ids: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -88,6 +89,7 @@ impl GetRecycleBinRecords {
     };
 
     /// A request with its required values: `ids`, `filters`.
+    #[inline]
     pub fn new(ids: impl Into<String>, filters: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -97,21 +99,25 @@ impl GetRecycleBinRecords {
     }
 
     /// Query parameter `sort_by`.
+    #[inline]
     pub fn sort_by(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `sort_order`.
+    #[inline]
     pub fn sort_order(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: i64) -> Self {
         Self(self.0.set(3, value))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: i64) -> Self {
         Self(self.0.set(4, value))
     }
@@ -149,6 +155,7 @@ impl DeleteRecycleBinRecord {
     };
 
     /// A request with its required values: `record_id`.
+    #[inline]
     pub fn new(record_id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, record_id.into()))
     }
@@ -186,6 +193,7 @@ impl GetRecycleBinRecord {
     };
 
     /// A request with its required values: `record_id`.
+    #[inline]
     pub fn new(record_id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, record_id.into()))
     }
@@ -214,6 +222,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::spec(&DeleteRecycleBinRecords::SPEC),

@@ -44,11 +44,13 @@ impl GetRelatedLists {
     };
 
     /// A request with its required values: `module`.
+    #[inline]
     pub fn new(module: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()))
     }
 
     /// Query parameter `layout_id`.
+    #[inline]
     pub fn layout_id(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -94,6 +96,7 @@ impl GetRelatedList {
     };
 
     /// A request with its required values: `id`, `module`.
+    #[inline]
     pub fn new(id: impl Into<String>, module: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -103,6 +106,7 @@ impl GetRelatedList {
     }
 
     /// Query parameter `layout_id`.
+    #[inline]
     pub fn layout_id(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
@@ -170,6 +174,7 @@ string_enum! {
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
 #[cfg(feature = "metadata")]
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -42,6 +42,7 @@ impl GetDeletedParentRecordsRelatedRecord {
     };
 
     /// A request with its required values: `module_api_name`, `record_id`, `related_list_api_name`.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         record_id: impl Into<String>,
@@ -56,21 +57,25 @@ impl GetDeletedParentRecordsRelatedRecord {
     }
 
     /// Query parameter `fields`.
+    #[inline]
     pub fn fields(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: i64) -> Self {
         Self(self.0.set(4, value))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: i64) -> Self {
         Self(self.0.set(5, value))
     }
 
     /// Query parameter `ids`.
+    #[inline]
     pub fn ids(self, value: impl Into<String>) -> Self {
         Self(self.0.set(6, value.into()))
     }
@@ -111,6 +116,7 @@ impl DeleteRelatedRecordsUsingExternalId {
     };
 
     /// A request with its required values: `module_api_name`, `external_value`, `related_list_api_name`.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         external_value: impl Into<String>,
@@ -125,11 +131,13 @@ impl DeleteRelatedRecordsUsingExternalId {
     }
 
     /// Query parameter `ids`.
+    #[inline]
     pub fn ids(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
 
     /// Header `X-EXTERNAL`.
+    #[inline]
     pub fn x_external(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
@@ -173,6 +181,7 @@ impl GetRelatedRecordsUsingExternalId {
     };
 
     /// A request with its required values: `module_api_name`, `external_value`, `related_list_api_name`.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         external_value: impl Into<String>,
@@ -187,26 +196,31 @@ impl GetRelatedRecordsUsingExternalId {
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: i64) -> Self {
         Self(self.0.set(3, value))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: i64) -> Self {
         Self(self.0.set(4, value))
     }
 
     /// Query parameter `fields`.
+    #[inline]
     pub fn fields(self, value: impl Into<String>) -> Self {
         Self(self.0.set(5, value.into()))
     }
 
     /// Header `If-Modified-Since`.
+    #[inline]
     pub fn if_modified_since(self, value: impl Into<String>) -> Self {
         Self(self.0.set(6, value.into()))
     }
 
     /// Header `X-EXTERNAL`.
+    #[inline]
     pub fn x_external(self, value: impl Into<String>) -> Self {
         Self(self.0.set(7, value.into()))
     }
@@ -246,6 +260,7 @@ impl UpdateRelatedRecordsUsingExternalId {
     };
 
     /// A request with its required values: `module_api_name`, `external_value`, `related_list_api_name`, the body.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         external_value: impl Into<String>,
@@ -262,6 +277,7 @@ impl UpdateRelatedRecordsUsingExternalId {
     }
 
     /// Header `X-EXTERNAL`.
+    #[inline]
     pub fn x_external(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
@@ -283,6 +299,7 @@ impl DeleteRelatedRecordUsingExternalId {
     pub(crate) const SPEC: OpSpec = OpSpec { id: "related_records.delete_related_record_using_external_id", verb: Verb::Delete, path: "/crm/v8/{module_api_name}/{external_value}/{related_list_api_name}/{external_field_value}", target: Target::Api, params: &[Param::path("module_api_name"), Param::path("external_value"), Param::path("related_list_api_name"), Param::path("external_field_value"), Param::header("X-EXTERNAL", Kind::Str)], body: BodyKind::None, output: OutputKind::Outcomes("data"), scopes: &["ZohoCRM.modules.ALL"], idempotent: true, paging: Paging::None, heavy: false, credits: Credits::ONE };
 
     /// A request with its required values: `module_api_name`, `external_value`, `related_list_api_name`, `external_field_value`.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         external_value: impl Into<String>,
@@ -299,6 +316,7 @@ impl DeleteRelatedRecordUsingExternalId {
     }
 
     /// Header `X-EXTERNAL`.
+    #[inline]
     pub fn x_external(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
@@ -320,6 +338,7 @@ impl GetRelatedRecordUsingExternalId {
     pub(crate) const SPEC: OpSpec = OpSpec { id: "related_records.get_related_record_using_external_id", verb: Verb::Get, path: "/crm/v8/{module_api_name}/{external_value}/{related_list_api_name}/{external_field_value}", target: Target::Api, params: &[Param::path("module_api_name"), Param::path("external_value"), Param::path("related_list_api_name"), Param::path("external_field_value"), Param::query("fields", Kind::Str), Param::header("If-Modified-Since", Kind::Str), Param::header("X-EXTERNAL", Kind::Str)], body: BodyKind::None, output: OutputKind::Typed, scopes: &["ZohoCRM.modules.ALL"], idempotent: true, paging: Paging::None, heavy: false, credits: Credits::ONE };
 
     /// A request with its required values: `module_api_name`, `external_value`, `related_list_api_name`, `external_field_value`.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         external_value: impl Into<String>,
@@ -336,16 +355,19 @@ impl GetRelatedRecordUsingExternalId {
     }
 
     /// Query parameter `fields`.
+    #[inline]
     pub fn fields(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
 
     /// Header `If-Modified-Since`.
+    #[inline]
     pub fn if_modified_since(self, value: impl Into<String>) -> Self {
         Self(self.0.set(5, value.into()))
     }
 
     /// Header `X-EXTERNAL`.
+    #[inline]
     pub fn x_external(self, value: impl Into<String>) -> Self {
         Self(self.0.set(6, value.into()))
     }
@@ -367,6 +389,7 @@ impl UpdateRelatedRecordUsingExternalId {
     pub(crate) const SPEC: OpSpec = OpSpec { id: "related_records.update_related_record_using_external_id", verb: Verb::Put, path: "/crm/v8/{module_api_name}/{external_value}/{related_list_api_name}/{external_field_value}", target: Target::Api, params: &[Param::path("module_api_name"), Param::path("external_value"), Param::path("related_list_api_name"), Param::path("external_field_value"), Param::header("X-EXTERNAL", Kind::Str)], body: BodyKind::Json { required: true }, output: OutputKind::Outcomes("data"), scopes: &["ZohoCRM.modules.ALL"], idempotent: true, paging: Paging::None, heavy: false, credits: Credits::ONE };
 
     /// A request with its required values: `module_api_name`, `external_value`, `related_list_api_name`, `external_field_value`, the body.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         external_value: impl Into<String>,
@@ -385,6 +408,7 @@ impl UpdateRelatedRecordUsingExternalId {
     }
 
     /// Header `X-EXTERNAL`.
+    #[inline]
     pub fn x_external(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
@@ -449,6 +473,7 @@ impl DelinkRecord {
     };
 
     /// A request with its required values: `module_api_name`, `record_id`, `related_list_api_name`, `related_record_id`.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         record_id: impl Into<String>,
@@ -465,6 +490,7 @@ impl DelinkRecord {
     }
 
     /// Header `X-EXTERNAL`.
+    #[inline]
     pub fn x_external(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
@@ -507,6 +533,7 @@ impl GetRelatedRecord {
     };
 
     /// A request with its required values: `module_api_name`, `record_id`, `related_list_api_name`, `related_record_id`.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         record_id: impl Into<String>,
@@ -523,16 +550,19 @@ impl GetRelatedRecord {
     }
 
     /// Query parameter `fields`.
+    #[inline]
     pub fn fields(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
 
     /// Header `If-Modified-Since`.
+    #[inline]
     pub fn if_modified_since(self, value: impl Into<String>) -> Self {
         Self(self.0.set(5, value.into()))
     }
 
     /// Header `X-EXTERNAL`.
+    #[inline]
     pub fn x_external(self, value: impl Into<String>) -> Self {
         Self(self.0.set(6, value.into()))
     }
@@ -573,6 +603,7 @@ impl UpdateRelatedRecord {
     };
 
     /// A request with its required values: `module_api_name`, `record_id`, `related_list_api_name`, `related_record_id`, the body.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         record_id: impl Into<String>,
@@ -591,6 +622,7 @@ impl UpdateRelatedRecord {
     }
 
     /// Header `X-EXTERNAL`.
+    #[inline]
     pub fn x_external(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
@@ -623,6 +655,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

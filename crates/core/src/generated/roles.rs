@@ -34,6 +34,7 @@ impl GetRoles {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
@@ -69,6 +70,7 @@ impl CreateRoles {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -103,6 +105,7 @@ impl UpdateRoles {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -140,6 +143,7 @@ impl DeleteRole {
     };
 
     /// A request with its required values: `role_id`, `transfer_to_id`.
+    #[inline]
     pub fn new(role_id: impl Into<String>, transfer_to_id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -178,6 +182,7 @@ impl GetRole {
     };
 
     /// A request with its required values: `role_id`.
+    #[inline]
     pub fn new(role_id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, role_id.into()))
     }
@@ -212,6 +217,7 @@ impl UpdateRole {
     };
 
     /// A request with its required values: `role_id`, the body.
+    #[inline]
     pub fn new(role_id: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, role_id.into()).body(&body))
     }
@@ -260,6 +266,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

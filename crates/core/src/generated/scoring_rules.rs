@@ -37,6 +37,7 @@ impl DeleteScoringRules {
     };
 
     /// A request with its required values: `ids`.
+    #[inline]
     pub fn new(ids: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, ids.into()))
     }
@@ -81,36 +82,43 @@ impl GetScoringRules {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `module`.
+    #[inline]
     pub fn module(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
 
     /// Query parameter `layout_id`.
+    #[inline]
     pub fn layout_id(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `active`.
+    #[inline]
     pub fn active(self, value: bool) -> Self {
         Self(self.0.set(2, value))
     }
 
     /// Query parameter `name`.
+    #[inline]
     pub fn name(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: i64) -> Self {
         Self(self.0.set(4, value))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: i64) -> Self {
         Self(self.0.set(5, value))
     }
@@ -149,6 +157,7 @@ impl CreateScoringRules {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -186,6 +195,7 @@ impl UpdateScoringRules {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -223,6 +233,7 @@ impl DeleteScoringRule {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -265,21 +276,25 @@ impl GetScoringRule {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
 
     /// Query parameter `layout_id`.
+    #[inline]
     pub fn layout_id(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `active`.
+    #[inline]
     pub fn active(self, value: bool) -> Self {
         Self(self.0.set(2, value))
     }
 
     /// Query parameter `name`.
+    #[inline]
     pub fn name(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
@@ -317,6 +332,7 @@ impl UpdateScoringRule {
     };
 
     /// A request with its required values: `id`, the body.
+    #[inline]
     pub fn new(id: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()).body(&body))
     }
@@ -354,6 +370,7 @@ impl DeactivateScoringRule {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -392,6 +409,7 @@ impl ActivateScoringRule {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -429,6 +447,7 @@ impl CloneScoringRule {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -467,6 +486,7 @@ impl ScoringRuleExecutionUsingRuleIDs {
     };
 
     /// A request with its required values: `module`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, body: serde_json::Value) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()).body(&body))
     }
@@ -561,6 +581,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::spec(&DeleteScoringRules::SPEC),

@@ -34,6 +34,7 @@ impl SendMail {
     };
 
     /// A request with its required values: `moduleName`, `id`, the body.
+    #[inline]
     pub fn new(module_name: impl Into<String>, id: impl Into<String>, body: Wrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -199,6 +200,7 @@ string_enum! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::spec(&SendMail::SPEC)]);
 }

@@ -34,6 +34,7 @@ impl GetServicePreference {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
@@ -69,6 +70,7 @@ impl UpdateServicePreference {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: serde_json::Value) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -91,6 +93,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -38,6 +38,7 @@ impl GetRescheduledHistories {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
@@ -77,6 +78,7 @@ impl CreateRescheduledHistory {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: CreateRescheduledHistoryBody) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -115,6 +117,7 @@ impl DeleteRescheduledHistory {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -153,6 +156,7 @@ impl GetRescheduledHistory {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -191,6 +195,7 @@ impl UpdateRescheduledHistory {
     };
 
     /// A request with its required values: `id`, the body.
+    #[inline]
     pub fn new(id: impl Into<String>, body: CreateRescheduledHistoryBody) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()).body(&body))
     }
@@ -297,6 +302,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -37,6 +37,7 @@ impl RevokeSharedRecord {
     };
 
     /// A request with its required values: `module_api_name`, `record_id`.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>, record_id: i64) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -83,6 +84,7 @@ impl GetSharedRecordDetails {
     };
 
     /// A request with its required values: `module_api_name`, `record_id`.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>, record_id: i64) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -92,11 +94,13 @@ impl GetSharedRecordDetails {
     }
 
     /// Query parameter `sharedTo`.
+    #[inline]
     pub fn shared_to(self, value: i64) -> Self {
         Self(self.0.set(2, value))
     }
 
     /// Query parameter `view`.
+    #[inline]
     pub fn view(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
@@ -134,6 +138,7 @@ impl ShareRecord {
     };
 
     /// A request with its required values: `module_api_name`, `record_id`, the body.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>, record_id: i64, body: BodyWrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -177,6 +182,7 @@ impl UpdateSharePermissions {
     };
 
     /// A request with its required values: `module_api_name`, `record_id`, the body.
+    #[inline]
     pub fn new(module_api_name: impl Into<String>, record_id: i64, body: BodyWrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -248,6 +254,7 @@ string_enum! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::spec(&RevokeSharedRecord::SPEC),

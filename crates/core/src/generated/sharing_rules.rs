@@ -38,21 +38,25 @@ impl GetSharingRules {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `module`.
+    #[inline]
     pub fn module(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: i64) -> Self {
         Self(self.0.set(1, value))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: i64) -> Self {
         Self(self.0.set(2, value))
     }
@@ -88,6 +92,7 @@ impl CreateSharingRules {
     };
 
     /// A request with its required values: `module`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, body: serde_json::Value) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()).body(&body))
     }
@@ -122,6 +127,7 @@ impl UpdateSharingRules {
     };
 
     /// A request with its required values: `module`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, body: serde_json::Value) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()).body(&body))
     }
@@ -156,6 +162,7 @@ impl RerunSharingRules {
     };
 
     /// A request with its required values: `module`.
+    #[inline]
     pub fn new(module: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()))
     }
@@ -190,11 +197,13 @@ impl GetRuleSummary {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `module`.
+    #[inline]
     pub fn module(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
@@ -230,11 +239,13 @@ impl SearchRuleSummary {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: serde_json::Value) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
 
     /// Query parameter `module`.
+    #[inline]
     pub fn module(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
@@ -273,21 +284,25 @@ impl SearchRule {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: serde_json::Value) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
 
     /// Query parameter `module`.
+    #[inline]
     pub fn module(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: i64) -> Self {
         Self(self.0.set(1, value))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: i64) -> Self {
         Self(self.0.set(2, value))
     }
@@ -325,6 +340,7 @@ impl DeleteSharingRule {
     };
 
     /// A request with its required values: `id`, `module`.
+    #[inline]
     pub fn new(id: impl Into<String>, module: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -363,11 +379,13 @@ impl GetSharingRule {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
 
     /// Query parameter `module`.
+    #[inline]
     pub fn module(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -405,6 +423,7 @@ impl UpdateSharingRule {
     };
 
     /// A request with its required values: `id`, `module`, the body.
+    #[inline]
     pub fn new(id: impl Into<String>, module: impl Into<String>, body: serde_json::Value) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -447,6 +466,7 @@ impl DeactivateRule {
     };
 
     /// A request with its required values: `id`, `module`.
+    #[inline]
     pub fn new(id: impl Into<String>, module: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -489,6 +509,7 @@ impl ActivateRule {
     };
 
     /// A request with its required values: `id`, `module`.
+    #[inline]
     pub fn new(id: impl Into<String>, module: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -652,6 +673,7 @@ string_enum! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

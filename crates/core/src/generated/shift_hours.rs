@@ -34,11 +34,13 @@ impl GetShiftHours {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Header `X-CRM-ORG`.
+    #[inline]
     pub fn x_crm_org(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
@@ -74,11 +76,13 @@ impl CreateShiftsHours {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
 
     /// Header `X-CRM-ORG`.
+    #[inline]
     pub fn x_crm_org(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
@@ -113,11 +117,13 @@ impl UpdateShiftHours {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
 
     /// Header `X-CRM-ORG`.
+    #[inline]
     pub fn x_crm_org(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
@@ -155,11 +161,13 @@ impl DeleteShiftHour {
     };
 
     /// A request with its required values: `shift_id`.
+    #[inline]
     pub fn new(shift_id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, shift_id.into()))
     }
 
     /// Header `X-CRM-ORG`.
+    #[inline]
     pub fn x_crm_org(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -197,11 +205,13 @@ impl GetShiftHour {
     };
 
     /// A request with its required values: `shift_id`.
+    #[inline]
     pub fn new(shift_id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, shift_id.into()))
     }
 
     /// Header `X-CRM-ORG`.
+    #[inline]
     pub fn x_crm_org(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -239,11 +249,13 @@ impl UpdateShiftHour {
     };
 
     /// A request with its required values: `shift_id`, the body.
+    #[inline]
     pub fn new(shift_id: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, shift_id.into()).body(&body))
     }
 
     /// Header `X-CRM-ORG`.
+    #[inline]
     pub fn x_crm_org(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -349,6 +361,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -37,11 +37,13 @@ impl GetTags {
     };
 
     /// A request with its required values: `module`.
+    #[inline]
     pub fn new(module: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()))
     }
 
     /// Query parameter `my_tags`.
+    #[inline]
     pub fn my_tags(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -79,11 +81,13 @@ impl CreateTags {
     };
 
     /// A request with its required values: `module`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()).body(&body))
     }
 
     /// Query parameter `color_code`.
+    #[inline]
     pub fn color_code(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -118,6 +122,7 @@ impl UpdateTags {
     };
 
     /// A request with its required values: `module`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()).body(&body))
     }
@@ -152,6 +157,7 @@ impl DeleteTag {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -189,6 +195,7 @@ impl UpdateTag {
     };
 
     /// A request with its required values: `id`, `module`, the body.
+    #[inline]
     pub fn new(id: impl Into<String>, module: impl Into<String>, body: BodyWrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -228,6 +235,7 @@ impl MergeTags {
     };
 
     /// A request with its required values: `id`, the body.
+    #[inline]
     pub fn new(id: impl Into<String>, body: MergeWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()).body(&body))
     }
@@ -265,6 +273,7 @@ impl GetRecordCountForTag {
     };
 
     /// A request with its required values: `id`, `module`.
+    #[inline]
     pub fn new(id: impl Into<String>, module: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -323,6 +332,7 @@ impl AddTags {
     };
 
     /// A request with its required values: `module_api_name`, `record_id`, the body.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         record_id: impl Into<String>,
@@ -337,6 +347,7 @@ impl AddTags {
     }
 
     /// Query parameter `over_write`.
+    #[inline]
     pub fn over_write(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
@@ -371,6 +382,7 @@ impl RemoveTags {
     };
 
     /// A request with its required values: `module_api_name`, `record_id`, the body.
+    #[inline]
     pub fn new(
         module_api_name: impl Into<String>,
         record_id: impl Into<String>,
@@ -462,6 +474,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -98,6 +98,7 @@ pub use crate::territories::GetChildTerritories as GetChildTerritory;
 pub use crate::territories::TransferAndDeleteTerritory;
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::operation::<crate::territories::DeleteTerritories>(),

@@ -50,6 +50,7 @@ pub use crate::territories::GetTerritoryUser;
 pub use crate::territories::UpdateTerritoryUser;
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::operation::<crate::territories::DeassociateTerritoryUsers>(),

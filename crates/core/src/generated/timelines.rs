@@ -46,6 +46,7 @@ impl GetTimelines {
     };
 
     /// A request with its required values: `module`, `record_id`.
+    #[inline]
     pub fn new(module: impl Into<String>, record_id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -55,46 +56,55 @@ impl GetTimelines {
     }
 
     /// Query parameter `include_inner_details`.
+    #[inline]
     pub fn include_inner_details(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
 
     /// Query parameter `sort_by`.
+    #[inline]
     pub fn sort_by(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
 
     /// Query parameter `sort_order`.
+    #[inline]
     pub fn sort_order(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
 
     /// Query parameter `include_timeline_type`.
+    #[inline]
     pub fn include_timeline_type(self, value: impl Into<String>) -> Self {
         Self(self.0.set(5, value.into()))
     }
 
     /// Query parameter `include`.
+    #[inline]
     pub fn include(self, value: impl Into<String>) -> Self {
         Self(self.0.set(6, value.into()))
     }
 
     /// Query parameter `filters`.
+    #[inline]
     pub fn filters(self, value: impl Into<String>) -> Self {
         Self(self.0.set(7, value.into()))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: impl Into<String>) -> Self {
         Self(self.0.set(8, value.into()))
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: impl Into<String>) -> Self {
         Self(self.0.set(9, value.into()))
     }
 
     /// Query parameter `page_token`.
+    #[inline]
     pub fn page_token(self, value: impl Into<String>) -> Self {
         Self(self.0.set(10, value.into()))
     }
@@ -223,6 +233,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([crate::registry::Operation::typed(
         &GetTimelines::SPEC,

@@ -34,6 +34,7 @@ impl UnblockEmails {
     };
 
     /// A request with its required values: `module`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()).body(&body))
     }
@@ -68,6 +69,7 @@ impl UnblockEmail {
     };
 
     /// A request with its required values: `module`, `id`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, id: impl Into<String>, body: BodyWrapper) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -89,6 +91,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::spec(&UnblockEmails::SPEC),

@@ -34,6 +34,7 @@ impl GetAssociatedUnsubscribeLinks {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
@@ -69,6 +70,7 @@ impl GetUnsubscribeLinks {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
@@ -104,6 +106,7 @@ impl CreateUnsubscribeLink {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: serde_json::Value) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -138,6 +141,7 @@ impl UpdateUnsubscribeLinks {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: serde_json::Value) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -172,6 +176,7 @@ impl DeleteUnsubscribeLink {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -206,6 +211,7 @@ impl GetUnsubscribeLink {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -240,6 +246,7 @@ impl UpdateUnsubscribeLink {
     };
 
     /// A request with its required values: `id`, the body.
+    #[inline]
     pub fn new(id: impl Into<String>, body: serde_json::Value) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()).body(&body))
     }
@@ -347,6 +354,7 @@ string_enum! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

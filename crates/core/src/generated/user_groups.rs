@@ -40,31 +40,37 @@ impl GetGroups {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `include`.
+    #[inline]
     pub fn include(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
 
     /// Query parameter `name`.
+    #[inline]
     pub fn name(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
 
     /// Query parameter `filters`.
+    #[inline]
     pub fn filters(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
@@ -100,6 +106,7 @@ impl CreateGroups {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: Wrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -134,6 +141,7 @@ impl UpdateGroups {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: Wrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -172,21 +180,25 @@ impl GetAssociatedUsersCount {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `filters`.
+    #[inline]
     pub fn filters(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
@@ -222,6 +234,7 @@ impl GetStatus {
     };
 
     /// A request with its required values: `job_id`.
+    #[inline]
     pub fn new(job_id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, job_id.into()))
     }
@@ -256,6 +269,7 @@ impl GetAssignedGroups {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: GetAssignWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -290,6 +304,7 @@ impl GetUnassignedGroups {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: GetUnassignWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -324,6 +339,7 @@ impl DeleteGroup {
     };
 
     /// A request with its required values: `group`.
+    #[inline]
     pub fn new(group: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, group.into()))
     }
@@ -358,6 +374,7 @@ impl GetGroup {
     };
 
     /// A request with its required values: `group`.
+    #[inline]
     pub fn new(group: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, group.into()))
     }
@@ -392,6 +409,7 @@ impl UpdateGroup {
     };
 
     /// A request with its required values: `group`, the body.
+    #[inline]
     pub fn new(group: impl Into<String>, body: Wrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, group.into()).body(&body))
     }
@@ -426,6 +444,7 @@ impl GetAssociations {
     };
 
     /// A request with its required values: `group`.
+    #[inline]
     pub fn new(group: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, group.into()))
     }
@@ -460,6 +479,7 @@ impl GetSourcesCount {
     };
 
     /// A request with its required values: `group`.
+    #[inline]
     pub fn new(group: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, group.into()))
     }
@@ -497,6 +517,7 @@ impl GetGroupedCounts {
     };
 
     /// A request with its required values: `group`, `group_by`.
+    #[inline]
     pub fn new(group: impl Into<String>, group_by: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -541,26 +562,31 @@ impl GetSources {
     };
 
     /// A request with its required values: `group`.
+    #[inline]
     pub fn new(group: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, group.into()))
     }
 
     /// Query parameter `type`.
+    #[inline]
     pub fn r#type(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `user_type`.
+    #[inline]
     pub fn user_type(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
@@ -600,21 +626,25 @@ impl GetAssociateGroupsOfUser {
     };
 
     /// A request with its required values: `user`.
+    #[inline]
     pub fn new(user: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, user.into()))
     }
 
     /// Query parameter `include`.
+    #[inline]
     pub fn include(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
@@ -836,6 +866,7 @@ string_enum! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

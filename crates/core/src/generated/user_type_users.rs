@@ -38,6 +38,7 @@ impl DeleteUserFromThePortal {
     };
 
     /// A request with its required values: `portal_name`, `user_type_id`.
+    #[inline]
     pub fn new(portal_name: impl Into<String>, user_type_id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -47,6 +48,7 @@ impl DeleteUserFromThePortal {
     }
 
     /// Query parameter `personality_ids`.
+    #[inline]
     pub fn personality_ids(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
@@ -86,6 +88,7 @@ impl GetUsersOfUserType {
     };
 
     /// A request with its required values: `portal_name`, `user_type_id`, `type`.
+    #[inline]
     pub fn new(
         portal_name: impl Into<String>,
         user_type_id: impl Into<String>,
@@ -100,6 +103,7 @@ impl GetUsersOfUserType {
     }
 
     /// Query parameter `filters`.
+    #[inline]
     pub fn filters(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
@@ -140,6 +144,7 @@ impl TransferUsersOfAUserType {
     };
 
     /// A request with its required values: `portal_name`, `user_type_id`.
+    #[inline]
     pub fn new(portal_name: impl Into<String>, user_type_id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -149,11 +154,13 @@ impl TransferUsersOfAUserType {
     }
 
     /// Query parameter `personality_ids`.
+    #[inline]
     pub fn personality_ids(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
 
     /// Query parameter `transfer_To`.
+    #[inline]
     pub fn transfer_to(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
@@ -176,6 +183,7 @@ impl ChangeUsersStatus {
     pub(crate) const SPEC: OpSpec = OpSpec { id: "user_type_users.change_users_status", verb: Verb::Put, path: "/crm/v8/settings/portals/{portal_name}/user_type/{user_type_id}/users/{user_id}/actions/change_status", target: Target::Api, params: &[Param::path("portal_name"), Param::path("user_type_id"), Param::path("user_id"), Param::query("active", Kind::Bool)], body: BodyKind::None, output: OutputKind::Outcomes("change_status"), scopes: &["ZohoCRM.settings.clientportal.ALL"], idempotent: false, paging: Paging::None, heavy: false, credits: Credits::ONE };
 
     /// A request with its required values: `portal_name`, `user_type_id`, `user_id`.
+    #[inline]
     pub fn new(
         portal_name: impl Into<String>,
         user_type_id: impl Into<String>,
@@ -190,6 +198,7 @@ impl ChangeUsersStatus {
     }
 
     /// Query parameter `active`.
+    #[inline]
     pub fn active(self, value: bool) -> Self {
         Self(self.0.set(3, value))
     }
@@ -220,6 +229,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::spec(&DeleteUserFromThePortal::SPEC),

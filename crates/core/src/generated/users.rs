@@ -43,31 +43,37 @@ impl GetUsers {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `type`.
+    #[inline]
     pub fn r#type(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: i64) -> Self {
         Self(self.0.set(1, value))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: i64) -> Self {
         Self(self.0.set(2, value))
     }
 
     /// Query parameter `ids`.
+    #[inline]
     pub fn ids(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
 
     /// Header `If-Modified-Since`.
+    #[inline]
     pub fn if_modified_since(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
@@ -107,6 +113,7 @@ impl CreateUsers {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: Wrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -144,6 +151,7 @@ impl UpdateUsers {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: Wrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -181,11 +189,13 @@ impl UsersCount {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `type`.
+    #[inline]
     pub fn r#type(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
@@ -225,6 +235,7 @@ impl DeleteUser {
     };
 
     /// A request with its required values: `user`.
+    #[inline]
     pub fn new(user: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, user.into()))
     }
@@ -265,11 +276,13 @@ impl GetUser {
     };
 
     /// A request with its required values: `user`.
+    #[inline]
     pub fn new(user: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, user.into()))
     }
 
     /// Header `If-Modified-Since`.
+    #[inline]
     pub fn if_modified_since(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -307,6 +320,7 @@ impl UpdateUser {
     };
 
     /// A request with its required values: `user`, the body.
+    #[inline]
     pub fn new(user: impl Into<String>, body: Wrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, user.into()).body(&body))
     }
@@ -344,11 +358,13 @@ impl GetAssociatedGroups {
     };
 
     /// A request with its required values: `user`.
+    #[inline]
     pub fn new(user: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, user.into()))
     }
 
     /// Query parameter `include`.
+    #[inline]
     pub fn include(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -576,6 +592,7 @@ string_enum! {
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
 #[cfg(feature = "users")]
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

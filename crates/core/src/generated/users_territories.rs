@@ -42,6 +42,7 @@ pub use crate::territories::RemoveTerritoryFromUser;
 pub use crate::territories::GetTerritoryOfUser;
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::operation::<crate::territories::RemoveTerritoriesFromUser>(),

@@ -34,6 +34,7 @@ impl GetStatus {
     };
 
     /// A request with its required values: `job_id`.
+    #[inline]
     pub fn new(job_id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, job_id.into()))
     }
@@ -68,6 +69,7 @@ impl UsersTransferAndDelete {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: UsersTransferAndDeleteBody) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -102,6 +104,7 @@ impl UserTransferAndDelete {
     };
 
     /// A request with its required values: `id`, the body.
+    #[inline]
     pub fn new(id: impl Into<String>, body: UserTransferAndDeleteBody) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()).body(&body))
     }
@@ -172,6 +175,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

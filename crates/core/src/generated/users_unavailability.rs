@@ -40,31 +40,37 @@ impl GetUsersUnavailability {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `include_inner_details`.
+    #[inline]
     pub fn include_inner_details(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
 
     /// Query parameter `group_ids`.
+    #[inline]
     pub fn group_ids(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `role_ids`.
+    #[inline]
     pub fn role_ids(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
 
     /// Query parameter `territory_ids`.
+    #[inline]
     pub fn territory_ids(self, value: impl Into<String>) -> Self {
         Self(self.0.set(3, value.into()))
     }
 
     /// Query parameter `filters`.
+    #[inline]
     pub fn filters(self, value: impl Into<String>) -> Self {
         Self(self.0.set(4, value.into()))
     }
@@ -100,6 +106,7 @@ impl CreateUsersUnavailability {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -134,6 +141,7 @@ impl UpdateUsersUnavailability {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -168,6 +176,7 @@ impl DeleteUserUnavailability {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -206,16 +215,19 @@ impl GetUserUnavailability {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
 
     /// Query parameter `include_inner_details`.
+    #[inline]
     pub fn include_inner_details(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `filters`.
+    #[inline]
     pub fn filters(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
@@ -250,6 +262,7 @@ impl UpdateUserUnavailability {
     };
 
     /// A request with its required values: `id`, the body.
+    #[inline]
     pub fn new(id: impl Into<String>, body: BodyWrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()).body(&body))
     }
@@ -298,6 +311,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

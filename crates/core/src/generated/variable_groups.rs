@@ -38,6 +38,7 @@ impl GetVariableGroups {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
@@ -77,6 +78,7 @@ impl GetVariableGroupByApiName {
     };
 
     /// A request with its required values: `api_name`.
+    #[inline]
     pub fn new(api_name: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, api_name.into()))
     }
@@ -115,6 +117,7 @@ impl GetVariableGroupById {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -142,6 +145,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -38,6 +38,7 @@ impl DeleteVariables {
     };
 
     /// A request with its required values: `ids`.
+    #[inline]
     pub fn new(ids: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, ids.into()))
     }
@@ -76,11 +77,13 @@ impl GetVariables {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `group`.
+    #[inline]
     pub fn group(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
@@ -120,6 +123,7 @@ impl CreateVariables {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: Wrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -158,6 +162,7 @@ impl UpdateVariables {
     };
 
     /// A request with its required values: the body.
+    #[inline]
     pub fn new(body: Wrapper) -> Self {
         Self(Args::new(&Self::SPEC).body(&body))
     }
@@ -196,11 +201,13 @@ impl GetVariableByApiName {
     };
 
     /// A request with its required values: `api_name`.
+    #[inline]
     pub fn new(api_name: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, api_name.into()))
     }
 
     /// Query parameter `group`.
+    #[inline]
     pub fn group(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -239,11 +246,13 @@ impl UpdateVariableByApiName {
     };
 
     /// A request with its required values: `api_name`, the body.
+    #[inline]
     pub fn new(api_name: impl Into<String>, body: Wrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, api_name.into()).body(&body))
     }
 
     /// Query parameter `group`.
+    #[inline]
     pub fn group(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -282,6 +291,7 @@ impl DeleteVariable {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
@@ -320,11 +330,13 @@ impl GetVariableById {
     };
 
     /// A request with its required values: `id`.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()))
     }
 
     /// Query parameter `group`.
+    #[inline]
     pub fn group(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -363,11 +375,13 @@ impl UpdateVariableById {
     };
 
     /// A request with its required values: `id`, the body.
+    #[inline]
     pub fn new(id: impl Into<String>, body: Wrapper) -> Self {
         Self(Args::new(&Self::SPEC).set(0, id.into()).body(&body))
     }
 
     /// Query parameter `group`.
+    #[inline]
     pub fn group(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -433,6 +447,7 @@ string_enum! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::spec(&DeleteVariables::SPEC),

@@ -39,6 +39,7 @@ impl GetWizards {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
@@ -82,6 +83,7 @@ impl GetWizardById {
     };
 
     /// A request with its required values: `wizard_id`, `layout_id`.
+    #[inline]
     pub fn new(wizard_id: impl Into<String>, layout_id: impl Into<String>) -> Self {
         Self(
             Args::new(&Self::SPEC)
@@ -311,6 +313,7 @@ string_enum! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -40,31 +40,37 @@ impl GetZiaOrgEnrichments {
     };
 
     /// A request with no parameters set.
+    #[inline]
     pub fn new() -> Self {
         Self(Args::new(&Self::SPEC))
     }
 
     /// Query parameter `status`.
+    #[inline]
     pub fn status(self, value: impl Into<String>) -> Self {
         Self(self.0.set(0, value.into()))
     }
 
     /// Query parameter `sort_order`.
+    #[inline]
     pub fn sort_order(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
 
     /// Query parameter `sort_by`.
+    #[inline]
     pub fn sort_by(self, value: impl Into<String>) -> Self {
         Self(self.0.set(2, value.into()))
     }
 
     /// Query parameter `page`.
+    #[inline]
     pub fn page(self, value: i64) -> Self {
         Self(self.0.set(3, value))
     }
 
     /// Query parameter `per_page`.
+    #[inline]
     pub fn per_page(self, value: i64) -> Self {
         Self(self.0.set(4, value))
     }
@@ -103,11 +109,13 @@ impl CreateZiaOrgEnrichment {
     };
 
     /// A request with its required values: `module`, the body.
+    #[inline]
     pub fn new(module: impl Into<String>, body: OrgEnrichment) -> Self {
         Self(Args::new(&Self::SPEC).set(0, module.into()).body(&body))
     }
 
     /// Query parameter `record_id`.
+    #[inline]
     pub fn record_id(self, value: impl Into<String>) -> Self {
         Self(self.0.set(1, value.into()))
     }
@@ -142,6 +150,7 @@ impl GetZiaOrgEnrichment {
     };
 
     /// A request with its required values: `zia_org_enrichment_id`.
+    #[inline]
     pub fn new(zia_org_enrichment_id: impl Into<String>) -> Self {
         Self(Args::new(&Self::SPEC).set(0, zia_org_enrichment_id.into()))
     }
@@ -262,6 +271,7 @@ model! {
 }
 
 /// The [`Operation`](crate::registry::Operation)s of this module, for the registry.
+#[cfg(feature = "registry")]
 pub(crate) fn operations(ops: &mut Vec<crate::registry::Operation>) {
     ops.extend([
         crate::registry::Operation::typed(

@@ -548,6 +548,7 @@ pub fn serialize_extra<M: serde::ser::SerializeMap>(
 
 /// Defines a generated model: a struct of optional fields named by their JSON keys, plus
 /// [`Extra`], with a lenient reader, exact `Serialize`, and `Deserialize`.
+#[allow(unused_macros)] // a build without API clusters has no models
 macro_rules! model {
     (
         $(#[$meta:meta])*
@@ -565,6 +566,7 @@ macro_rules! model {
         }
 
         impl $name {
+            #[inline]
             fn has_value(&self, key: &str) -> bool {
                 match key {
                     $($key => self.$field.is_some(),)+
@@ -575,6 +577,7 @@ macro_rules! model {
 
         impl ::std::fmt::Debug for $name {
             // Only the fields Zoho sent: a 60-field model with three values shows three lines.
+            #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 let mut d = f.debug_struct(stringify!($name));
                 $(
@@ -588,6 +591,7 @@ macro_rules! model {
         }
 
         impl $crate::lenient::Model for $name {
+            #[inline]
             fn read_field(
                 &mut self,
                 key: &str,
@@ -600,12 +604,14 @@ macro_rules! model {
                 Ok(true)
             }
 
+            #[inline]
             fn extra_mut(&mut self) -> &mut $crate::lenient::Extra {
                 &mut self.extra
             }
         }
 
         impl $crate::lenient::FieldType for $name {
+            #[inline]
             fn read(
                 r: &mut $crate::lenient::Reader<'_>,
             ) -> ::core::result::Result<$crate::lenient::Read<Self>, $crate::lenient::JsonError> {
@@ -634,10 +640,12 @@ macro_rules! model {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use model;
 
 /// Defines a generated string enum: one variant per documented value plus `Unknown(String)`
 /// for values the SDK does not know (kept as sent).
+#[allow(unused_macros)]
 macro_rules! string_enum {
     (
         $(#[$meta:meta])*
@@ -656,6 +664,7 @@ macro_rules! string_enum {
 
         impl $name {
             /// The value as Zoho spells it.
+            #[inline]
             pub fn as_str(&self) -> &str {
                 match self {
                     $(Self::$variant => $value,)+
@@ -665,6 +674,7 @@ macro_rules! string_enum {
         }
 
         impl ::core::convert::From<&str> for $name {
+            #[inline]
             fn from(s: &str) -> Self {
                 match s {
                     $($value => Self::$variant,)+
@@ -674,6 +684,7 @@ macro_rules! string_enum {
         }
 
         impl ::std::fmt::Display for $name {
+            #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
@@ -693,6 +704,7 @@ macro_rules! string_enum {
         }
 
         impl $crate::lenient::FieldType for $name {
+            #[inline]
             fn read(
                 r: &mut $crate::lenient::Reader<'_>,
             ) -> ::core::result::Result<$crate::lenient::Read<Self>, $crate::lenient::JsonError> {
@@ -701,6 +713,7 @@ macro_rules! string_enum {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use string_enum;
 
 #[cfg(test)]

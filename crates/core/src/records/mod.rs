@@ -8,7 +8,7 @@
 //! [`batch`]: split into calls of 100, with one outcome per input item, in input order.
 //!
 //! Their ids live under `records.*` (e.g. `records.list`); the generated, untyped endpoints of
-//! the same API operations stay available under `record.*` in [`registry`](crate::registry).
+//! the same API operations stay available under `record.*` in the registry (feature `registry`).
 //!
 //! # Example
 //!
