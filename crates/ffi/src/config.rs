@@ -7,8 +7,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use zohocrm_core::error::BuildError;
 use zohocrm_core::{
-    AccessToken, ClientSecret, Context, Credentials, DataCenter, Environment, Error,
-    FileTokenStore, MemoryTokenStore, RetryPolicy, Session, TokenStore,
+    AccessToken, ClientSecret, ConcurrencyLimits, Context, Credentials, DataCenter, Environment,
+    Error, FileTokenStore, MemoryTokenStore, RetryPolicy, Session, TokenStore,
 };
 
 use crate::render::{FfiError, Redactor};
@@ -27,6 +27,16 @@ struct SessionConfig {
     user_agent: Option<String>,
     retry: Option<RetryConfig>,
     refresh_margin_ms: Option<u64>,
+    granted_scopes: Option<String>,
+    scope_preflight: Option<bool>,
+    concurrency: Option<ConcurrencyConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConcurrencyConfig {
+    max_concurrent: Option<u32>,
+    max_heavy: Option<u32>,
 }
 
 #[derive(Default, Deserialize)]
@@ -167,6 +177,19 @@ fn build(config: SessionConfig) -> Result<Session, FfiError> {
     }
     if let Some(ms) = config.refresh_margin_ms {
         session = session.with_refresh_margin(Duration::from_millis(ms));
+    }
+    if let Some(scopes) = config.granted_scopes {
+        session = session.with_granted_scopes(zohocrm_core::scopes::GrantedScopes::parse(&scopes));
+    }
+    if let Some(on) = config.scope_preflight {
+        session = session.with_scope_preflight(on);
+    }
+    if let Some(c) = config.concurrency {
+        let default = ConcurrencyLimits::default();
+        session = session.with_concurrency(ConcurrencyLimits::new(
+            c.max_concurrent.unwrap_or(default.max_concurrent),
+            c.max_heavy.unwrap_or(default.max_heavy),
+        ));
     }
     Ok(session)
 }

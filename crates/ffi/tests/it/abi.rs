@@ -460,3 +460,49 @@ fn operations_and_next_page() {
     assert_eq!(rc, ZCRM_ERROR);
     assert_eq!(v["code"], "invalid_argument");
 }
+
+/// `granted_scopes` and `scope_preflight` reach the session: a call whose operation needs a
+/// scope the token lacks fails before anything is sent, unless the preflight is off; the
+/// `concurrency` limits are accepted, and a typo under them is refused.
+#[test]
+fn scopes_and_concurrency_from_the_config() {
+    let config = |extra: Value| {
+        let mut c = json!({
+            "accounts_url": "http://127.0.0.1:9",
+            "api_domain": "http://127.0.0.1:9",
+            "credentials": {"access_token": "1000.ffi-scope-token"},
+            "granted_scopes": "ZohoCRM.settings.READ, ZohoCRM.modules.ALL",
+            "concurrency": {"max_concurrent": 3, "max_heavy": 1},
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        c
+    };
+    let session = Session::new(&config(json!({}))).unwrap();
+    let mut ex = session.exchange("users.get_users", None, 1).unwrap();
+    let step = ex.poll(NOW);
+    assert_eq!(step["step"], "done", "{step}");
+    assert_eq!(step["ok"], false);
+    assert_eq!(step["error"]["kind"], "scope", "{step}");
+    assert!(
+        step["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ZohoCRM.users"),
+        "{step}"
+    );
+
+    let session = Session::new(&config(json!({"scope_preflight": false}))).unwrap();
+    let mut ex = session.exchange("users.get_users", None, 1).unwrap();
+    assert_eq!(ex.poll(NOW)["step"], "send");
+
+    let typo = Session::new(&config(json!({"concurrency": {"max_concurent": 3}})));
+    let err = typo
+        .err()
+        .expect("an unknown key under concurrency is refused");
+    assert!(
+        err["message"].as_str().unwrap().contains("max_concurent"),
+        "{err}"
+    );
+}
