@@ -29,6 +29,7 @@ use std::time::Duration;
 use crate::context::{Context, DataCenter, Environment};
 use crate::error::{BuildError, Error};
 use crate::limit::ConcurrencyLimits;
+use crate::org_limit::{AsyncOrgLimiter, OrgLimit, OrgLimiter};
 use crate::proxy::{Proxy, ProxyConfig};
 use crate::retry::RetryPolicy;
 use crate::session::{Credentials, Session};
@@ -111,8 +112,15 @@ impl TransportConfig {
     }
 }
 
-/// Refuses a session whose token store is async: a blocking client cannot drive it.
+/// Refuses a session whose token store or org-wide limiter is async: a blocking client cannot
+/// drive them.
 pub fn require_blocking_store(session: &Session) -> Result<(), Error> {
+    if let Some(OrgLimit::Async(_)) = session.org_limiter() {
+        return Err(BuildError::InvalidConfig(
+            "an async org limiter needs the async client; use a blocking one here".into(),
+        )
+        .into());
+    }
     match session.store() {
         Store::Async(_) => Err(BuildError::InvalidConfig(
             "an async token store needs the async client; use a blocking store here".into(),
@@ -139,6 +147,8 @@ pub struct ClientBuilder<C> {
     transport: TransportConfig,
     retry: Option<RetryPolicy>,
     concurrency: Option<ConcurrencyLimits>,
+    org_limiter: Option<OrgLimit>,
+    credit_budget: Option<u64>,
     user_agent: Option<String>,
     granted_scopes: Option<crate::scopes::GrantedScopes>,
     client: PhantomData<fn() -> C>,
@@ -156,6 +166,8 @@ impl<C> std::fmt::Debug for ClientBuilder<C> {
             .field("transport", &self.transport)
             .field("retry", &self.retry)
             .field("concurrency", &self.concurrency)
+            .field("org_limiter", &self.org_limiter)
+            .field("credit_budget", &self.credit_budget)
             .field("user_agent", &self.user_agent)
             .field("granted_scopes", &self.granted_scopes)
             .finish()
@@ -173,6 +185,8 @@ impl<C> Default for ClientBuilder<C> {
             transport: TransportConfig::default(),
             retry: None,
             concurrency: None,
+            org_limiter: None,
+            credit_budget: None,
             user_agent: None,
             granted_scopes: None,
             client: PhantomData,
@@ -274,6 +288,28 @@ impl<C: BuildClient> ClientBuilder<C> {
         self
     }
 
+    /// Shares the org's concurrency limits and credit count with other processes through
+    /// `limiter` (e.g. `zohocrm_store::RedisOrgLimiter`); see [`crate::org_limit`]. The
+    /// client's own limit ([`concurrency_limit`](Self::concurrency_limit)) still applies.
+    pub fn org_limiter(mut self, limiter: Arc<dyn OrgLimiter>) -> Self {
+        self.org_limiter = Some(OrgLimit::Blocking(limiter));
+        self
+    }
+
+    /// An async org-wide limiter instead; only the async client drives it.
+    pub fn async_org_limiter(mut self, limiter: Arc<dyn AsyncOrgLimiter>) -> Self {
+        self.org_limiter = Some(OrgLimit::Async(limiter));
+        self
+    }
+
+    /// A daily credit budget: calls that would spend more than `credits` in the rolling
+    /// 24 hours fail with `LimitErrorKind::CreditBudget` before they are sent (see
+    /// [`crate::credits`]).
+    pub fn daily_credit_budget(mut self, credits: u64) -> Self {
+        self.credit_budget = Some(credits);
+        self
+    }
+
     /// Replaces the User-Agent header value.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
@@ -348,6 +384,14 @@ impl<C: BuildClient> ClientBuilder<C> {
         }
         if let Some(limits) = self.concurrency {
             session = session.with_concurrency(limits);
+        }
+        match self.org_limiter {
+            Some(OrgLimit::Blocking(l)) => session = session.with_org_limiter(l),
+            Some(OrgLimit::Async(l)) => session = session.with_async_org_limiter(l),
+            None => {}
+        }
+        if let Some(budget) = self.credit_budget {
+            session = session.with_credit_budget(budget);
         }
         if let Some(scopes) = self.granted_scopes {
             session = session.with_granted_scopes(scopes);

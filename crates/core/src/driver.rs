@@ -6,7 +6,7 @@
 //! The blocking ones ([`send_blocking`], [`download_blocking`], [`upload_blocking`]) run the
 //! same loop over a [`BlockingTransport`], whose every step is done when it is called (the
 //! thread blocks inside it), so the loop's future finishes on its first poll. Tracing, the
-//! concurrency limiter, the token store's steps, body limits, retries and error mapping exist
+//! concurrency limiter, the org-wide limiter's steps, the token store's steps, body limits, retries and error mapping exist
 //! once.
 //!
 //! Transports only move bytes: they start a request ([`Payload`]: bytes, or a file streamed
@@ -25,6 +25,7 @@ use crate::endpoint::Endpoint;
 use crate::error::{Error, TransportError, TransportErrorKind};
 use crate::exchange::{Exchange, Step};
 use crate::limit::{Cost, Limiter};
+use crate::org_limit::{OrgLimit, OrgOp, OrgReply};
 use crate::session::Session;
 use crate::stream::{is_streamable, DownloadCall, Downloaded, FileUpload, Got, StreamedBytes};
 use crate::token_store::{Store, StoreError, StoreOp, StoreReply};
@@ -315,6 +316,7 @@ trait Io {
     fn sleep_until(&self, until: Instant) -> Self::Fut<'_, ()>;
     fn permit<'a>(&'a self, limiter: &'a Limiter, cost: Cost) -> Self::Fut<'a, ()>;
     fn store<'a>(&'a self, store: &'a Store, op: StoreOp) -> Self::Fut<'a, StoreReply>;
+    fn org<'a>(&'a self, limit: &'a OrgLimit, op: OrgOp) -> Self::Fut<'a, OrgReply>;
     fn config(&self) -> &TransportConfig;
     fn now(&self) -> Instant;
     fn jitter_seed(&self) -> u64;
@@ -387,6 +389,13 @@ impl<'s, T: BlockingTransport + ?Sized> Io for Blocking<'_, 's, T> {
         std::future::ready(match store {
             Store::Blocking(store) => op.perform(&**store, wall_clock),
             Store::Async(_) => refuse(op, wall_clock),
+        })
+    }
+
+    fn org<'a>(&'a self, limit: &'a OrgLimit, op: OrgOp) -> Self::Fut<'a, OrgReply> {
+        std::future::ready(match limit {
+            OrgLimit::Blocking(limiter) => op.perform(&**limiter),
+            OrgLimit::Async(_) => op.refuse(),
         })
     }
 
@@ -484,6 +493,17 @@ impl<T: AsyncTransport> Io for T {
         }
     }
 
+    fn org<'a>(&'a self, limit: &'a OrgLimit, op: OrgOp) -> Boxed<'a, OrgReply> {
+        match limit {
+            OrgLimit::Async(limiter) => Box::pin(op.perform_async(&**limiter)),
+            // Network IO: off the executor.
+            OrgLimit::Blocking(limiter) => {
+                let limiter = limiter.clone();
+                Box::pin(self.run_blocking(move || op.perform(&*limiter)))
+            }
+        }
+    }
+
     fn config(&self) -> &TransportConfig {
         self.config()
     }
@@ -524,6 +544,7 @@ enum Action {
     Backoff(Instant),
     Permit(Cost),
     Store(StoreOp),
+    Org(OrgOp),
 }
 
 /// Runs one call: the exchange, and every step it asks for.
@@ -543,6 +564,7 @@ async fn call<I: Io, E: Endpoint>(
                 Step::Backoff(until) => Action::Backoff(until),
                 Step::Permit(cost) => Action::Permit(cost),
                 Step::Store(op) => Action::Store(op),
+                Step::Org(op) => Action::Org(op),
                 Step::Done(result) => {
                     trace::done(id, exchange.attempts(), &result);
                     return result;
@@ -576,6 +598,14 @@ async fn call<I: Io, E: Endpoint>(
                 Action::Store(op) => {
                     let reply = io.store(session.store(), op).await;
                     exchange.on_store(io.now(), reply);
+                }
+                Action::Org(op) => {
+                    // Only an exchange whose session has a limiter asks for one.
+                    let reply = match session.org_limiter() {
+                        Some(limit) => io.org(limit, op).await,
+                        None => op.refuse(),
+                    };
+                    exchange.on_org(io.now(), reply);
                 }
             }
         }
@@ -829,6 +859,7 @@ mod trace {
                     Error::Decode(_) => "decode".to_owned(),
                     Error::Build(_) => "build".to_owned(),
                     Error::Scope(_) => "scope".to_owned(),
+                    Error::Limit(l) => format!("limit:{:?}", l.kind),
                 };
                 tracing::debug!(
                     endpoint,

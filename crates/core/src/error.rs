@@ -439,6 +439,37 @@ pub struct ScopeError {
     pub granted: Vec<String>,
 }
 
+/// What kind of client-side limit refused a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LimitErrorKind {
+    /// The daily credit budget set on the client is spent (see [`crate::credits`]).
+    CreditBudget,
+    /// No slot of the org-wide limiter came free within the configured wait (see
+    /// [`crate::org_limit`]).
+    OrgBusy,
+}
+
+/// A call refused by a client-side limit before anything was sent; not retried.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct LimitError {
+    /// Which limit.
+    pub kind: LimitErrorKind,
+    /// What happened, with the numbers (spent, budget, window or wait).
+    pub message: String,
+}
+
+impl LimitError {
+    /// A limit error of `kind`.
+    pub fn new(kind: LimitErrorKind, message: impl Into<String>) -> Self {
+        LimitError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
 /// The SDK's error type.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -476,6 +507,10 @@ pub enum Error {
     /// The token lacks a scope the operation needs; the request was not sent.
     #[error(transparent)]
     Scope(#[from] ScopeError),
+    /// A client-side limit (the daily credit budget, the org-wide limiter's wait) refused the
+    /// call; nothing was sent.
+    #[error(transparent)]
+    Limit(#[from] LimitError),
 }
 
 impl Error {

@@ -10,7 +10,13 @@
 //! | [`Step::Backoff`] | waits until that instant | polls again |
 //! | [`Step::Permit`] | waits until the session's [limiter](crate::limit::Limiter) has room (or sleeps briefly) | polls again |
 //! | [`Step::Store`] | performs the [`StoreOp`] on the session's token store | [`on_store`](Exchange::on_store) |
+//! | [`Step::Org`] | performs the [`OrgOp`] on the session's [org-wide limiter](crate::org_limit) | [`on_org`](Exchange::on_org) |
 //! | [`Step::Done`] | returns the result | |
+//!
+//! An API request takes the in-process permit, then (with an org-wide limiter) an org slot
+//! (`Org(Acquire)`); both are given back when its answer or failure is reported, the org slot
+//! by one more step (`Org(Release)`) before the exchange goes on. The daily credit budget is
+//! checked before either is taken (see [`crate::credits`]).
 //!
 //! `now` is the driver's monotonic clock: wall-clock jumps never stretch or skip a backoff.
 //! Jitter comes from the driver's seed, so tests drive an exchange with a manual clock.
@@ -23,9 +29,12 @@ use std::time::Instant;
 
 use http::header::{HeaderValue, AUTHORIZATION};
 
+use crate::credits::{credit_cost, over_budget, parse_remaining};
 use crate::endpoint::Endpoint;
 use crate::error::{ApiErrorCode, AuthError, AuthErrorKind, BuildError, Error, TransportError};
+use crate::error::{LimitError, LimitErrorKind};
 use crate::limit::Cost;
+use crate::org_limit::{OrgAsk, OrgGrant, OrgLease, OrgOp, OrgRelease, OrgReply};
 use crate::request::{assemble, RequestParts};
 use crate::response::error_from_response;
 use crate::retry::{parse_retry_after, Decision, Outcome};
@@ -47,6 +56,9 @@ pub enum Step<T> {
     Permit(Cost),
     /// Perform this operation on the session's token store, then call [`Exchange::on_store`].
     Store(StoreOp),
+    /// Perform this operation on the session's org-wide limiter, then call
+    /// [`Exchange::on_org`].
+    Org(OrgOp),
     /// Finished.
     Done(Result<T, Error>),
 }
@@ -68,6 +80,7 @@ impl<T: std::fmt::Debug> std::fmt::Debug for Step<T> {
             Step::Backoff(until) => f.debug_tuple("Backoff").field(until).finish(),
             Step::Permit(cost) => f.debug_tuple("Permit").field(cost).finish(),
             Step::Store(op) => f.debug_tuple("Store").field(op).finish(),
+            Step::Org(op) => f.debug_tuple("Org").field(op).finish(),
             Step::Done(r) => f.debug_tuple("Done").field(r).finish(),
         }
     }
@@ -94,6 +107,8 @@ enum Phase {
     /// The next poll asks for this store operation.
     Store(StoreCall),
     AwaitStore(StoreCall),
+    /// Waiting for the org-wide limiter's answer to an acquire (`true`) or a release.
+    AwaitOrg(bool),
     /// The next poll sends the token request.
     Mint,
     AwaitToken,
@@ -129,6 +144,21 @@ pub struct Exchange<E> {
     to_save: Option<StoredToken>,
     cost: Option<Cost>,
     permit: Option<Cost>,
+    /// The credits the call is counted as.
+    credits: u32,
+    /// When the credits of the request in flight were counted in the session's ledger.
+    charged: Option<Instant>,
+    org_lease: Option<OrgLease>,
+    /// A lease to give back (with its release) before the exchange goes on.
+    org_release: Option<(OrgLease, OrgRelease)>,
+    /// Where to go once the org-wide lease is given back.
+    after_org: Phase,
+    /// The org-wide limiter failed during this call: go on under the in-process limiter.
+    org_skip: bool,
+    /// Since when this call waits for an org-wide slot, and how many times it was told "full".
+    org_waiting: Option<(Instant, u32)>,
+    /// The `X-API-CREDITS-REMAINING` of the last answer, for the release.
+    remaining: Option<u64>,
     rng: u64,
     finish: Option<Finish>,
 }
@@ -165,6 +195,14 @@ impl<E: Endpoint> Exchange<E> {
             to_save: None,
             cost: None,
             permit: None,
+            credits: 0,
+            charged: None,
+            org_lease: None,
+            org_release: None,
+            after_org: Phase::Start,
+            org_skip: false,
+            org_waiting: None,
+            remaining: None,
             rng: jitter_seed,
             finish: None,
         }
@@ -220,7 +258,7 @@ impl<E: Endpoint> Exchange<E> {
     }
 
     fn finish(&mut self, finish: Finish) {
-        self.release_permit();
+        self.release_slots(false);
         self.end_lease();
         self.finish = Some(finish);
         self.then(Phase::Finished);
@@ -247,6 +285,13 @@ impl<E: Endpoint> Exchange<E> {
     /// Advances the call. `now` is the driver's monotonic clock.
     pub fn poll(&mut self, now: Instant) -> Step<E::Output> {
         loop {
+            if !self.awaiting() {
+                if let Some((lease, release)) = self.org_release.take() {
+                    self.after_org = self.phase;
+                    self.phase = Phase::AwaitOrg(false);
+                    return Step::Org(OrgOp::Release { lease, release });
+                }
+            }
             match self.phase {
                 Phase::Finished => {
                     return Step::Done(match self.finish.take() {
@@ -266,7 +311,7 @@ impl<E: Endpoint> Exchange<E> {
                     self.phase = Phase::Start;
                 }
                 Phase::AwaitPermit => self.phase = Phase::Start,
-                Phase::AwaitToken | Phase::AwaitApi | Phase::AwaitStore(_) => {
+                Phase::AwaitToken | Phase::AwaitApi | Phase::AwaitStore(_) | Phase::AwaitOrg(_) => {
                     self.fail(misuse("polled while an answer was awaited"));
                 }
                 Phase::Store(call) => {
@@ -317,6 +362,7 @@ impl<E: Endpoint> Exchange<E> {
             match self.endpoint.parts() {
                 Ok(p) => {
                     self.cost = crate::limit::cost(self.endpoint.op_spec(), &p);
+                    self.credits = credit_cost(self.endpoint.op_spec(), &p);
                     self.parts = Some(p);
                 }
                 Err(e) => {
@@ -342,6 +388,8 @@ impl<E: Endpoint> Exchange<E> {
                     return None;
                 }
                 Acquire::Lease(lease) => {
+                    // A refresh holds no slot (one taken before the token went stale).
+                    self.release_slots(true);
                     // Refreshes beyond every retry and the one after a 401 mean the tokens
                     // minted are unusable: stop before the mint throttle.
                     let cap = self.session.retry_policy().max_attempts + 2;
@@ -359,9 +407,9 @@ impl<E: Endpoint> Exchange<E> {
                     return None;
                 }
                 Acquire::Wait(d) => {
-                    let until = now.checked_add(d).unwrap_or(now);
-                    self.phase = Phase::Backoff(until);
-                    return Some(Step::Backoff(until));
+                    self.release_slots(true);
+                    self.phase = Phase::Backoff(now.checked_add(d).unwrap_or(now));
+                    return None;
                 }
             }
         } else {
@@ -370,11 +418,23 @@ impl<E: Endpoint> Exchange<E> {
         // The permit is taken after the token, right before stamping it, so a call that
         // queued for long never goes out with a token refreshed meanwhile.
         if let (None, Some(cost)) = (self.permit, self.cost) {
+            // The budget first: a call past it is refused without waiting for a slot.
+            if let Err(e) = self.session.check_credits(now, self.credits) {
+                self.fail(e.into());
+                return None;
+            }
             if !self.session.limiter().try_take(cost) {
                 self.phase = Phase::AwaitPermit;
                 return Some(Step::Permit(cost));
             }
             self.permit = Some(cost);
+        }
+        if let Some(cost) = self.permit {
+            if self.org_lease.is_none() && !self.org_skip && self.session.org_limiter().is_some() {
+                let ask = OrgAsk::new(cost, self.credits, self.session.credit_budget());
+                self.phase = Phase::AwaitOrg(true);
+                return Some(Step::Org(OrgOp::Acquire(ask)));
+            }
         }
         let assembled = assemble(&self.session.context(), self.parts.as_ref()?);
         let mut request = match assembled {
@@ -388,6 +448,10 @@ impl<E: Endpoint> Exchange<E> {
             request.headers_mut().insert(AUTHORIZATION, header.clone());
         }
         self.used_token = token;
+        if self.permit.is_some() {
+            self.session.with_ledger(|l| l.charge(now, self.credits));
+            self.charged = Some(now);
+        }
         self.attempts += 1;
         self.phase = Phase::AwaitApi;
         Some(Step::Send(request))
@@ -441,10 +505,84 @@ impl<E: Endpoint> Exchange<E> {
         }
     }
 
+    /// Reports the org-wide limiter's answer to the operation of the last `Org` step.
+    pub fn on_org(&mut self, now: Instant, reply: OrgReply) {
+        let Phase::AwaitOrg(acquiring) = self.phase else {
+            self.fail(misuse(
+                "org limiter answer reported with no org call in flight",
+            ));
+            return;
+        };
+        match (acquiring, reply) {
+            (
+                true,
+                OrgReply::Acquired(Ok(OrgGrant::Granted {
+                    lease,
+                    spent,
+                    remaining,
+                })),
+            ) => {
+                if let Some(spent) = spent {
+                    self.session
+                        .with_ledger(|l| l.absorb_shared(now, spent, remaining));
+                }
+                self.org_lease = Some(lease);
+                self.org_waiting = None;
+                self.phase = Phase::Start;
+            }
+            (true, OrgReply::Acquired(Ok(OrgGrant::Full))) => {
+                // Other processes hold the org's slots: the in-process permit is given back
+                // while this call waits, so it holds nothing.
+                self.release_permit();
+                let (since, fulls) = self.org_waiting.unwrap_or((now, 0));
+                let waited = now.saturating_duration_since(since);
+                if waited >= self.session.org_wait() {
+                    let message = format!(
+                        "no slot of the org-wide limiter came free in {:?} (the org's concurrency limit is in use by other processes); not sent",
+                        self.session.org_wait()
+                    );
+                    self.fail(LimitError::new(LimitErrorKind::OrgBusy, message).into());
+                    return;
+                }
+                self.org_waiting = Some((since, fulls.saturating_add(1)));
+                // 10 ms doubling up to 320 ms, times a jitter in [0.5, 1).
+                let base = 10u64 << fulls.min(5);
+                let ms = (base as f64 * (0.5 + self.jitter() / 2.0)) as u64;
+                let delay = std::time::Duration::from_millis(ms.max(1));
+                self.phase = Phase::Backoff(now.checked_add(delay).unwrap_or(now));
+            }
+            (true, OrgReply::Acquired(Ok(OrgGrant::OverBudget { spent }))) => {
+                let budget = self.session.credit_budget().unwrap_or(0);
+                self.fail(over_budget(spent, self.credits, budget).into());
+            }
+            (true, OrgReply::Acquired(Err(e))) => {
+                // The limiter's server is unreachable: the call goes on under the in-process
+                // limiter (the limiter warns once per outage).
+                self.session.org_failed(&e);
+                self.org_skip = true;
+                self.phase = Phase::Start;
+            }
+            (false, OrgReply::Released(result)) => {
+                if let Err(e) = result {
+                    // The lease ends by expiry.
+                    self.session.org_failed(&e);
+                }
+                self.phase = self.after_org;
+            }
+            _ => self.fail(misuse("org limiter answer does not match the org call")),
+        }
+    }
+
     /// Reports the response to the request of the last `Send` step.
     pub fn on_response(&mut self, now: Instant, response: http::Response<Vec<u8>>) {
         let status = response.status().as_u16();
         let retry_after = parse_retry_after(response.headers());
+        if self.phase == Phase::AwaitApi {
+            self.remaining = parse_remaining(response.headers());
+            if let Some(left) = self.remaining {
+                self.session.with_ledger(|l| l.observe_remaining(left));
+            }
+        }
         let (head, body) = response.into_parts();
         let view = http::Response::from_parts(head, body.as_slice());
         match self.phase {
@@ -492,14 +630,15 @@ impl<E: Endpoint> Exchange<E> {
                             // Invalidated before the permit is given back, so the call that
                             // takes the permit next cannot go out with the rejected token.
                             self.session.invalidate(&token);
-                            self.release_permit();
+                            self.release_slots(false);
                             self.replayed_after_401 = true;
                             self.phase = Phase::Start;
                             return;
                         }
                     }
                 }
-                self.release_permit();
+                // Zoho serves no 429: its credits are given back.
+                self.release_slots(status == 429);
                 let jitter = self.jitter();
                 let outcome = Outcome::Status {
                     status,
@@ -532,7 +671,8 @@ impl<E: Endpoint> Exchange<E> {
                 (self.token_attempts, true)
             }
             Phase::AwaitApi => {
-                self.release_permit();
+                // A connection never made reached no one: its credits are given back.
+                self.release_slots(error.never_connected());
                 (self.attempts, self.idempotent())
             }
             _ => {
@@ -552,6 +692,32 @@ impl<E: Endpoint> Exchange<E> {
 }
 
 impl<E> Exchange<E> {
+    /// Whether the driver owes the exchange an answer (no step may be returned meanwhile).
+    fn awaiting(&self) -> bool {
+        matches!(
+            self.phase,
+            Phase::AwaitToken | Phase::AwaitApi | Phase::AwaitStore(_) | Phase::AwaitOrg(_)
+        )
+    }
+
+    /// Gives back the in-process permit and the org-wide lease of the attempt that ended (the
+    /// lease by an `Org(Release)` step the next poll returns). `refund`: the attempt's credits
+    /// were not spent (never sent, refused with 429, or never reached Zoho).
+    fn release_slots(&mut self, refund: bool) {
+        self.release_permit();
+        let credits = self.credits;
+        if let Some(at) = self.charged.take().filter(|_| refund) {
+            self.session.with_ledger(|l| l.refund(at, credits));
+        }
+        if let Some(lease) = self.org_lease.take() {
+            let release = OrgRelease {
+                refund: if refund { credits } else { 0 },
+                remaining: self.remaining.take(),
+            };
+            self.org_release = Some((lease, release));
+        }
+    }
+
     fn release_permit(&mut self) {
         if let Some(cost) = self.permit.take() {
             self.session.limiter().release(cost);
@@ -568,7 +734,8 @@ impl<E> Exchange<E> {
 impl<E> Drop for Exchange<E> {
     fn drop(&mut self) {
         // A cancelled exchange must not leave other callers waiting for its refresh. A store
-        // lock still held is released by dropping it (a file lock), or expires (a networked one).
+        // lock still held is released by dropping it (a file lock), or expires (a networked one),
+        // as does an org-wide lease (no IO here).
         self.end_lease();
         self.release_permit();
     }

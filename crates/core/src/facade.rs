@@ -151,6 +151,24 @@ macro_rules! client_facade {
                 self.send(&call) $($await)*
             }
 
+            /// The credits spent in Zoho's rolling 24 hours (by this process, or by the fleet
+            /// when an org-wide limiter reported its count), the credits Zoho last said are left
+            /// (`X-API-CREDITS-REMAINING`) and the daily budget, if set. See
+            /// [`zohocrm_core::credits`].
+            pub fn credits(&self) -> $crate::credits::CreditUsage {
+                self.session.credits(self.transport.now())
+            }
+
+            /// The concurrency limits of the org's edition (`GET /crm/v8/org`,
+            /// `license_details.paid_type`; see [`ConcurrencyLimits::for_edition`]), to give
+            /// the builder's `concurrency` or an org-wide limiter. Costs one call: cache it.
+            ///
+            /// [`ConcurrencyLimits::for_edition`]: zohocrm_core::ConcurrencyLimits::for_edition
+            pub $($async)? fn org_limits(&self) -> Result<$crate::ConcurrencyLimits, Error> {
+                let answer = self.call("org.get_organization", serde_json::Value::Null) $($await)*?;
+                Ok($crate::ConcurrencyLimits::from_org_answer(&answer))
+            }
+
             /// The organisation's user licence counts
             /// (`GET /crm/v8/__features/user_licenses`).
             pub $($async)? fn user_licences(&self) -> Result<UserLicences, Error> {

@@ -66,6 +66,7 @@ pub mod channel_renewal;
 pub mod composite;
 pub mod config;
 pub mod context;
+pub mod credits;
 pub mod decimal;
 pub mod driver;
 pub mod endpoint;
@@ -83,6 +84,7 @@ pub mod models;
 pub mod notifications;
 pub mod oauth;
 pub mod op_spec;
+pub mod org_limit;
 pub mod outputs;
 pub mod pagination;
 pub mod proxy;
@@ -110,8 +112,8 @@ pub use driver::{
 };
 pub use endpoint::{Endpoint, Paginated};
 pub use error::{
-    ApiError, ApiErrorCode, AuthError, AuthErrorKind, BuildError, DecodeError, Error, ScopeError,
-    TransportError, TransportErrorKind,
+    ApiError, ApiErrorCode, AuthError, AuthErrorKind, BuildError, DecodeError, Error, LimitError,
+    LimitErrorKind, ScopeError, TransportError, TransportErrorKind,
 };
 pub use exchange::{Exchange, Step};
 pub use field_value::{Choice, FieldValue, FileEntry, Picklist};

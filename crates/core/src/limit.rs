@@ -69,6 +69,43 @@ impl ConcurrencyLimits {
         }
     }
 
+    /// Zoho's limits for an edition (`license_details.paid_type` of `GET /crm/v8/org`, any
+    /// case): Free 5, Standard/Starter 10, Professional 15, Enterprise/Zoho One 20,
+    /// Ultimate/CRM Plus 25, and 10 heavy calls (at most the total). An unknown edition gets
+    /// the conservative [`default`](Self::default).
+    ///
+    /// ```
+    /// use zohocrm_core::ConcurrencyLimits;
+    /// assert_eq!(ConcurrencyLimits::for_edition("Enterprise"), ConcurrencyLimits::new(20, 10));
+    /// assert_eq!(ConcurrencyLimits::for_edition("free"), ConcurrencyLimits::new(5, 5));
+    /// assert_eq!(ConcurrencyLimits::for_edition("galactic"), ConcurrencyLimits::default());
+    /// ```
+    pub fn for_edition(paid_type: &str) -> Self {
+        let edition: String = paid_type
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        let total = match edition.as_str() {
+            "free" => 5,
+            "standard" | "starter" => 10,
+            "professional" => 15,
+            "enterprise" | "zohoone" => 20,
+            "ultimate" | "crmplus" => 25,
+            _ => return Self::default(),
+        };
+        Self::new(total, 10)
+    }
+
+    /// The limits of the org in a `GET /crm/v8/org` answer (`org[0].license_details.paid_type`,
+    /// see [`for_edition`](Self::for_edition)); the default when the answer does not say.
+    pub fn from_org_answer(answer: &serde_json::Value) -> Self {
+        answer
+            .pointer("/org/0/license_details/paid_type")
+            .and_then(serde_json::Value::as_str)
+            .map_or_else(Self::default, Self::for_edition)
+    }
+
     /// No client-side limit (Zoho's own limit then answers 429, which is retried).
     pub fn unlimited() -> Self {
         ConcurrencyLimits {
@@ -356,6 +393,39 @@ mod tests {
         assert_eq!(cost(None, &composite).map(|c| c.units), Some(5));
         let token = RequestParts::new(http::Method::POST, Host::Accounts, "/oauth/v2/token");
         assert_eq!(cost(None, &token), None);
+    }
+
+    #[test]
+    fn editions_give_zoho_limits() {
+        let l = |e: &str| {
+            let c = ConcurrencyLimits::for_edition(e);
+            (c.max_concurrent, c.max_heavy)
+        };
+        assert_eq!(l("free"), (5, 5));
+        assert_eq!(l("Standard"), (10, 10));
+        assert_eq!(l("STARTER"), (10, 10));
+        assert_eq!(l("professional"), (15, 10));
+        assert_eq!(l("enterprise"), (20, 10));
+        assert_eq!(l("Zoho One"), (20, 10));
+        assert_eq!(l("ultimate"), (25, 10));
+        assert_eq!(l("crm_plus"), (25, 10));
+        assert_eq!(l(""), (10, 5));
+        assert_eq!(l("trial"), (10, 5));
+        let answer =
+            serde_json::json!({"org": [{"license_details": {"paid_type": "professional"}}]});
+        assert_eq!(
+            ConcurrencyLimits::from_org_answer(&answer),
+            ConcurrencyLimits::new(15, 10)
+        );
+        let odd = serde_json::json!({"org": [{"license_details": {"paid_type": 7}}]});
+        assert_eq!(
+            ConcurrencyLimits::from_org_answer(&odd),
+            ConcurrencyLimits::default()
+        );
+        assert_eq!(
+            ConcurrencyLimits::from_org_answer(&serde_json::json!({})),
+            ConcurrencyLimits::default()
+        );
     }
 
     #[test]

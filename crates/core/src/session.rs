@@ -23,13 +23,16 @@ use std::time::{Duration, Instant, SystemTime};
 use http::HeaderValue;
 
 use crate::context::Context;
+use crate::credits::{CreditLedger, CreditUsage};
 use crate::endpoint::Endpoint;
+use crate::error::LimitError;
 use crate::error::{AuthError, AuthErrorKind, Error, ScopeError};
 use crate::limit::{ConcurrencyLimits, Limiter};
 use crate::oauth::{
     parse_token_response, ClientCredentialsGrant, RefreshAccessToken, MAX_TOKEN_LIFETIME,
 };
 use crate::op_spec::OpSpec;
+use crate::org_limit::{AsyncOrgLimiter, OrgLimit, OrgLimiter};
 use crate::request::assemble;
 use crate::retry::RetryPolicy;
 use crate::scopes::GrantedScopes;
@@ -179,6 +182,13 @@ pub struct Session {
     state: Mutex<TokenState>,
     retry: RetryPolicy,
     limiter: Limiter,
+    /// The org-wide limiter shared with other processes, if any.
+    org: Option<OrgLimit>,
+    /// The longest a call waits for an org-wide slot in all.
+    org_wait: Duration,
+    credits: Mutex<CreditLedger>,
+    credit_budget: Option<u64>,
+    last_org_error: Mutex<Option<String>>,
     refresh_margin: Duration,
     lease_timeout: Duration,
     wait_interval: Duration,
@@ -195,10 +205,15 @@ impl std::fmt::Debug for Session {
             .field("store", &self.store)
             .field("retry", &self.retry)
             .field("limits", &self.limiter.limits())
+            .field("org_limiter", &self.org)
+            .field("credit_budget", &self.credit_budget)
             .field("granted_scopes", &self.granted_scopes())
             .finish_non_exhaustive()
     }
 }
+
+/// The default longest wait for an org-wide slot.
+pub const DEFAULT_ORG_WAIT: Duration = Duration::from_secs(120);
 
 fn later(at: Instant, by: Duration) -> Instant {
     // An `Instant` this far out cannot be represented only on a clock near its end; treating
@@ -221,6 +236,11 @@ impl Session {
             state: Mutex::new(TokenState::default()),
             retry: RetryPolicy::default(),
             limiter: Limiter::default(),
+            org: None,
+            org_wait: DEFAULT_ORG_WAIT,
+            credits: Mutex::default(),
+            credit_budget: None,
+            last_org_error: Mutex::default(),
             refresh_margin: Duration::from_secs(60),
             lease_timeout: Duration::from_secs(60),
             wait_interval: Duration::from_millis(20),
@@ -324,6 +344,99 @@ impl Session {
     /// The concurrency limiter of this session's API calls.
     pub fn limiter(&self) -> &Limiter {
         &self.limiter
+    }
+
+    /// Shares the org's concurrency limits (and credit count) with other processes through
+    /// `limiter` (see [`crate::org_limit`]). The in-process limiter still applies.
+    #[must_use]
+    pub fn with_org_limiter(mut self, limiter: Arc<dyn OrgLimiter>) -> Self {
+        self.org = Some(OrgLimit::Blocking(limiter));
+        self
+    }
+
+    /// An async org-wide limiter instead; only the async client drives it.
+    #[must_use]
+    pub fn with_async_org_limiter(mut self, limiter: Arc<dyn AsyncOrgLimiter>) -> Self {
+        self.org = Some(OrgLimit::Async(limiter));
+        self
+    }
+
+    /// The org-wide limiter, if one is set.
+    pub fn org_limiter(&self) -> Option<&OrgLimit> {
+        self.org.as_ref()
+    }
+
+    /// Sets the longest a call waits for an org-wide slot in all (default
+    /// [`DEFAULT_ORG_WAIT`]) before failing with
+    /// [`LimitErrorKind::OrgBusy`](crate::error::LimitErrorKind::OrgBusy).
+    #[must_use]
+    pub fn with_org_wait(mut self, wait: Duration) -> Self {
+        self.org_wait = wait;
+        self
+    }
+
+    /// The longest a call waits for an org-wide slot.
+    pub fn org_wait(&self) -> Duration {
+        self.org_wait
+    }
+
+    /// Sets a daily credit budget: a call that would spend more than `credits` in the rolling
+    /// 24 hours fails with [`LimitErrorKind::CreditBudget`](crate::error::LimitErrorKind::CreditBudget)
+    /// before it is sent (fleet-wide with a shared limiter). See [`crate::credits`].
+    #[must_use]
+    pub fn with_credit_budget(mut self, credits: u64) -> Self {
+        self.credit_budget = Some(credits);
+        self
+    }
+
+    /// The daily credit budget, if one is set.
+    pub fn credit_budget(&self) -> Option<u64> {
+        self.credit_budget
+    }
+
+    fn ledger(&self) -> MutexGuard<'_, CreditLedger> {
+        self.credits.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The credits spent in the window and left, as this session last saw them; `now` is the
+    /// monotonic clock (e.g. `Instant::now()`).
+    pub fn credits(&self, now: Instant) -> CreditUsage {
+        let mut ledger = self.ledger();
+        CreditUsage {
+            spent: ledger.spent(now),
+            remaining: ledger.remaining(),
+            budget: self.credit_budget,
+        }
+    }
+
+    /// The in-process budget check of a call of `credits` (passes without a budget).
+    pub(crate) fn check_credits(&self, now: Instant, credits: u32) -> Result<(), LimitError> {
+        match self.credit_budget {
+            Some(budget) => self.ledger().check(now, credits, budget),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs `f` on the credit ledger.
+    pub(crate) fn with_ledger<R>(&self, f: impl FnOnce(&mut CreditLedger) -> R) -> R {
+        f(&mut self.ledger())
+    }
+
+    /// Records a failure of the org-wide limiter (the call went on without it).
+    pub(crate) fn org_failed(&self, error: impl std::fmt::Display) {
+        *self
+            .last_org_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(error.to_string());
+    }
+
+    /// The last failure of the org-wide limiter, if any (calls then went on under the
+    /// in-process limiter; a lease not given back ends by expiry).
+    pub fn last_org_error(&self) -> Option<String> {
+        self.last_org_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Refreshes this long before the token expires (default 60 s).

@@ -7,6 +7,7 @@ mod fixtures;
 mod harness;
 mod hostile;
 mod lifetimes;
+mod org_limit;
 mod reliability;
 mod sans_io;
 mod scenarios;
