@@ -224,6 +224,9 @@ pub struct Stats {
     /// The most requests under `/crm/` being handled at once (from the end of reading the
     /// request to the response being ready, injected delays included).
     pub max_in_flight: u64,
+    /// The most heavy requests under `/crm/` (COQL, bulk, conversion, mass update, composite:
+    /// the SDK's classification) being handled at once.
+    pub max_heavy_in_flight: u64,
 }
 
 /// One request as received.

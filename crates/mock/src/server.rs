@@ -27,6 +27,8 @@ pub(crate) struct Shared {
     replay: Replay,
     in_flight: AtomicU64,
     max_in_flight: AtomicU64,
+    heavy_in_flight: AtomicU64,
+    max_heavy_in_flight: AtomicU64,
 }
 
 /// Counts one `/crm/` request as in flight while it lives.
@@ -66,6 +68,8 @@ impl Shared {
             replay,
             in_flight: AtomicU64::new(0),
             max_in_flight: AtomicU64::new(0),
+            heavy_in_flight: AtomicU64::new(0),
+            max_heavy_in_flight: AtomicU64::new(0),
         }
     }
 
@@ -73,6 +77,7 @@ impl Shared {
         let mut stats = lock(&self.stats).clone();
         stats.record_writes = lock(&self.org).records.writes;
         stats.max_in_flight = self.max_in_flight.load(Ordering::SeqCst);
+        stats.max_heavy_in_flight = self.max_heavy_in_flight.load(Ordering::SeqCst);
         stats
     }
 
@@ -133,6 +138,17 @@ impl Shared {
     }
 }
 
+/// Whether Zoho counts `req` against its sub-concurrency limit: the SDK's own classification
+/// by path (COQL, bulk, conversion, mass update, composite).
+fn is_heavy(req: &Request) -> bool {
+    if !req.path.starts_with("/crm/") {
+        return false;
+    }
+    let method = http::Method::from_bytes(req.method.as_bytes()).unwrap_or(http::Method::GET);
+    let parts = zohocrm_core::RequestParts::new(method, zohocrm_core::Host::Api, req.path.clone());
+    zohocrm_core::limit::cost(None, &parts).is_some_and(|c| c.heavy)
+}
+
 /// Whether `path` starts with the segments of `pattern`, where a `*` segment matches any one
 /// segment (e.g. `/crm/bulk/v8/read/*/result`).
 fn segments_match(pattern: &str, path: &str) -> bool {
@@ -167,6 +183,11 @@ impl Shared {
             let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
             self.max_in_flight.fetch_max(now, Ordering::SeqCst);
             InFlight(&self.in_flight)
+        });
+        let _heavy_in_flight = is_heavy(&req).then(|| {
+            let now = self.heavy_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            self.max_heavy_in_flight.fetch_max(now, Ordering::SeqCst);
+            InFlight(&self.heavy_in_flight)
         });
         if let Some(kind) = self.take_fault(&req) {
             match kind {

@@ -13,7 +13,32 @@ use crate::RETRY_AFTER;
 pub(crate) struct Health {
     /// The server, as shown in errors and logs (no credentials).
     location: String,
+    /// What is unreachable and what the session does meanwhile, for the messages.
+    subject: Subject,
     state: Mutex<State>,
+}
+
+/// Whose server this is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Subject {
+    TokenStore,
+    OrgLimiter,
+}
+
+impl Subject {
+    fn name(self) -> &'static str {
+        match self {
+            Subject::TokenStore => "token store",
+            Subject::OrgLimiter => "org limiter",
+        }
+    }
+
+    fn fallback(self) -> &'static str {
+        match self {
+            Subject::TokenStore => "the in-process token and lock",
+            Subject::OrgLimiter => "the in-process limiter and credit count",
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -26,8 +51,13 @@ struct State {
 
 impl Health {
     pub(crate) fn new(location: String) -> Self {
+        Self::of(location, Subject::TokenStore)
+    }
+
+    pub(crate) fn of(location: String, subject: Subject) -> Self {
         Health {
             location,
+            subject,
             state: Mutex::default(),
         }
     }
@@ -43,10 +73,10 @@ impl Health {
     /// An error at once while the server is known to be down and not yet due for a new try.
     pub(crate) fn check(&self) -> Result<(), StoreError> {
         match self.state().retry_at {
-            Some(at) if Instant::now() < at => {
-                Err(self
-                    .error("unreachable; the session goes on with its in-process token and lock"))
-            }
+            Some(at) if Instant::now() < at => Err(self.error(format_args!(
+                "unreachable; the session goes on with {}",
+                self.subject.fallback()
+            ))),
             _ => Ok(()),
         }
     }
@@ -70,7 +100,9 @@ impl Health {
                 target: "zohocrm_store",
                 store = %self.location,
                 error = %cause,
-                "token store unreachable: falling back to the in-process token and lock"
+                "{} unreachable: falling back to {}",
+                self.subject.name(),
+                self.subject.fallback()
             );
         }
         self.error(format_args!("unreachable: {cause}"))
@@ -82,7 +114,7 @@ impl Health {
         st.retry_at = None;
         if st.down {
             st.down = false;
-            tracing::info!(target: "zohocrm_store", store = %self.location, "token store reachable again: shared mode resumed");
+            tracing::info!(target: "zohocrm_store", store = %self.location, "{} reachable again: shared mode resumed", self.subject.name());
         }
     }
 

@@ -75,6 +75,8 @@ macro_rules! store_common {
 
 mod health;
 mod key;
+#[cfg(feature = "redis")]
+mod org_limiter;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "redis")]
@@ -84,6 +86,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use key::StoreKey;
+#[cfg(feature = "redis")]
+pub use org_limiter::{AsyncRedisOrgLimiter, RedisOrgLimiter, DEFAULT_SLOT_LEASE};
 #[cfg(feature = "postgres")]
 pub use postgres::{AsyncPgTokenStore, PgTokenStore};
 #[cfg(feature = "redis")]

@@ -218,15 +218,6 @@ impl Shared {
         }
     }
 
-    /// The error of a failed command: an outage when the connection is at fault.
-    fn failed(&self, e: &redis::RedisError) -> StoreError {
-        if is_connection_error(e) {
-            self.health.unreachable(e)
-        } else {
-            self.health.error(e)
-        }
-    }
-
     fn held<'a>(&self, lock: &'a StoreLock) -> Result<&'a Held, StoreError> {
         lock.guard::<Held>()
             .ok_or_else(|| self.health.error("a lock of another store"))
@@ -236,6 +227,116 @@ impl Shared {
 /// Whether `e` is the connection's fault (the server down or gone), not the command's.
 fn is_connection_error(e: &redis::RedisError) -> bool {
     e.is_io_error() || e.is_timeout() || e.is_connection_dropped() || e.is_connection_refusal()
+}
+
+/// A Redis server as the store and the org limiter call it: one script per operation, on a
+/// connection made on first use and made again once when a kept one broke (e.g. after a server
+/// restart) before the server is called down; fails fast while it is down (see [`Health`]).
+pub(crate) struct Server<'a> {
+    pub(crate) client: &'a Client,
+    pub(crate) timeout: Duration,
+    pub(crate) health: &'a Health,
+}
+
+impl Server<'_> {
+    /// The error of a failed command: an outage when the connection is at fault.
+    fn failed(&self, e: &redis::RedisError) -> StoreError {
+        if is_connection_error(e) {
+            self.health.unreachable(e)
+        } else {
+            self.health.error(e)
+        }
+    }
+
+    fn connect(&self) -> Result<redis::Connection, StoreError> {
+        self.client
+            .get_connection_with_timeout(self.timeout)
+            .and_then(|c| {
+                c.set_read_timeout(Some(self.timeout))?;
+                c.set_write_timeout(Some(self.timeout))?;
+                Ok(c)
+            })
+            .map_err(|e| self.failed(&e))
+    }
+
+    /// Runs `invocation` on the blocking connection kept in `slot`.
+    pub(crate) fn invoke(
+        &self,
+        slot: &Mutex<Option<redis::Connection>>,
+        invocation: &redis::ScriptInvocation<'_>,
+    ) -> Result<Value, StoreError> {
+        self.health.check()?;
+        let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+        let mut reused = slot.is_some();
+        loop {
+            let connection = match &mut *slot {
+                Some(c) => c,
+                None => slot.insert(self.connect()?),
+            };
+            match invocation.invoke::<Value>(connection) {
+                Ok(value) => {
+                    self.health.answered();
+                    return Ok(value);
+                }
+                Err(e) => {
+                    *slot = None;
+                    if reused && is_connection_error(&e) {
+                        reused = false;
+                        continue;
+                    }
+                    return Err(self.failed(&e));
+                }
+            }
+        }
+    }
+
+    async fn connect_async(
+        &self,
+        slot: &Mutex<Option<MultiplexedConnection>>,
+    ) -> Result<MultiplexedConnection, StoreError> {
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(self.timeout)
+            .set_response_timeout(self.timeout);
+        let c = self
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .map_err(|e| self.failed(&e))?;
+        *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(c.clone());
+        Ok(c)
+    }
+
+    /// Runs `invocation` on the multiplexed connection kept in `slot`.
+    pub(crate) async fn invoke_async(
+        &self,
+        slot: &Mutex<Option<MultiplexedConnection>>,
+        invocation: &redis::ScriptInvocation<'_>,
+    ) -> Result<Value, StoreError> {
+        self.health.check()?;
+        let cached = slot.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut reused = cached.is_some();
+        let mut connection = match cached {
+            Some(c) => c,
+            None => self.connect_async(slot).await?,
+        };
+        loop {
+            match invocation.invoke_async::<Value>(&mut connection).await {
+                Ok(value) => {
+                    self.health.answered();
+                    return Ok(value);
+                }
+                Err(e) => {
+                    *slot.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                    if reused && is_connection_error(&e) {
+                        reused = false;
+                        connection = self.connect_async(slot).await?;
+                        continue;
+                    }
+                    return Err(self.failed(&e));
+                }
+            }
+        }
+    }
 }
 
 fn loaded(answer: Answer) -> Option<StoredToken> {
@@ -271,46 +372,15 @@ impl RedisTokenStore {
         })
     }
 
-    fn connect(&self) -> Result<redis::Connection, StoreError> {
-        let shared = &self.shared;
-        shared
-            .client
-            .get_connection_with_timeout(shared.timeout)
-            .and_then(|c| {
-                c.set_read_timeout(Some(shared.timeout))?;
-                c.set_write_timeout(Some(shared.timeout))?;
-                Ok(c)
-            })
-            .map_err(|e| shared.failed(&e))
-    }
-
-    /// Runs `op` on the connection (made on first use; made again once when a kept one broke,
-    /// e.g. after a server restart, before the server is called down).
     fn run(&self, op: Op<'_>) -> Result<Answer, StoreError> {
         let shared = &self.shared;
-        shared.health.check()?;
-        let mut slot = self.connection.lock().unwrap_or_else(|p| p.into_inner());
-        let mut reused = slot.is_some();
-        loop {
-            let connection = match &mut *slot {
-                Some(c) => c,
-                None => slot.insert(self.connect()?),
-            };
-            match shared.invocation(&op).invoke::<Value>(connection) {
-                Ok(value) => {
-                    shared.health.answered();
-                    return shared.answer(&op, value);
-                }
-                Err(e) => {
-                    *slot = None;
-                    if reused && is_connection_error(&e) {
-                        reused = false;
-                        continue;
-                    }
-                    return Err(shared.failed(&e));
-                }
-            }
-        }
+        let server = Server {
+            client: &shared.client,
+            timeout: shared.timeout,
+            health: &shared.health,
+        };
+        let value = server.invoke(&self.connection, &shared.invocation(&op))?;
+        shared.answer(&op, value)
     }
 }
 
@@ -367,55 +437,18 @@ impl AsyncRedisTokenStore {
         })
     }
 
-    async fn connect(&self) -> Result<MultiplexedConnection, StoreError> {
-        let shared = &self.shared;
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(shared.timeout)
-            .set_response_timeout(shared.timeout);
-        let c = shared
-            .client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await
-            .map_err(|e| shared.failed(&e))?;
-        *self.connection.lock().unwrap_or_else(|p| p.into_inner()) = Some(c.clone());
-        Ok(c)
-    }
-
     /// As [`RedisTokenStore::run`].
     async fn run(&self, op: Op<'_>) -> Result<Answer, StoreError> {
         let shared = &self.shared;
-        shared.health.check()?;
-        let cached = self
-            .connection
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        let mut reused = cached.is_some();
-        let mut connection = match cached {
-            Some(c) => c,
-            None => self.connect().await?,
+        let server = Server {
+            client: &shared.client,
+            timeout: shared.timeout,
+            health: &shared.health,
         };
-        loop {
-            match shared
-                .invocation(&op)
-                .invoke_async::<Value>(&mut connection)
-                .await
-            {
-                Ok(value) => {
-                    shared.health.answered();
-                    return shared.answer(&op, value);
-                }
-                Err(e) => {
-                    *self.connection.lock().unwrap_or_else(|p| p.into_inner()) = None;
-                    if reused && is_connection_error(&e) {
-                        reused = false;
-                        connection = self.connect().await?;
-                        continue;
-                    }
-                    return Err(shared.failed(&e));
-                }
-            }
-        }
+        let value = server
+            .invoke_async(&self.connection, &shared.invocation(&op))
+            .await?;
+        shared.answer(&op, value)
     }
 }
 

@@ -163,3 +163,38 @@ async fn requests_are_logged_in_order() {
     let last = &bytes[text.rfind("HTTP/1.1 ").unwrap()..];
     assert_eq!(parse(last).unwrap().status, 200);
 }
+
+/// Heavy requests (COQL here) in flight are counted apart: one held by a long delay and one
+/// sent meanwhile make two, while ordinary calls add none.
+#[tokio::test]
+async fn heavy_requests_in_flight_are_counted_apart() {
+    let mock = MockZoho::start().await.unwrap();
+    let api = Api::new(&mock).await;
+    assert_eq!(api.get(LICENCES).await.status, 200);
+    assert_eq!(
+        mock.stats().max_heavy_in_flight,
+        0,
+        "licences are not heavy"
+    );
+    let query =
+        json!({"select_query": "select Last_Name from Leads where Last_Name is not null limit 1"});
+    mock.inject(Fault::once(FaultKind::Delay(Duration::from_secs(60))).on("/crm/v8/coql"));
+    let held = {
+        let (base, token, query) = (api.base.clone(), api.token.clone(), query.clone());
+        tokio::spawn(async move { Api { base, token }.post("/crm/v8/coql", query).await })
+    };
+    let started = Instant::now();
+    while mock.stats().api_requests < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the held query arrives"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let resp = api.post("/crm/v8/coql", query).await;
+    assert!(resp.status < 300, "{}", resp.status);
+    held.abort();
+    let stats = mock.stats();
+    assert_eq!(stats.max_heavy_in_flight, 2, "{stats:?}");
+    assert!(stats.max_in_flight >= 2, "{stats:?}");
+}
