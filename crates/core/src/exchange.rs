@@ -552,6 +552,8 @@ impl<E: Endpoint> Exchange<E> {
                 self.phase = Phase::Backoff(now.checked_add(delay).unwrap_or(now));
             }
             (true, OrgReply::Acquired(Ok(OrgGrant::OverBudget { spent }))) => {
+                self.session
+                    .with_ledger(|l| l.absorb_shared(now, spent, None));
                 let budget = self.session.credit_budget().unwrap_or(0);
                 self.fail(over_budget(spent, self.credits, budget).into());
             }

@@ -4,6 +4,7 @@
 mod postgres_store;
 mod redis_fleet;
 mod redis_org;
+mod redis_org_fleet;
 mod redis_store;
 mod servers;
 mod worker;

@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use zohocrm_core::config::TransportConfig;
+use zohocrm_core::records::{Coql, CoqlQuery};
 use zohocrm_core::retry::RetryPolicy;
-use zohocrm_core::{Context, Credentials, Session};
+use zohocrm_core::{ConcurrencyLimits, Context, Credentials, Session};
 use zohocrm_mock::MockConfig;
 use zohocrm_store::StoreKey;
 
@@ -40,6 +41,40 @@ fn session(base: &str) -> Session {
 
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is set for a worker"))
+}
+
+/// The org limits of `ZCRM_FLEET_ORG` (`UNITS/HEAVY`), when the fleet shares a limiter.
+fn org_limits() -> Option<ConcurrencyLimits> {
+    let text = std::env::var("ZCRM_FLEET_ORG").ok()?;
+    let (units, heavy) = text.split_once('/').expect("UNITS/HEAVY");
+    Some(ConcurrencyLimits::new(
+        units.parse().expect("units"),
+        heavy.parse().expect("heavy"),
+    ))
+}
+
+/// The slot lease of the fleet's limiter.
+fn slot_lease() -> Duration {
+    std::env::var("ZCRM_FLEET_SLOT_LEASE_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(zohocrm_store::DEFAULT_SLOT_LEASE, Duration::from_millis)
+}
+
+/// What each client calls: `licences` (the default), `mixed` (every other call a COQL query,
+/// a heavy call) or `org` (`GET /crm/v8/org`).
+fn calls() -> String {
+    std::env::var("ZCRM_FLEET_CALLS").unwrap_or_else(|_| "licences".into())
+}
+
+/// The COQL query of the `mixed` calls.
+pub fn query() -> CoqlQuery {
+    CoqlQuery::new(
+        Coql::select(["Last_Name"])
+            .from("Leads")
+            .filter(zohocrm_core::records::Cond::is_not_null("Last_Name"))
+            .limit(1),
+    )
 }
 
 #[derive(Default)]
@@ -86,15 +121,32 @@ fn entry() {
             let mut tasks = Vec::new();
             for _ in 0..threads {
                 let store = async_store(&store, lease);
-                let session = Arc::new(session(&base).with_async_store(store));
+                let mut session = session(&base).with_async_store(store);
+                if let Some(limits) = org_limits() {
+                    let limiter = zohocrm_store::AsyncRedisOrgLimiter::open(
+                        &env("ZCRM_FLEET_STORE"),
+                        key(),
+                        limits,
+                    )
+                    .expect("limiter")
+                    .with_lease(slot_lease());
+                    session = session.with_async_org_limiter(Arc::new(limiter));
+                }
                 let client = zohocrm_hyper::Client::with_session(
                     zohocrm_hyper::HyperTransport::new(TransportConfig::default()),
-                    session,
+                    Arc::new(session),
                 );
                 let (tally, stop) = (tally.clone(), stop.clone());
+                let calls = calls();
                 tasks.push(tokio::spawn(async move {
+                    let mut n = 0u64;
                     while !stop.exists() {
-                        tally.record(client.user_licences().await);
+                        n += 1;
+                        match calls.as_str() {
+                            "mixed" if n % 2 == 0 => tally.record(client.send(&query()).await),
+                            "org" => tally.record(client.org_limits().await),
+                            _ => tally.record(client.user_licences().await),
+                        }
                         tokio::time::sleep(pace).await;
                     }
                 }));
@@ -106,15 +158,28 @@ fn entry() {
     } else {
         std::thread::scope(|scope| {
             for _ in 0..threads {
-                let session = Arc::new(session(&base).with_store(blocking_store(&store, lease)));
+                let mut session = session(&base).with_store(blocking_store(&store, lease));
+                if let Some(limits) = org_limits() {
+                    let limiter = zohocrm_store::RedisOrgLimiter::open(&store, key(), limits)
+                        .expect("limiter")
+                        .with_lease(slot_lease());
+                    session = session.with_org_limiter(Arc::new(limiter));
+                }
                 let client = zohocrm_ureq::Client::with_session(
                     zohocrm_ureq::UreqTransport::new(TransportConfig::default()),
-                    session,
+                    Arc::new(session),
                 );
                 let (tally, stop) = (&tally, &stop);
+                let calls = calls();
                 scope.spawn(move || {
+                    let mut n = 0u64;
                     while !stop.exists() {
-                        tally.record(client.user_licences());
+                        n += 1;
+                        match calls.as_str() {
+                            "mixed" if n % 2 == 0 => tally.record(client.send(&query())),
+                            "org" => tally.record(client.org_limits()),
+                            _ => tally.record(client.user_licences()),
+                        }
                         std::thread::sleep(pace);
                     }
                 });
@@ -187,6 +252,19 @@ impl Fleet {
         threads: usize,
         lease: Duration,
     ) -> Fleet {
+        Self::spawn_with(mock, store, modes, threads, lease, &[])
+    }
+
+    /// As [`spawn`](Self::spawn), with more `ZCRM_FLEET_*` settings for the workers
+    /// (`ZCRM_FLEET_ORG`, `ZCRM_FLEET_SLOT_LEASE_MS`, `ZCRM_FLEET_CALLS`).
+    pub fn spawn_with(
+        mock: &str,
+        store: &str,
+        modes: &[&str],
+        threads: usize,
+        lease: Duration,
+        settings: &[(&str, &str)],
+    ) -> Fleet {
         let dir = TempDir::new("fleet");
         let stop = dir.path().join("stop");
         let exe = std::env::current_exe().expect("the test binary");
@@ -203,6 +281,7 @@ impl Fleet {
                     .env("ZCRM_FLEET_THREADS", threads.to_string())
                     .env("ZCRM_FLEET_LEASE_MS", lease.as_millis().to_string())
                     .env("ZCRM_FLEET_STOP", &stop)
+                    .envs(settings.iter().copied())
                     .stdin(Stdio::null())
                     .stdout(Stdio::piped())
                     .stderr(Stdio::inherit())
@@ -216,6 +295,11 @@ impl Fleet {
             stop,
             _dir: dir,
         }
+    }
+
+    /// The process ids of the live workers.
+    pub fn pids(&self) -> Vec<u32> {
+        self.children.iter().flatten().map(Child::id).collect()
     }
 
     /// Kills (SIGKILL) the worker with process id `pid`; false when none has it.
