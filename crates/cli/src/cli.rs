@@ -67,6 +67,11 @@ pub struct GlobalArgs {
     /// answer does not list the scopes (`zcrm auth status` shows which are known).
     #[arg(long, global = true, env = "ZOHO_SCOPES", value_name = "SCOPES")]
     pub scopes: Option<String>,
+    /// The org's concurrency limit: N calls at once, HEAVY of them heavy (COQL, bulk, convert;
+    /// default 10, at most N), e.g. 15 or 15/10. With a redis:// token store it is shared by every
+    /// zcrm and worker using that server (an org-wide limiter); otherwise it limits this process.
+    #[arg(long, global = true, env = "ZCRM_ORG_LIMIT", value_name = "N[/HEAVY]")]
+    pub org_limit: Option<String>,
     /// Token store: a file (default: in the platform cache directory, one file per client and
     /// host), or a store shared by many workers: redis://HOST:PORT/DB or
     /// postgres://USER@HOST/DB.

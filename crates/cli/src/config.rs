@@ -10,7 +10,9 @@ use clap::ArgMatches;
 use serde::Deserialize;
 use zohocrm_core::context::DEFAULT_USER_AGENT;
 use zohocrm_core::proxy::{NoProxy, Proxy, ProxyConfig, ProxyRules};
-use zohocrm_core::{ClientSecret, Credentials, RefreshToken, RetryPolicy, TokenStore};
+use zohocrm_core::{
+    ClientSecret, ConcurrencyLimits, Credentials, RefreshToken, RetryPolicy, TokenStore,
+};
 use zohocrm_ureq::{Client, DataCenter, Environment, FileTokenStore};
 
 use crate::cli::GlobalArgs;
@@ -107,6 +109,30 @@ pub struct Settings {
     pub timeout: Duration,
     /// Where the proxy comes from (`--proxy`, else the environment).
     pub proxy: ProxyConfig,
+    /// `--org-limit`: the org's concurrency limits, when given.
+    pub org_limit: Option<ConcurrencyLimits>,
+}
+
+/// `--org-limit N[/HEAVY]`: N calls at once, HEAVY of them heavy (default 10, at most N).
+pub fn parse_org_limit(text: &str) -> Result<ConcurrencyLimits, CliError> {
+    let bad = || {
+        CliError::Usage(format!(
+            "--org-limit: expected N or N/HEAVY (e.g. 15/10), got {text:?}"
+        ))
+    };
+    let (units, heavy) = match text.trim().split_once('/') {
+        Some((u, h)) => (u, Some(h)),
+        None => (text.trim(), None),
+    };
+    let units: u32 = units.trim().parse().map_err(|_| bad())?;
+    let heavy: u32 = match heavy {
+        Some(h) => h.trim().parse().map_err(|_| bad())?,
+        None => 10,
+    };
+    if units == 0 || heavy == 0 {
+        return Err(bad());
+    }
+    Ok(ConcurrencyLimits::new(units, heavy))
 }
 
 /// `--proxy`: `none` turns proxies off; a URL is used for every host but those of `NO_PROXY`
@@ -346,6 +372,7 @@ impl Settings {
             retries: args.retries,
             timeout: Duration::from_secs(args.timeout.max(1)),
             proxy: parse_proxy(args.proxy.as_deref())?,
+            org_limit: args.org_limit.as_deref().map(parse_org_limit).transpose()?,
         })
     }
 
@@ -415,12 +442,32 @@ impl Settings {
         if !zohocrm_store::is_store_url(&location) {
             return Ok(Arc::new(FileTokenStore::new(&self.token_store.value)));
         }
+        zohocrm_store::open(&location, self.store_key()?)
+            .map_err(|e| CliError::Usage(format!("cannot use the token store: {e}")))
+    }
+
+    /// The entry of a networked store (client id, org, refresh token's fingerprint).
+    fn store_key(&self) -> Result<zohocrm_store::StoreKey, CliError> {
         let client_id = self.client_keys()?.0;
         let org = self.org_id.as_ref().map_or("default", |o| o.value.as_str());
         let refresh = self.refresh_token.as_ref().map(|rt| rt.value.expose());
-        let key = zohocrm_store::StoreKey::for_refresh_token(&client_id, org, refresh);
-        zohocrm_store::open(&location, key)
-            .map_err(|e| CliError::Usage(format!("cannot use the token store: {e}")))
+        Ok(zohocrm_store::StoreKey::for_refresh_token(
+            &client_id, org, refresh,
+        ))
+    }
+
+    /// `--org-limit` with a `redis://` token store: the org-wide limiter on that server.
+    fn org_limiter(
+        &self,
+        limits: ConcurrencyLimits,
+    ) -> Result<Option<zohocrm_store::RedisOrgLimiter>, CliError> {
+        let location = self.token_store.value.to_string_lossy();
+        if !location.starts_with("redis://") && !location.starts_with("rediss://") {
+            return Ok(None);
+        }
+        zohocrm_store::RedisOrgLimiter::open(&location, self.store_key()?, limits)
+            .map(Some)
+            .map_err(|e| CliError::Usage(format!("cannot use the org limiter: {e}")))
     }
 
     /// The token store as shown to the user (a url without its password).
@@ -463,6 +510,12 @@ impl Settings {
         if let Some(scopes) = &self.scopes {
             builder = builder.granted_scopes(&scopes.value);
         }
+        if let Some(limits) = self.org_limit {
+            builder = builder.concurrency(limits);
+            if let Some(limiter) = self.org_limiter(limits)? {
+                builder = builder.org_limiter(Arc::new(limiter));
+            }
+        }
         let client = builder
             .credentials(credentials)
             .token_store(self.store()?)
@@ -482,6 +535,29 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn org_limits_parse() {
+        assert_eq!(
+            parse_org_limit("15").unwrap(),
+            ConcurrencyLimits::new(15, 10)
+        );
+        assert_eq!(
+            parse_org_limit(" 5/2 ").unwrap(),
+            ConcurrencyLimits::new(5, 2)
+        );
+        assert_eq!(
+            parse_org_limit("5").unwrap(),
+            ConcurrencyLimits::new(5, 5),
+            "heavy at most N"
+        );
+        for bad in ["", "0", "x", "5/", "5/0", "-1/2", "5/2/1"] {
+            let Err(CliError::Usage(e)) = parse_org_limit(bad) else {
+                panic!("{bad} is refused")
+            };
+            assert!(e.contains("--org-limit"), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn data_centres_parse_with_environments() {

@@ -1,7 +1,8 @@
 //! A call through the Redis token store against the same call with the in-memory store, on
 //! loopback (the mock, a private redis-server): the access token is cached in the session, so a
-//! call that does not refresh makes no Redis round trip. Also prints the Redis commands per call
-//! measured from the server's own counter. Part of `cargo xtask bench`; skipped (nothing
+//! call that does not refresh makes no Redis round trip. And the same call with the Redis
+//! token store and org-wide limiter (two round trips: the acquire and release scripts). Also
+//! prints the Redis round trips per call measured from the server's own counters. Part of `cargo xtask bench`; skipped (nothing
 //! measured) when redis-server is not installed.
 #![allow(missing_docs)] // criterion_group! generates undocumented functions
 
@@ -9,21 +10,31 @@ use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use zohocrm_core::config::TransportConfig;
-use zohocrm_core::{Context, Credentials, MemoryTokenStore, Session, TokenStore};
+use zohocrm_core::org_limit::OrgLimiter;
+use zohocrm_core::{
+    ConcurrencyLimits, Context, Credentials, MemoryTokenStore, Session, TokenStore,
+};
 use zohocrm_mock::{BlockingMock, MockConfig};
-use zohocrm_store::{RedisTokenStore, StoreKey};
+use zohocrm_store::{RedisOrgLimiter, RedisTokenStore, StoreKey};
 
 #[path = "../tests/fleet/servers.rs"]
 #[allow(dead_code)]
 mod servers;
 
-fn client(base: &str, store: Arc<dyn TokenStore>) -> zohocrm_ureq::Client {
+fn client(
+    base: &str,
+    store: Arc<dyn TokenStore>,
+    limiter: Option<Arc<dyn OrgLimiter>>,
+) -> zohocrm_ureq::Client {
     let cfg = MockConfig::default();
-    let session = Session::new(
+    let mut session = Session::new(
         Context::custom(base, base, base).expect("hosts"),
         Credentials::refresh_token(cfg.client_id, cfg.client_secret, cfg.refresh_token),
     )
     .with_store(store);
+    if let Some(limiter) = limiter {
+        session = session.with_org_limiter(limiter);
+    }
     zohocrm_ureq::Client::with_session(
         zohocrm_ureq::UreqTransport::new(TransportConfig::default()),
         Arc::new(session),
@@ -38,6 +49,20 @@ fn commands_processed(con: &mut redis::Connection) -> u64 {
         .expect("a command count")
 }
 
+/// Script calls received (every operation of the store and the limiter is one script).
+fn script_calls(con: &mut redis::Connection) -> u64 {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(con)
+        .expect("INFO");
+    info.lines()
+        .filter_map(|l| l.strip_prefix("cmdstat_"))
+        .filter_map(|l| l.split_once(":calls="))
+        .filter(|(name, _)| matches!(*name, "evalsha" | "eval"))
+        .filter_map(|(_, rest)| rest.split(',').next()?.parse::<u64>().ok())
+        .sum()
+}
+
 fn bench(c: &mut Criterion) {
     let Some(redis) = servers::Redis::start() else {
         return;
@@ -50,13 +75,23 @@ fn bench(c: &mut Criterion) {
     let base = mock.base_url();
     let cfg = MockConfig::default();
     let key = StoreKey::new(&cfg.client_id, "bench-org", &cfg.refresh_token);
-    let memory = client(&base, Arc::new(MemoryTokenStore::new()));
+    let memory = client(&base, Arc::new(MemoryTokenStore::new()), None);
     let shared = client(
         &base,
-        Arc::new(RedisTokenStore::open(&redis.url(), key).expect("store")),
+        Arc::new(RedisTokenStore::open(&redis.url(), key.clone()).expect("store")),
+        None,
+    );
+    let limited = client(
+        &base,
+        Arc::new(RedisTokenStore::open(&redis.url(), key.clone()).expect("store")),
+        Some(Arc::new(
+            RedisOrgLimiter::open(&redis.url(), key, ConcurrencyLimits::new(20, 10))
+                .expect("limiter"),
+        )),
     );
     memory.user_licences().expect("warm");
     shared.user_licences().expect("warm");
+    limited.user_licences().expect("warm");
 
     let mut con = redis.client();
     let before = commands_processed(&mut con);
@@ -67,6 +102,15 @@ fn bench(c: &mut Criterion) {
     // The INFO of `before` is counted too; this one is counted after the read.
     let per_call = commands_processed(&mut con).saturating_sub(before + 1) as f64 / CALLS as f64;
     println!("redis commands per call with a cached token: {per_call:.2}");
+    redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query::<()>(&mut con)
+        .expect("RESETSTAT");
+    for _ in 0..CALLS {
+        limited.user_licences().expect("call");
+    }
+    let trips = script_calls(&mut con) as f64 / CALLS as f64;
+    println!("redis round trips per call with the token store and org limiter: {trips:.2}");
 
     let mut group = c.benchmark_group("store");
     group.bench_function("licences_memory", |b| {
@@ -74,6 +118,9 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("licences_redis", |b| {
         b.iter(|| shared.user_licences().expect("call"))
+    });
+    group.bench_function("licences_redis_limited", |b| {
+        b.iter(|| limited.user_licences().expect("call"))
     });
     group.finish();
 }

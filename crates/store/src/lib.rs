@@ -15,6 +15,12 @@
 //!   in a transaction on its own connection) held for the refresh. A worker that dies holding it
 //!   loses its connection, and PostgreSQL rolls the transaction back.
 //!
+//! - [`RedisOrgLimiter`] / [`AsyncRedisOrgLimiter`] (feature `redis`): the org's concurrency
+//!   limits (by edition, [`ConcurrencyLimits::for_edition`](zohocrm_core::ConcurrencyLimits::for_edition))
+//!   and heavy-call sub-limit shared by the fleet as leased slots, and the fleet's credit count
+//!   with an optional daily budget; two round trips per call. Set on the client builder with
+//!   `org_limiter` / `async_org_limiter` (see [`zohocrm_core::org_limit`]).
+//!
 //! Each store serves one [`StoreKey`]: client id, org and user, plus an owner fingerprint of
 //! the refresh token (a hash; the token never appears in a key). A store shared by several users
 //! never hands one user's token to another: a load or save of an entry whose owner differs is a
@@ -25,6 +31,9 @@
 //! the process is used until it nears expiry, and a refresh is single-flight within the process
 //! only. A warning is logged once per outage (`tracing`, target `zohocrm_store`); the server is
 //! tried again at most every [`RETRY_AFTER`] and shared mode resumes as soon as it answers.
+//!
+//! The org limiter behaves the same way: while Redis is unreachable, calls go on under each
+//! process's in-process limiter and credit count, one warning per outage.
 //!
 //! The access token is cached in the session: a call reads the store only when its token nears
 //! expiry, never per call.

@@ -223,8 +223,11 @@ fn a_call_costs_two_redis_round_trips() {
         zohocrm_ureq::UreqTransport::new(TransportConfig::default()),
         Arc::new(session),
     );
-    // The first call mints and loads the scripts.
-    client.user_licences().unwrap();
+    // The first call mints and loads the scripts; the mock's org is an Enterprise one.
+    assert_eq!(
+        client.org_limits().unwrap(),
+        ConcurrencyLimits::for_edition("enterprise")
+    );
     client.user_licences().unwrap();
     let mut con = redis.client();
     redis::cmd("CONFIG")
@@ -240,4 +243,8 @@ fn a_call_costs_two_redis_round_trips() {
     assert_eq!(trips, 2 * CALLS);
     assert!(client.session().last_org_error().is_none());
     assert_eq!(client.credits().spent, 2 + CALLS, "the fleet's count");
+    assert_eq!(
+        client.session().limiter().limits(),
+        ConcurrencyLimits::default()
+    );
 }
