@@ -1,20 +1,4 @@
-//! The org-wide limiter on Redis: a distributed semaphore with leases for the org's concurrency
-//! and its heavy-call sub-concurrency, plus the fleet's credit count (see
-//! [`zohocrm_core::org_limit`] for how the exchange uses it).
-//!
-//! Four keys under one hash tag per client and org (no secret in any of them):
-//! `…:slots`, a sorted set of leases scored by their expiry (member `lease-id:units`, so a
-//! composite call's 5 units are one member); `…:heavy`, the heavy calls' leases likewise;
-//! `…:credits`, a hash of credits spent per hour (field = hours since the epoch, 26 h expiry);
-//! `…:remaining`, the last `X-API-CREDITS-REMAINING` a worker saw. Times are the server's
-//! (`TIME`), so the workers' clocks do not matter.
-//!
-//! An acquire is one script: drop expired leases and old credit hours, refuse a call past the
-//! daily budget, count the units and heavy calls held, and when the call fits add its lease and
-//! count its credits. A release is one script: remove the lease, give back the refunded credits,
-//! keep the credits-left report. So a call costs two round trips; the access token stays cached
-//! in the session. A worker that dies holding a lease frees its slot when the lease ends, so the
-//! lease (default [`DEFAULT_SLOT_LEASE`]) must outlast the request timeout.
+//! The org-wide limiter on Redis (see [`RedisOrgLimiter`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -295,13 +279,30 @@ macro_rules! limiter_common {
     )+};
 }
 
-/// The org-wide limiter on Redis with blocking IO (see the [module docs](self)).
+/// The org-wide limiter on Redis with blocking IO: a distributed semaphore with leases for the
+/// org's concurrency and its heavy-call sub-concurrency, plus the fleet's credit count (see
+/// [`zohocrm_core::org_limit`] for how the exchange uses it).
+///
+/// Four keys under one hash tag per client and org (no secret in any of them):
+/// `…:slots`, a sorted set of leases scored by their expiry (member `lease-id:units`, so a
+/// composite call's 5 units are one member); `…:heavy`, the heavy calls' leases likewise;
+/// `…:credits`, a hash of credits spent per hour (field = hours since the epoch, 26 h expiry);
+/// `…:remaining`, the last `X-API-CREDITS-REMAINING` a worker saw. Times are the server's
+/// (`TIME`), so the workers' clocks do not matter.
+///
+/// An acquire is one script: drop expired leases and old credit hours, refuse a call past the
+/// daily budget, count the units and heavy calls held, and when the call fits add its lease and
+/// count its credits. A release is one script: remove the lease, give back the refunded credits,
+/// keep the credits-left report. So a call costs two round trips; the access token stays cached
+/// in the session. A worker that dies holding a lease frees its slot when the lease ends, so the
+/// lease (default [`DEFAULT_SLOT_LEASE`]) must outlast the request timeout.
 pub struct RedisOrgLimiter {
     shared: Shared,
     connection: Mutex<Option<redis::Connection>>,
 }
 
-/// The org-wide limiter on Redis with async IO, for the async client.
+/// The org-wide limiter on Redis with async IO, for the async client (see
+/// [`RedisOrgLimiter`]).
 pub struct AsyncRedisOrgLimiter {
     shared: Shared,
     connection: Mutex<Option<MultiplexedConnection>>,
