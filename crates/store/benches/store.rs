@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use zohocrm_core::config::TransportConfig;
-use zohocrm_core::org_limit::OrgLimiter;
+use zohocrm_core::limit::Cost;
+use zohocrm_core::org_limit::{OrgAsk, OrgGrant, OrgLimiter, OrgRelease};
 use zohocrm_core::{
     ConcurrencyLimits, Context, Credentials, MemoryTokenStore, Session, TokenStore,
 };
@@ -41,28 +42,6 @@ fn client(
     )
 }
 
-fn commands_processed(con: &mut redis::Connection) -> u64 {
-    let info: String = redis::cmd("INFO").arg("stats").query(con).expect("INFO");
-    info.lines()
-        .find_map(|l| l.strip_prefix("total_commands_processed:"))
-        .and_then(|n| n.trim().parse().ok())
-        .expect("a command count")
-}
-
-/// Script calls received (every operation of the store and the limiter is one script).
-fn script_calls(con: &mut redis::Connection) -> u64 {
-    let info: String = redis::cmd("INFO")
-        .arg("commandstats")
-        .query(con)
-        .expect("INFO");
-    info.lines()
-        .filter_map(|l| l.strip_prefix("cmdstat_"))
-        .filter_map(|l| l.split_once(":calls="))
-        .filter(|(name, _)| matches!(*name, "evalsha" | "eval"))
-        .filter_map(|(_, rest)| rest.split(',').next()?.parse::<u64>().ok())
-        .sum()
-}
-
 fn bench(c: &mut Criterion) {
     let Some(redis) = servers::Redis::start() else {
         return;
@@ -85,31 +64,27 @@ fn bench(c: &mut Criterion) {
         &base,
         Arc::new(RedisTokenStore::open(&redis.url(), key.clone()).expect("store")),
         Some(Arc::new(
-            RedisOrgLimiter::open(&redis.url(), key, ConcurrencyLimits::new(20, 10))
+            RedisOrgLimiter::open(&redis.url(), key.clone(), ConcurrencyLimits::new(20, 10))
                 .expect("limiter"),
         )),
     );
+    let bench_key = StoreKey::new(&cfg.client_id, "bench-slots", &cfg.refresh_token);
     memory.user_licences().expect("warm");
     shared.user_licences().expect("warm");
     limited.user_licences().expect("warm");
 
-    let mut con = redis.client();
-    let before = commands_processed(&mut con);
+    redis.reset_stats();
     const CALLS: u64 = 200;
     for _ in 0..CALLS {
         shared.user_licences().expect("call");
     }
-    // The INFO of `before` is counted too; this one is counted after the read.
-    let per_call = commands_processed(&mut con).saturating_sub(before + 1) as f64 / CALLS as f64;
-    println!("redis commands per call with a cached token: {per_call:.2}");
-    redis::cmd("CONFIG")
-        .arg("RESETSTAT")
-        .query::<()>(&mut con)
-        .expect("RESETSTAT");
+    let per_call = redis.script_calls() as f64 / CALLS as f64;
+    println!("redis round trips per call with a cached token: {per_call:.2}");
+    redis.reset_stats();
     for _ in 0..CALLS {
         limited.user_licences().expect("call");
     }
-    let trips = script_calls(&mut con) as f64 / CALLS as f64;
+    let trips = redis.script_calls() as f64 / CALLS as f64;
     println!("redis round trips per call with the token store and org limiter: {trips:.2}");
 
     let mut group = c.benchmark_group("store");
@@ -121,6 +96,18 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("licences_redis_limited", |b| {
         b.iter(|| limited.user_licences().expect("call"))
+    });
+    // The limiter's part alone: one acquire and one release script.
+    let slots = RedisOrgLimiter::open(&redis.url(), bench_key, ConcurrencyLimits::new(20, 10))
+        .expect("limiter");
+    let ask = OrgAsk::new(Cost::NORMAL, 1, None);
+    group.bench_function("org_slot_acquire_release", |b| {
+        b.iter(|| match slots.acquire(&ask).expect("acquire") {
+            OrgGrant::Granted { lease, .. } => slots
+                .release(lease, &OrgRelease::default())
+                .expect("release"),
+            other => panic!("{other:?}"),
+        })
     });
     group.finish();
 }

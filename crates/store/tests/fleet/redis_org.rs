@@ -179,22 +179,6 @@ fn async_limiter_and_outage() {
     });
 }
 
-/// Requests the server received from clients: every operation of the store and the limiter
-/// is one script (`EVALSHA`, or `EVAL`/`SCRIPT LOAD` the first time), so their calls are the
-/// round trips. (`total_commands_processed` also counts the commands scripts run.)
-fn round_trips(con: &mut redis::Connection) -> u64 {
-    let info: String = redis::cmd("INFO")
-        .arg("commandstats")
-        .query(con)
-        .expect("INFO");
-    info.lines()
-        .filter_map(|l| l.strip_prefix("cmdstat_"))
-        .filter_map(|l| l.split_once(":calls="))
-        .filter(|(name, _)| matches!(*name, "evalsha" | "eval" | "script|load" | "script"))
-        .filter_map(|(_, rest)| rest.split(',').next()?.parse::<u64>().ok())
-        .sum()
-}
-
 /// A call through the blocking client with the Redis token store and limiter, the token
 /// cached: two Redis commands per call (the acquire and release scripts), counted by the
 /// server.
@@ -229,16 +213,12 @@ fn a_call_costs_two_redis_round_trips() {
         ConcurrencyLimits::for_edition("enterprise")
     );
     client.user_licences().unwrap();
-    let mut con = redis.client();
-    redis::cmd("CONFIG")
-        .arg("RESETSTAT")
-        .query::<()>(&mut con)
-        .unwrap();
+    redis.reset_stats();
     const CALLS: u64 = 50;
     for _ in 0..CALLS {
         client.user_licences().unwrap();
     }
-    let trips = round_trips(&mut con);
+    let trips = redis.script_calls();
     println!("redis round trips for {CALLS} calls with the token store and limiter: {trips}");
     assert_eq!(trips, 2 * CALLS);
     assert!(client.session().last_org_error().is_none());

@@ -106,6 +106,31 @@ impl Redis {
             .expect("connect to the test redis")
     }
 
+    /// The script calls the server received since its start or the last `CONFIG RESETSTAT`:
+    /// every operation of the token store and the org limiter is one script (`EVALSHA`, or
+    /// `EVAL` the first time), so these are the SDK's round trips. (`total_commands_processed`
+    /// also counts the commands the scripts run.)
+    pub fn script_calls(&self) -> u64 {
+        let info: String = redis::cmd("INFO")
+            .arg("commandstats")
+            .query(&mut self.client())
+            .expect("INFO");
+        info.lines()
+            .filter_map(|l| l.strip_prefix("cmdstat_"))
+            .filter_map(|l| l.split_once(":calls="))
+            .filter(|(name, _)| matches!(*name, "evalsha" | "eval"))
+            .filter_map(|(_, rest)| rest.split(',').next()?.parse::<u64>().ok())
+            .sum()
+    }
+
+    /// Resets the server's statistics (`CONFIG RESETSTAT`).
+    pub fn reset_stats(&self) {
+        redis::cmd("CONFIG")
+            .arg("RESETSTAT")
+            .query::<()>(&mut self.client())
+            .expect("CONFIG RESETSTAT");
+    }
+
     fn answers(&self) -> bool {
         redis::Client::open(self.url())
             .and_then(|c| c.get_connection_with_timeout(Duration::from_millis(500)))
