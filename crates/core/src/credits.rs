@@ -225,11 +225,20 @@ mod tests {
     use crate::op_spec::Credits;
 
     fn spec(min: u16, max: u16) -> OpSpec {
-        let mut s = *crate::registry::find("org.get_organization")
-            .and_then(|o| o.op_spec())
-            .expect("a spec");
-        s.credits = Credits { min, max };
-        s
+        OpSpec {
+            id: "test.op",
+            verb: crate::op_spec::Verb::Post,
+            path: "/crm/v8/Leads",
+            target: crate::op_spec::Target::Api,
+            params: &[],
+            body: crate::op_spec::BodyKind::None,
+            output: crate::op_spec::OutputKind::Typed,
+            scopes: &[],
+            idempotent: false,
+            paging: crate::op_spec::Paging::None,
+            heavy: false,
+            credits: Credits { min, max },
+        }
     }
 
     #[test]

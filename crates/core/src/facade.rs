@@ -165,8 +165,14 @@ macro_rules! client_facade {
             ///
             /// [`ConcurrencyLimits::for_edition`]: zohocrm_core::ConcurrencyLimits::for_edition
             pub $($async)? fn org_limits(&self) -> Result<$crate::ConcurrencyLimits, Error> {
-                let answer = self.call("org.get_organization", serde_json::Value::Null) $($await)*?;
-                Ok($crate::ConcurrencyLimits::from_org_answer(&answer))
+                // The raw answer: only `license_details.paid_type` is read, whatever else the
+                // org object holds, and the registry need not be built in.
+                let org = $crate::raw::Raw::new($crate::http::Method::GET, "/crm/v8/org");
+                let answer = self.send(&org) $($await)*?;
+                Ok(answer
+                    .body
+                    .as_ref()
+                    .map_or_else(Default::default, $crate::ConcurrencyLimits::from_org_answer))
             }
 
             /// The organisation's user licence counts
