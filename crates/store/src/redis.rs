@@ -218,6 +218,14 @@ impl Shared {
         }
     }
 
+    fn server(&self) -> Server<'_> {
+        Server {
+            client: &self.client,
+            timeout: self.timeout,
+            health: &self.health,
+        }
+    }
+
     fn held<'a>(&self, lock: &'a StoreLock) -> Result<&'a Held, StoreError> {
         lock.guard::<Held>()
             .ok_or_else(|| self.health.error("a lock of another store"))
@@ -374,12 +382,9 @@ impl RedisTokenStore {
 
     fn run(&self, op: Op<'_>) -> Result<Answer, StoreError> {
         let shared = &self.shared;
-        let server = Server {
-            client: &shared.client,
-            timeout: shared.timeout,
-            health: &shared.health,
-        };
-        let value = server.invoke(&self.connection, &shared.invocation(&op))?;
+        let value = shared
+            .server()
+            .invoke(&self.connection, &shared.invocation(&op))?;
         shared.answer(&op, value)
     }
 }
@@ -440,12 +445,8 @@ impl AsyncRedisTokenStore {
     /// As [`RedisTokenStore::run`].
     async fn run(&self, op: Op<'_>) -> Result<Answer, StoreError> {
         let shared = &self.shared;
-        let server = Server {
-            client: &shared.client,
-            timeout: shared.timeout,
-            health: &shared.health,
-        };
-        let value = server
+        let value = shared
+            .server()
             .invoke_async(&self.connection, &shared.invocation(&op))
             .await?;
         shared.answer(&op, value)

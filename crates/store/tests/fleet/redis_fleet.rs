@@ -5,9 +5,7 @@ use std::time::{Duration, Instant};
 use zohocrm_mock::{BlockingMock, Fault, FaultKind, MockConfig};
 
 use crate::servers::{eventually, Redis};
-use crate::worker::{key, Fleet, Outcome};
-
-const LONG: Duration = Duration::from_secs(120);
+use crate::worker::{calls_go_on, key, no_failures, Fleet, LONG};
 
 fn mock() -> BlockingMock {
     BlockingMock::start_with(MockConfig {
@@ -15,21 +13,6 @@ fn mock() -> BlockingMock {
         ..MockConfig::default()
     })
     .expect("mock")
-}
-
-/// Waits until the workers have made `more` API calls.
-fn calls_go_on(mock: &BlockingMock, more: u64) {
-    let from = mock.stats().api_requests;
-    eventually("the workers keep calling", LONG, || {
-        mock.stats().api_requests >= from + more
-    });
-}
-
-fn no_failures(outcomes: &[Outcome]) {
-    for o in outcomes {
-        assert!(o.calls > 0, "{o:?}");
-        assert_eq!(o.failures, 0, "{} calls, errors: {:?}", o.calls, o.errors);
-    }
 }
 
 /// 3 processes × 8 clients (two blocking processes, one async), one refresh token, 6 token

@@ -11,24 +11,7 @@ use zohocrm_mock::{BlockingMock, Fault, FaultKind, MockConfig};
 use zohocrm_store::{AsyncRedisOrgLimiter, RedisOrgLimiter, StoreKey};
 
 use crate::servers::{eventually, Redis};
-use crate::worker::{Fleet, Outcome};
-
-const LONG: Duration = Duration::from_secs(120);
-
-/// Waits until the workers have made `more` API calls.
-fn calls_go_on(mock: &BlockingMock, more: u64) {
-    let from = mock.stats().api_requests;
-    eventually("the workers keep calling", LONG, || {
-        mock.stats().api_requests >= from + more
-    });
-}
-
-fn no_failures(outcomes: &[Outcome]) {
-    for o in outcomes {
-        assert!(o.calls > 0, "{o:?}");
-        assert_eq!(o.failures, 0, "{} calls, errors: {:?}", o.calls, o.errors);
-    }
-}
+use crate::worker::{calls_go_on, no_failures, Fleet, LONG};
 
 /// 3 processes × 8 clients (two blocking, one async), every other call a COQL query, on an org
 /// limit of 5 with 2 heavy, each request held 30 ms at the mock so calls pile up: the mock

@@ -228,6 +228,25 @@ fn async_store(url: &str, lease: Duration) -> Arc<dyn zohocrm_core::AsyncTokenSt
     }
 }
 
+/// How long a fleet scenario's step may take on a loaded machine.
+pub const LONG: Duration = Duration::from_secs(120);
+
+/// Waits until the workers have made `more` API calls.
+pub fn calls_go_on(mock: &zohocrm_mock::BlockingMock, more: u64) {
+    let from = mock.stats().api_requests;
+    crate::servers::eventually("the workers keep calling", LONG, || {
+        mock.stats().api_requests >= from + more
+    });
+}
+
+/// Every worker made calls and none failed.
+pub fn no_failures(outcomes: &[Outcome]) {
+    for o in outcomes {
+        assert!(o.calls > 0, "{o:?}");
+        assert_eq!(o.failures, 0, "{} calls, errors: {:?}", o.calls, o.errors);
+    }
+}
+
 /// What one worker saw.
 #[derive(Debug)]
 pub struct Outcome {
