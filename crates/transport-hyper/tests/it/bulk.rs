@@ -1,6 +1,7 @@
 //! Bulk read and write, waiting for jobs, composite requests and notification channels,
 //! against the mock.
 
+use crate::client_for;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -16,19 +17,8 @@ use zohocrm_core::records::{
     SearchRecords,
 };
 use zohocrm_core::Record;
-use zohocrm_hyper::{BulkWrite, Client};
+use zohocrm_hyper::BulkWrite;
 use zohocrm_mock::{MockConfig, MockZoho};
-
-fn client_for(mock: &MockZoho) -> Client {
-    let base = mock.base_url();
-    let cfg = MockConfig::default();
-    Client::builder()
-        .hosts(&base, &base, &base)
-        .refresh_token(cfg.client_id, cfg.client_secret, cfg.refresh_token)
-        .retry_policy(zohocrm_conformance::fast_retry())
-        .build()
-        .expect("client")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_read_of_generated_rows_follows_more_records() {

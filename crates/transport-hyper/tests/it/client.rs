@@ -1,20 +1,10 @@
 //! The `Client` façade: redacted Debug and calls against the mock (the builder is tested in core).
 
+use crate::client_for;
 use serde_json::json;
 use zohocrm_core::generated::features::GetFeatureDetails as GetFeatures;
 use zohocrm_hyper::{Client, DataCenter, Error, RetryPolicy};
 use zohocrm_mock::{MockConfig, MockZoho};
-
-fn client_for(mock: &MockZoho) -> Client {
-    let base = mock.base_url();
-    let cfg = MockConfig::default();
-    Client::builder()
-        .hosts(&base, &base, &base)
-        .refresh_token(cfg.client_id, cfg.client_secret, cfg.refresh_token)
-        .retry_policy(zohocrm_conformance::fast_retry())
-        .build()
-        .expect("client")
-}
 
 #[test]
 fn client_debug_never_prints_secrets() {

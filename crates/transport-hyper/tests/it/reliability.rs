@@ -2,19 +2,10 @@
 //! expired token mint exactly one new token; the builder's concurrency limit holds a burst of 50
 //! tasks to it; a client that has minted a token never shows it in `Debug`.
 
+use crate::builder_for;
 use std::time::Duration;
 
-use zohocrm_hyper::Client;
 use zohocrm_mock::{Fault, FaultKind, MockConfig, MockZoho};
-
-fn builder_for(mock: &MockZoho) -> zohocrm_hyper::ClientBuilder {
-    let base = mock.base_url();
-    let cfg = MockConfig::default();
-    Client::builder()
-        .hosts(&base, &base, &base)
-        .refresh_token(cfg.client_id, cfg.client_secret, cfg.refresh_token)
-        .retry_policy(zohocrm_conformance::fast_retry())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hundred_tasks_on_an_expired_token_mint_once() {

@@ -1,6 +1,7 @@
 //! Work that survives, through the async client: a resumable bulk read and bulk write stopped
 //! by an error and resumed without new jobs, incremental changes, and a channel kept alive.
 
+use crate::client_for;
 use std::time::Duration;
 
 use zohocrm_core::bulk::{CreateBulkReadJob, WriteOperation};
@@ -11,19 +12,8 @@ use zohocrm_core::notifications::{DisableNotifications, GetNotifications, WatchC
 use zohocrm_core::records::changes::Change;
 use zohocrm_core::records::CountRecords;
 use zohocrm_core::Record;
-use zohocrm_hyper::{BulkWrite, Client};
+use zohocrm_hyper::BulkWrite;
 use zohocrm_mock::{Fault, FaultKind, MockConfig, MockZoho};
-
-fn client_for(mock: &MockZoho) -> Client {
-    let base = mock.base_url();
-    let cfg = MockConfig::default();
-    Client::builder()
-        .hosts(&base, &base, &base)
-        .refresh_token(cfg.client_id, cfg.client_secret, cfg.refresh_token)
-        .retry_policy(zohocrm_conformance::fast_retry())
-        .build()
-        .expect("client")
-}
 
 /// A Zoho error (not retried) on the request under `path` after `skip` others.
 fn refuse(mock: &MockZoho, path: &str, skip: u32) {

@@ -1,6 +1,7 @@
 //! Bulk read and write, waiting for jobs, composite requests and notification channels,
 //! against the mock.
 
+use crate::client_for;
 use std::collections::HashSet;
 
 use serde::Deserialize;
@@ -16,18 +17,7 @@ use zohocrm_core::records::{
 };
 use zohocrm_core::Record;
 use zohocrm_mock::{BlockingMock, MockConfig};
-use zohocrm_ureq::{BulkWrite, Client};
-
-fn client_for(mock: &BlockingMock) -> Client {
-    let base = mock.base_url();
-    let cfg = MockConfig::default();
-    Client::builder()
-        .hosts(&base, &base, &base)
-        .refresh_token(cfg.client_id, cfg.client_secret, cfg.refresh_token)
-        .retry_policy(zohocrm_conformance::fast_retry())
-        .build()
-        .expect("client")
-}
+use zohocrm_ureq::BulkWrite;
 
 #[derive(Deserialize)]
 struct Lead {

@@ -1,19 +1,10 @@
 //! Reliability through the blocking `Client`: 16 threads × 10 calls sharing one expired token
 //! mint exactly one new token; a client that has minted a token never shows it in `Debug`.
 
+use crate::builder_for;
 use std::time::Duration;
 
 use zohocrm_mock::{BlockingMock, Fault, FaultKind, MockConfig};
-use zohocrm_ureq::Client;
-
-fn builder_for(mock: &BlockingMock) -> zohocrm_ureq::ClientBuilder {
-    let base = mock.base_url();
-    let cfg = MockConfig::default();
-    Client::builder()
-        .hosts(&base, &base, &base)
-        .refresh_token(cfg.client_id, cfg.client_secret, cfg.refresh_token)
-        .retry_policy(zohocrm_conformance::fast_retry())
-}
 
 #[test]
 fn sixteen_threads_on_an_expired_token_mint_once() {
