@@ -320,6 +320,15 @@ fn csv_out_error(e: csv::Error) -> CopyError {
 type OnPage<'a, W> =
     dyn FnMut(&mut csv::Writer<W>, &mut BulkRead, u64) -> Result<(), CopyError> + 'a;
 
+/// The page hook of an export without a state file: nothing to record.
+fn no_checkpoint<W: Write>(
+    _: &mut csv::Writer<W>,
+    _: &mut BulkRead,
+    _: u64,
+) -> Result<(), CopyError> {
+    Ok(())
+}
+
 /// What an export did.
 struct Copied {
     rows: u64,
@@ -488,7 +497,6 @@ fn export(app: &App, args: BulkExportArgs) -> Result<(), CliError> {
         &scratch,
         !(to_stdout && io::stdout().is_terminal()),
     );
-    let mut no_checkpoint = |_: &mut csv::Writer<_>, _: &mut BulkRead, _| Ok(());
 
     let copied = match target {
         None => {
@@ -510,7 +518,6 @@ fn export(app: &App, args: BulkExportArgs) -> Result<(), CliError> {
         Some(target) => {
             let cannot = |e: io::Error| CliError::Usage(format!("cannot write {dest}: {e}"));
             let out = BufWriter::with_capacity(256 * 1024, target.file().map_err(cannot)?);
-            let mut no_checkpoint = |_: &mut csv::Writer<_>, _: &mut BulkRead, _| Ok(());
             let (out, copied) = match copy_pages(
                 &mut read,
                 out,
