@@ -104,7 +104,11 @@ fn cfg_attr(features: &BTreeSet<String>, gate: &BTreeSet<String>) -> String {
     cfg_of(features)
 }
 
+/// `#[cfg(...)]` for an item used by `features` (none for no features: always compiled).
 fn cfg_of(features: &BTreeSet<String>) -> String {
+    if features.is_empty() {
+        return String::new();
+    }
     let list: Vec<String> = features
         .iter()
         .map(|f| format!("feature = {}", rust_str(f)))
@@ -151,7 +155,16 @@ fn emit_enum(out: &mut String, e: &EnumDef, gate: &BTreeSet<String>) {
 
 /// The source of one operation: docs, a newtype over `Args`, its `OpSpec` as data, the
 /// constructor (required values) and setters (optional ones), and one `spec_endpoint!` line.
-fn emit_op(out: &mut String, specs: &mut String, op: &Op, set: &TypeSet, cfg: &str) {
+/// `cfg` gates the operation within its module; `spec_cfg` gates the metadata of a
+/// hand-written type (in `hand_written.rs`, outside the module) on the operation's clusters.
+fn emit_op(
+    out: &mut String,
+    specs: &mut String,
+    op: &Op,
+    set: &TypeSet,
+    cfg: &str,
+    spec_cfg: &str,
+) {
     let t = &op.type_name;
     let module = op.group.as_str();
     let body_ty = set.bodies.get(&op.id()).cloned().flatten();
@@ -265,12 +278,10 @@ fn emit_op(out: &mut String, specs: &mut String, op: &Op, set: &TypeSet, cfg: &s
     } else {
         format!("Credits {{ min: {cmin}, max: {cmax} }}")
     };
-    // Hand-written types get their metadata in `hand_written.rs`, compiled whatever the
-    // features, since the hand-written modules are.
+    // Hand-written types get their metadata in `hand_written.rs`, behind the operation's
+    // clusters like the hand-written modules.
     let out: &mut String = if hand_written.is_some() { specs } else { out };
-    if hand_written.is_none() {
-        let _ = write!(out, "{cfg}");
-    }
+    let _ = write!(out, "{}", if hand_written.is_some() { spec_cfg } else { cfg });
     let owner = hand_written.map_or(t.as_str(), |(path, _)| path);
     let _ = writeln!(out, "impl {owner} {{");
     if hand_written.is_some() {
@@ -505,7 +516,7 @@ pub fn render(ops: &[Op], set: &TypeSet) -> Result<BTreeMap<String, String>, Str
         }
         let mut body = String::new();
         for op in group_ops {
-            emit_op(&mut body, &mut hand_written_specs, op, set, &op_cfg);
+            emit_op(&mut body, &mut hand_written_specs, op, set, &op_cfg, &cfg_of(&own_set));
         }
         for m in &models {
             emit_model(&mut body, set, m, &gate);
@@ -582,7 +593,7 @@ pub fn render(ops: &[Op], set: &TypeSet) -> Result<BTreeMap<String, String>, Str
     );
     let _ = writeln!(
         hw,
-        "//! (`xtask/src/overrides.rs`), compiled whatever the features, like those types.\n"
+        "//! (`xtask/src/overrides.rs`), each behind its operation's API clusters, like those types.\n"
     );
     let mut names = vec!["BodyKind"];
     if hand_written_specs.contains("Credits") {
@@ -596,7 +607,12 @@ pub fn render(ops: &[Op], set: &TypeSet) -> Result<BTreeMap<String, String>, Str
         names.push("Param");
     }
     names.extend(["Target", "Verb"]);
-    let _ = writeln!(hw, "use crate::op_spec::{{{}}};\n", names.join(", "));
+    // A build without the clusters of some (or all) of these operations uses fewer names.
+    let _ = writeln!(
+        hw,
+        "#[allow(unused_imports)]\nuse crate::op_spec::{{{}}};\n",
+        names.join(", ")
+    );
     hw.push_str(&hand_written_specs);
     files.insert("hand_written.rs".to_owned(), hw);
 

@@ -183,6 +183,7 @@ impl<T: JobStatus> JobStatus for Option<T> {
     }
 }
 
+#[cfg(feature = "records")]
 impl JobStatus for crate::records::MassUpdateStatus {
     fn job_phase(&self) -> JobPhase {
         JobState::parse(&self.status).phase()

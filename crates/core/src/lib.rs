@@ -61,8 +61,11 @@
 
 pub use http;
 
+#[cfg(feature = "bulk")]
 pub mod bulk;
+#[cfg(feature = "automation")]
 pub mod channel_renewal;
+#[cfg(feature = "records")]
 pub mod composite;
 pub mod config;
 pub mod context;
@@ -73,6 +76,7 @@ pub mod endpoint;
 pub mod error;
 pub mod exchange;
 pub mod facade;
+#[cfg(feature = "metadata")]
 pub mod features;
 pub mod field_value;
 pub mod files;
@@ -81,6 +85,7 @@ pub mod jobs;
 pub mod lenient;
 pub mod limit;
 pub mod models;
+#[cfg(feature = "automation")]
 pub mod notifications;
 pub mod oauth;
 pub mod op_spec;
@@ -90,17 +95,20 @@ pub mod pagination;
 pub mod proxy;
 pub mod raw;
 pub mod record;
+#[cfg(feature = "records")]
 pub mod records;
 #[cfg(feature = "registry")]
 pub mod registry;
 pub mod request;
 pub mod response;
 pub mod retry;
+#[cfg(feature = "metadata")]
 pub mod schema;
 pub mod scopes;
 pub mod secret;
 pub mod session;
 pub mod stream;
+#[cfg(any(feature = "records", feature = "territories"))]
 pub mod territories;
 pub mod token_store;
 
