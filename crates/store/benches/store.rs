@@ -60,18 +60,20 @@ fn bench(c: &mut Criterion) {
         Arc::new(RedisTokenStore::open(&redis.url(), key.clone()).expect("store")),
         None,
     );
+    let limiter = Arc::new(
+        RedisOrgLimiter::open(&redis.url(), key.clone(), ConcurrencyLimits::new(20, 10))
+            .expect("limiter"),
+    );
     let limited = client(
         &base,
         Arc::new(RedisTokenStore::open(&redis.url(), key.clone()).expect("store")),
-        Some(Arc::new(
-            RedisOrgLimiter::open(&redis.url(), key.clone(), ConcurrencyLimits::new(20, 10))
-                .expect("limiter"),
-        )),
+        Some(limiter.clone()),
     );
     let bench_key = StoreKey::new(&cfg.client_id, "bench-slots", &cfg.refresh_token);
     memory.user_licences().expect("warm");
     shared.user_licences().expect("warm");
     limited.user_licences().expect("warm");
+    limiter.flush();
 
     redis.reset_stats();
     const CALLS: u64 = 200;
@@ -84,6 +86,7 @@ fn bench(c: &mut Criterion) {
     for _ in 0..CALLS {
         limited.user_licences().expect("call");
     }
+    limiter.flush();
     let trips = redis.script_calls() as f64 / CALLS as f64;
     println!("redis round trips per call with the token store and org limiter: {trips:.2}");
 
@@ -97,15 +100,19 @@ fn bench(c: &mut Criterion) {
     group.bench_function("licences_redis_limited", |b| {
         b.iter(|| limited.user_licences().expect("call"))
     });
-    // The limiter's part alone: one acquire and one release script.
+    // The limiter's part alone: one acquire and one release script (sent by the worker, so
+    // waited for here).
     let slots = RedisOrgLimiter::open(&redis.url(), bench_key, ConcurrencyLimits::new(20, 10))
         .expect("limiter");
     let ask = OrgAsk::new(Cost::NORMAL, 1, None);
     group.bench_function("org_slot_acquire_release", |b| {
         b.iter(|| match slots.acquire(&ask).expect("acquire") {
-            OrgGrant::Granted { lease, .. } => slots
-                .release(lease, &OrgRelease::default())
-                .expect("release"),
+            OrgGrant::Granted { lease, .. } => {
+                slots
+                    .release(lease, &OrgRelease::default())
+                    .expect("release");
+                slots.flush();
+            }
             other => panic!("{other:?}"),
         })
     });

@@ -1,7 +1,8 @@
 //! The org-wide limiter on Redis (see [`RedisOrgLimiter`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
@@ -86,7 +87,7 @@ if ARGV[5] ~= '' then redis.call('SET', KEYS[4], ARGV[5], 'PX', ARGV[6]) end
 return 1";
 
 /// What an [`OrgLease`] of this limiter holds.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Held {
     /// The member in the slots set (`id:units`).
     slot: String,
@@ -104,7 +105,7 @@ struct Shared {
     limits: ConcurrencyLimits,
     lease: Duration,
     timeout: Duration,
-    health: Health,
+    health: Arc<Health>,
     acquire: Script,
     release: Script,
     /// The prefix of this limiter's lease ids (process id and a start time), then a counter.
@@ -138,7 +139,7 @@ impl Shared {
             limits,
             lease: DEFAULT_SLOT_LEASE,
             timeout: DEFAULT_TIMEOUT,
-            health: Health::of(location, Subject::OrgLimiter),
+            health: Arc::new(Health::of(location, Subject::OrgLimiter)),
             acquire: Script::new(ACQUIRE),
             release: Script::new(RELEASE),
             id_prefix: format!("{}.{started:x}", std::process::id()),
@@ -180,18 +181,15 @@ impl Shared {
         i
     }
 
-    fn release_invocation(&self, held: &Held, release: &OrgRelease) -> redis::ScriptInvocation<'_> {
-        let mut i = self.release.prepare_invoke();
-        for k in &self.keys {
-            i.key(k);
+    /// What the releases need, for the worker that sends them (with the options as set now).
+    fn releases(&self) -> Releases {
+        Releases {
+            client: self.client.clone(),
+            keys: self.keys.clone(),
+            script: self.release.clone(),
+            timeout: self.timeout,
+            health: self.health.clone(),
         }
-        i.arg(&held.slot)
-            .arg(held.heavy.as_deref().unwrap_or(""))
-            .arg(release.refund)
-            .arg(held.hour)
-            .arg(release.remaining.map(|r| r.to_string()).unwrap_or_default())
-            .arg(CREDITS_TTL_SECS * 1000);
-        i
     }
 
     fn new_id(&self) -> String {
@@ -221,10 +219,116 @@ impl Shared {
         })
     }
 
-    fn held<'a>(&self, lease: &'a OrgLease) -> Result<&'a Held, StoreError> {
+    fn held(&self, lease: &OrgLease) -> Result<Held, StoreError> {
         lease
             .guard::<Held>()
+            .cloned()
             .ok_or_else(|| self.health.error("a lease of another limiter"))
+    }
+}
+
+/// The release script and its server, owned by whoever sends the releases.
+struct Releases {
+    client: Client,
+    keys: [String; 4],
+    script: Script,
+    timeout: Duration,
+    health: Arc<Health>,
+}
+
+impl Releases {
+    fn server(&self) -> Server<'_> {
+        Server {
+            client: &self.client,
+            timeout: self.timeout,
+            health: &self.health,
+        }
+    }
+
+    fn invocation(&self, held: &Held, release: &OrgRelease) -> redis::ScriptInvocation<'_> {
+        let mut i = self.script.prepare_invoke();
+        for k in &self.keys {
+            i.key(k);
+        }
+        i.arg(&held.slot)
+            .arg(held.heavy.as_deref().unwrap_or(""))
+            .arg(release.refund)
+            .arg(held.hour)
+            .arg(release.remaining.map(|r| r.to_string()).unwrap_or_default())
+            .arg(CREDITS_TTL_SECS * 1000);
+        i
+    }
+
+    /// Sends one release; a failure is the server's health's to report (a lease not given
+    /// back ends by expiry).
+    fn send(
+        &self,
+        connection: &Mutex<Option<redis::Connection>>,
+        held: &Held,
+        release: &OrgRelease,
+    ) {
+        if let Err(e) = self
+            .server()
+            .invoke(connection, &self.invocation(held, release))
+        {
+            tracing::debug!(error = %e, "an org slot was not given back; its lease will end it");
+        }
+    }
+
+    async fn send_async(
+        &self,
+        connection: &Mutex<Option<MultiplexedConnection>>,
+        held: &Held,
+        release: &OrgRelease,
+    ) {
+        let invocation = self.invocation(held, release);
+        if let Err(e) = self.server().invoke_async(connection, &invocation).await {
+            tracing::debug!(error = %e, "an org slot was not given back; its lease will end it");
+        }
+    }
+}
+
+/// What the blocking limiter's release worker is asked to do.
+enum Job {
+    Release(Held, OrgRelease),
+    /// Answer once every release queued before this one is sent.
+    Flush(mpsc::Sender<()>),
+}
+
+/// The blocking limiter's release worker: a thread with its own connection, started by the
+/// first release, that sends the releases in order. The call that held the slot has its answer
+/// already, so the release script is off its path.
+#[derive(Default)]
+struct Worker {
+    queue: OnceLock<mpsc::Sender<Job>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Worker {
+    fn queue(&self, shared: &Shared) -> &mpsc::Sender<Job> {
+        self.queue.get_or_init(|| {
+            let (tx, rx) = mpsc::channel();
+            let releases = shared.releases();
+            let thread = std::thread::Builder::new()
+                .name("zohocrm-org-release".into())
+                .spawn(move || {
+                    let connection = Mutex::new(None);
+                    for job in rx {
+                        match job {
+                            Job::Release(held, release) => {
+                                releases.send(&connection, &held, &release)
+                            }
+                            Job::Flush(done) => drop(done.send(())),
+                        }
+                    }
+                });
+            match thread {
+                Ok(t) => *self.thread.lock().unwrap_or_else(|p| p.into_inner()) = Some(t),
+                // No thread: the queue's receiver is gone, so releases are sent in line.
+                Err(e) => tracing::debug!(error = %e, "no org release thread"),
+            }
+            tx
+        })
     }
 }
 
@@ -299,6 +403,7 @@ macro_rules! limiter_common {
 pub struct RedisOrgLimiter {
     shared: Shared,
     connection: Mutex<Option<redis::Connection>>,
+    worker: Worker,
 }
 
 /// The org-wide limiter on Redis with async IO, for the async client (see
@@ -306,6 +411,10 @@ pub struct RedisOrgLimiter {
 pub struct AsyncRedisOrgLimiter {
     shared: Shared,
     connection: Mutex<Option<MultiplexedConnection>>,
+    /// The releases' own context and connection, made by the first release.
+    releases: OnceLock<Arc<(Releases, Mutex<Option<MultiplexedConnection>>)>>,
+    /// The release tasks not known to be done.
+    pending: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 limiter_common!(RedisOrgLimiter, AsyncRedisOrgLimiter);
@@ -318,6 +427,7 @@ impl RedisOrgLimiter {
         Ok(RedisOrgLimiter {
             shared: Shared::new(url, key, limits)?,
             connection: Mutex::new(None),
+            worker: Worker::default(),
         })
     }
 }
@@ -332,12 +442,56 @@ impl OrgLimiter for RedisOrgLimiter {
         s.granted(ask, id, value)
     }
 
+    /// Queues the release for the limiter's release worker and returns at once (see
+    /// [`flush`](RedisOrgLimiter::flush)).
     fn release(&self, lease: OrgLease, release: &OrgRelease) -> Result<(), StoreError> {
-        let s = &self.shared;
-        let held = s.held(&lease)?;
-        s.server()
-            .invoke(&self.connection, &s.release_invocation(held, release))
-            .map(drop)
+        let held = self.shared.held(&lease)?;
+        if let Err(mpsc::SendError(job)) = self
+            .worker
+            .queue(&self.shared)
+            .send(Job::Release(held, *release))
+        {
+            if let Job::Release(held, release) = job {
+                self.shared
+                    .releases()
+                    .send(&self.connection, &held, &release);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl RedisOrgLimiter {
+    /// Waits until every release made so far has reached the server (or failed). Releases are
+    /// sent by a worker thread after the call that held the slot has returned, so a slot is
+    /// held a little longer than its call (never shorter) and a refund or credits-left report
+    /// reaches the other workers a moment later; dropping the limiter flushes too.
+    pub fn flush(&self) {
+        let Some(queue) = self.worker.queue.get() else {
+            return;
+        };
+        let (tx, rx) = mpsc::channel();
+        if queue.send(Job::Flush(tx)).is_ok() {
+            // Bounded: each queued release waits at most the command timeout.
+            let _ = rx.recv();
+        }
+    }
+}
+
+impl Drop for RedisOrgLimiter {
+    /// Sends the queued releases before the limiter goes, so a process that ends normally
+    /// frees its slots at once rather than by expiry.
+    fn drop(&mut self) {
+        drop(self.worker.queue.take());
+        let thread = self
+            .worker
+            .thread
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -347,6 +501,8 @@ impl AsyncRedisOrgLimiter {
         Ok(AsyncRedisOrgLimiter {
             shared: Shared::new(url, key, limits)?,
             connection: Mutex::new(None),
+            releases: OnceLock::new(),
+            pending: Mutex::default(),
         })
     }
 }
@@ -364,14 +520,43 @@ impl AsyncOrgLimiter for AsyncRedisOrgLimiter {
         })
     }
 
+    /// Sends the release from a task of its own on the current runtime and returns at once
+    /// (see [`flush`](AsyncRedisOrgLimiter::flush)); outside a runtime, in line.
     fn release<'a>(&'a self, lease: OrgLease, release: &'a OrgRelease) -> OrgFuture<'a, ()> {
         Box::pin(async move {
-            let s = &self.shared;
-            let held = s.held(&lease)?;
-            s.server()
-                .invoke_async(&self.connection, &s.release_invocation(held, release))
-                .await
-                .map(drop)
+            let held = self.shared.held(&lease)?;
+            let release = *release;
+            let releases = self
+                .releases
+                .get_or_init(|| Arc::new((self.shared.releases(), Mutex::new(None))))
+                .clone();
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    let task = runtime.spawn(async move {
+                        let (releases, connection) = &*releases;
+                        releases.send_async(connection, &held, &release).await;
+                    });
+                    let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+                    pending.retain(|t| !t.is_finished());
+                    pending.push(task);
+                }
+                Err(_) => {
+                    let (releases, connection) = &*releases;
+                    releases.send_async(connection, &held, &release).await;
+                }
+            }
+            Ok(())
         })
+    }
+}
+
+impl AsyncRedisOrgLimiter {
+    /// Waits until every release made so far has reached the server (or failed): as
+    /// [`RedisOrgLimiter::flush`], releases are sent after the call that held the slot.
+    pub async fn flush(&self) {
+        let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
+        for task in pending {
+            let _ = task.await;
+        }
     }
 }

@@ -58,6 +58,8 @@ fn slots_heavy_slots_and_leases() {
         "three in all"
     );
     a.release(heavy, &OrgRelease::default()).unwrap();
+    // Releases are sent by a worker after the call: wait for them where the next step counts.
+    a.flush();
     let h2 = lease(b.acquire(&ask(Cost::HEAVY, 1, None)).unwrap());
     assert!(
         full(a.acquire(&ask(Cost::NORMAL, 1, None)).unwrap()),
@@ -66,10 +68,13 @@ fn slots_heavy_slots_and_leases() {
     b.release(n1, &OrgRelease::default()).unwrap();
     a.release(n2, &OrgRelease::default()).unwrap();
     b.release(h2, &OrgRelease::default()).unwrap();
+    a.flush();
+    b.flush();
     // A composite call takes 5 units: the whole of a limit of 3.
     let c = lease(a.acquire(&ask(COMPOSITE, 1, None)).unwrap());
     assert!(full(b.acquire(&ask(Cost::NORMAL, 1, None)).unwrap()));
     a.release(c, &OrgRelease::default()).unwrap();
+    a.flush();
 
     // Leases of a process that never gives them back end by expiry.
     let short = RedisOrgLimiter::open(&redis.url(), key(), limits)
@@ -107,6 +112,7 @@ fn the_fleet_counts_credits_against_the_budget() {
     let mut report = OrgRelease::default();
     report.remaining = Some(4321);
     a.release(first, &report).unwrap();
+    a.flush();
     match b.acquire(&ask(Cost::NORMAL, 2, budget)).unwrap() {
         OrgGrant::Granted {
             lease,
@@ -116,6 +122,7 @@ fn the_fleet_counts_credits_against_the_budget() {
             assert_eq!(spent, Some(4), "the fleet's count, this call included");
             assert_eq!(remaining, Some(4321), "another worker's report");
             b.release(lease, &OrgRelease::default()).unwrap();
+            b.flush();
         }
         other => panic!("{other:?}"),
     }
@@ -128,8 +135,10 @@ fn the_fleet_counts_credits_against_the_budget() {
     let mut refund = OrgRelease::default();
     refund.refund = 1;
     b.release(one, &refund).unwrap();
+    b.flush();
     let again = lease(a.acquire(&ask(Cost::NORMAL, 1, budget)).unwrap());
     a.release(again, &OrgRelease::default()).unwrap();
+    a.flush();
     assert!(matches!(
         a.acquire(&ask(Cost::NORMAL, 1, budget)).unwrap(),
         OrgGrant::OverBudget { spent: 5 }
@@ -156,6 +165,7 @@ fn async_limiter_and_outage() {
         let held = lease(limiter.acquire(&a).await.unwrap());
         assert!(full(limiter.acquire(&a).await.unwrap()));
         limiter.release(held, &OrgRelease::default()).await.unwrap();
+        limiter.flush().await;
     });
     redis.kill();
     rt.block_on(async {
@@ -193,16 +203,15 @@ fn a_call_costs_two_redis_round_trips() {
     let base = mock.base_url();
     let cfg = MockConfig::default();
     let key = StoreKey::new(&cfg.client_id, "org-rt", &cfg.refresh_token);
+    let limiter = Arc::new(
+        RedisOrgLimiter::open(&redis.url(), key.clone(), ConcurrencyLimits::new(5, 2)).unwrap(),
+    );
     let session = Session::new(
         Context::custom(&base, &base, &base).unwrap(),
         Credentials::refresh_token(cfg.client_id, cfg.client_secret, cfg.refresh_token),
     )
-    .with_store(Arc::new(
-        RedisTokenStore::open(&redis.url(), key.clone()).unwrap(),
-    ))
-    .with_org_limiter(Arc::new(
-        RedisOrgLimiter::open(&redis.url(), key, ConcurrencyLimits::new(5, 2)).unwrap(),
-    ));
+    .with_store(Arc::new(RedisTokenStore::open(&redis.url(), key).unwrap()))
+    .with_org_limiter(limiter.clone());
     let client = zohocrm_ureq::Client::with_session(
         zohocrm_ureq::UreqTransport::new(TransportConfig::default()),
         Arc::new(session),
@@ -213,11 +222,13 @@ fn a_call_costs_two_redis_round_trips() {
         ConcurrencyLimits::for_edition("enterprise")
     );
     client.user_licences().unwrap();
+    limiter.flush();
     redis.reset_stats();
     const CALLS: u64 = 50;
     for _ in 0..CALLS {
         client.user_licences().unwrap();
     }
+    limiter.flush();
     let trips = redis.script_calls();
     println!("redis round trips for {CALLS} calls with the token store and limiter: {trips}");
     assert_eq!(trips, 2 * CALLS);
