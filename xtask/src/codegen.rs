@@ -281,7 +281,15 @@ fn emit_op(
     // Hand-written types get their metadata in `hand_written.rs`, behind the operation's
     // clusters like the hand-written modules.
     let out: &mut String = if hand_written.is_some() { specs } else { out };
-    let _ = write!(out, "{}", if hand_written.is_some() { spec_cfg } else { cfg });
+    let _ = write!(
+        out,
+        "{}",
+        if hand_written.is_some() {
+            spec_cfg
+        } else {
+            cfg
+        }
+    );
     let owner = hand_written.map_or(t.as_str(), |(path, _)| path);
     let _ = writeln!(out, "impl {owner} {{");
     if hand_written.is_some() {
@@ -516,7 +524,14 @@ pub fn render(ops: &[Op], set: &TypeSet) -> Result<BTreeMap<String, String>, Str
         }
         let mut body = String::new();
         for op in group_ops {
-            emit_op(&mut body, &mut hand_written_specs, op, set, &op_cfg, &cfg_of(&own_set));
+            emit_op(
+                &mut body,
+                &mut hand_written_specs,
+                op,
+                set,
+                &op_cfg,
+                &cfg_of(&own_set),
+            );
         }
         for m in &models {
             emit_model(&mut body, set, m, &gate);

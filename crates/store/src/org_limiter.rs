@@ -446,16 +446,15 @@ impl OrgLimiter for RedisOrgLimiter {
     /// [`flush`](RedisOrgLimiter::flush)).
     fn release(&self, lease: OrgLease, release: &OrgRelease) -> Result<(), StoreError> {
         let held = self.shared.held(&lease)?;
-        if let Err(mpsc::SendError(job)) = self
+        // No worker (its thread could not start): the release is sent in line.
+        if let Err(mpsc::SendError(Job::Release(held, release))) = self
             .worker
             .queue(&self.shared)
             .send(Job::Release(held, *release))
         {
-            if let Job::Release(held, release) = job {
-                self.shared
-                    .releases()
-                    .send(&self.connection, &held, &release);
-            }
+            self.shared
+                .releases()
+                .send(&self.connection, &held, &release);
         }
         Ok(())
     }
