@@ -1,7 +1,9 @@
 //! A call through the Redis token store against the same call with the in-memory store, on
 //! loopback (the mock, a private redis-server): the access token is cached in the session, so a
 //! call that does not refresh makes no Redis round trip. And the same call with the Redis
-//! token store and org-wide limiter (two round trips: the acquire and release scripts). Also
+//! token store and org-wide limiter, whose slot serves calls one after another (one acquire and
+//! one release per reuse window), and without that reuse (two round trips per call: the
+//! acquire script, and the release script sent by the limiter's worker thread). Also
 //! prints the Redis round trips per call measured from the server's own counters. Part of `cargo xtask bench`; skipped (nothing
 //! measured) when redis-server is not installed.
 #![allow(missing_docs)] // criterion_group! generates undocumented functions
@@ -74,6 +76,16 @@ fn bench(c: &mut Criterion) {
     shared.user_licences().expect("warm");
     limited.user_licences().expect("warm");
     limiter.flush();
+    let unpooled = client(
+        &base,
+        Arc::new(RedisTokenStore::open(&redis.url(), key.clone()).expect("store")),
+        Some(Arc::new(
+            RedisOrgLimiter::open(&redis.url(), key.clone(), ConcurrencyLimits::new(20, 10))
+                .expect("limiter")
+                .with_reuse(std::time::Duration::ZERO),
+        )),
+    );
+    unpooled.user_licences().expect("warm");
 
     redis.reset_stats();
     const CALLS: u64 = 200;
@@ -99,6 +111,9 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("licences_redis_limited", |b| {
         b.iter(|| limited.user_licences().expect("call"))
+    });
+    group.bench_function("licences_redis_limited_no_reuse", |b| {
+        b.iter(|| unpooled.user_licences().expect("call"))
     });
     // The limiter's part alone: one acquire and one release script (sent by the worker, so
     // waited for here).

@@ -90,6 +90,8 @@ mod org_limiter;
 mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(feature = "redis")]
+mod slot_pool;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -101,6 +103,8 @@ pub use org_limiter::{AsyncRedisOrgLimiter, RedisOrgLimiter, DEFAULT_SLOT_LEASE}
 pub use postgres::{AsyncPgTokenStore, PgTokenStore};
 #[cfg(feature = "redis")]
 pub use redis::{AsyncRedisTokenStore, RedisTokenStore};
+#[cfg(feature = "redis")]
+pub use slot_pool::{DEFAULT_REUSE, IDLE_GRACE};
 use zohocrm_core::token_store::{AsyncTokenStore, StoreError, StoredToken, TokenStore};
 
 /// After a failure, how long a store answers with an error at once rather than trying the

@@ -1,9 +1,8 @@
 //! The org-wide limiter on Redis (see [`RedisOrgLimiter`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
-use std::thread::JoinHandle;
-use std::time::Duration;
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use redis::aio::MultiplexedConnection;
 use redis::{Client, Script, Value};
@@ -16,6 +15,7 @@ use zohocrm_core::ConcurrencyLimits;
 
 use crate::health::{Health, Subject};
 use crate::redis::Server;
+use crate::slot_pool::{Held, Releases, SlotPool};
 use crate::{redacted, StoreKey, DEFAULT_TIMEOUT};
 
 /// The default lease of an org slot: longer than the SDK's default request timeout (60 s), so a
@@ -74,28 +74,19 @@ end
 return {0, spent + credits, remaining, hour}";
 
 /// KEYS: slots, heavy, credits, remaining. ARGV: slot member, heavy member ('' for none),
-/// refund, hour of the grant, credits left ('' for none), credits ttl ms.
+/// credits to take back (a refund; negative: credits of reused calls to add), hour of the
+/// grant, credits left ('' for none), credits ttl ms.
 const RELEASE: &str = r"
 redis.call('ZREM', KEYS[1], ARGV[1])
 if ARGV[2] ~= '' then redis.call('ZREM', KEYS[2], ARGV[2]) end
 local refund = tonumber(ARGV[3])
-if refund > 0 then
+if refund ~= 0 then
   local left = redis.call('HINCRBY', KEYS[3], ARGV[4], -refund)
   if left <= 0 then redis.call('HDEL', KEYS[3], ARGV[4]) end
+  if refund < 0 then redis.call('PEXPIRE', KEYS[3], ARGV[6]) end
 end
 if ARGV[5] ~= '' then redis.call('SET', KEYS[4], ARGV[5], 'PX', ARGV[6]) end
 return 1";
-
-/// What an [`OrgLease`] of this limiter holds.
-#[derive(Debug, Clone)]
-struct Held {
-    /// The member in the slots set (`id:units`).
-    slot: String,
-    /// The member in the heavy set, for a heavy call.
-    heavy: Option<String>,
-    /// The hour its credits were counted in.
-    hour: i64,
-}
 
 /// The keys, options and scripts shared by the blocking and async limiters.
 struct Shared {
@@ -189,7 +180,31 @@ impl Shared {
             script: self.release.clone(),
             timeout: self.timeout,
             health: self.health.clone(),
+            credits_ttl_ms: CREDITS_TTL_SECS * 1000,
         }
+    }
+
+    /// A grant of the pool, or none.
+    fn pooled(&self, pool: &SlotPool, ask: &OrgAsk) -> Option<OrgGrant> {
+        let held = pool.take(ask, Instant::now())?;
+        // The fleet's count is read at the next grant from Redis; this process counts its own.
+        Some(OrgGrant::Granted {
+            lease: OrgLease::new(held),
+            spent: None,
+            remaining: None,
+        })
+    }
+
+    /// Gives `lease` back through `pool`.
+    fn give_back(
+        &self,
+        pool: &SlotPool,
+        lease: &OrgLease,
+        release: &OrgRelease,
+    ) -> Result<(), StoreError> {
+        let held = self.held(lease)?;
+        pool.put(held, *release, Instant::now(), || self.releases());
+        Ok(())
     }
 
     fn new_id(&self) -> String {
@@ -209,6 +224,9 @@ impl Shared {
                     slot: format!("{id}:{}", self.units(ask.cost)),
                     heavy: ask.cost.heavy.then_some(id),
                     hour,
+                    cost: ask.cost,
+                    granted: Instant::now(),
+                    charge: 0,
                 }),
                 spent: Some(spent),
                 // A value another worker stored; one that is not a count is no report.
@@ -227,111 +245,6 @@ impl Shared {
     }
 }
 
-/// The release script and its server, owned by whoever sends the releases.
-struct Releases {
-    client: Client,
-    keys: [String; 4],
-    script: Script,
-    timeout: Duration,
-    health: Arc<Health>,
-}
-
-impl Releases {
-    fn server(&self) -> Server<'_> {
-        Server {
-            client: &self.client,
-            timeout: self.timeout,
-            health: &self.health,
-        }
-    }
-
-    fn invocation(&self, held: &Held, release: &OrgRelease) -> redis::ScriptInvocation<'_> {
-        let mut i = self.script.prepare_invoke();
-        for k in &self.keys {
-            i.key(k);
-        }
-        i.arg(&held.slot)
-            .arg(held.heavy.as_deref().unwrap_or(""))
-            .arg(release.refund)
-            .arg(held.hour)
-            .arg(release.remaining.map(|r| r.to_string()).unwrap_or_default())
-            .arg(CREDITS_TTL_SECS * 1000);
-        i
-    }
-
-    /// Sends one release; a failure is the server's health's to report (a lease not given
-    /// back ends by expiry).
-    fn send(
-        &self,
-        connection: &Mutex<Option<redis::Connection>>,
-        held: &Held,
-        release: &OrgRelease,
-    ) {
-        if let Err(e) = self
-            .server()
-            .invoke(connection, &self.invocation(held, release))
-        {
-            tracing::debug!(error = %e, "an org slot was not given back; its lease will end it");
-        }
-    }
-
-    async fn send_async(
-        &self,
-        connection: &Mutex<Option<MultiplexedConnection>>,
-        held: &Held,
-        release: &OrgRelease,
-    ) {
-        let invocation = self.invocation(held, release);
-        if let Err(e) = self.server().invoke_async(connection, &invocation).await {
-            tracing::debug!(error = %e, "an org slot was not given back; its lease will end it");
-        }
-    }
-}
-
-/// What the blocking limiter's release worker is asked to do.
-enum Job {
-    Release(Held, OrgRelease),
-    /// Answer once every release queued before this one is sent.
-    Flush(mpsc::Sender<()>),
-}
-
-/// The blocking limiter's release worker: a thread with its own connection, started by the
-/// first release, that sends the releases in order. The call that held the slot has its answer
-/// already, so the release script is off its path.
-#[derive(Default)]
-struct Worker {
-    queue: OnceLock<mpsc::Sender<Job>>,
-    thread: Mutex<Option<JoinHandle<()>>>,
-}
-
-impl Worker {
-    fn queue(&self, shared: &Shared) -> &mpsc::Sender<Job> {
-        self.queue.get_or_init(|| {
-            let (tx, rx) = mpsc::channel();
-            let releases = shared.releases();
-            let thread = std::thread::Builder::new()
-                .name("zohocrm-org-release".into())
-                .spawn(move || {
-                    let connection = Mutex::new(None);
-                    for job in rx {
-                        match job {
-                            Job::Release(held, release) => {
-                                releases.send(&connection, &held, &release)
-                            }
-                            Job::Flush(done) => drop(done.send(())),
-                        }
-                    }
-                });
-            match thread {
-                Ok(t) => *self.thread.lock().unwrap_or_else(|p| p.into_inner()) = Some(t),
-                // No thread: the queue's receiver is gone, so releases are sent in line.
-                Err(e) => tracing::debug!(error = %e, "no org release thread"),
-            }
-            tx
-        })
-    }
-}
-
 /// The options and accessors of both limiters.
 macro_rules! limiter_common {
     ($($Limiter:ident),+) => {$(
@@ -342,6 +255,19 @@ macro_rules! limiter_common {
             #[must_use]
             pub fn with_lease(mut self, lease: Duration) -> Self {
                 self.shared.lease = lease.max(Duration::from_millis(1));
+                self.pool.set_lease(self.shared.lease);
+                self
+            }
+
+            /// Sets how long after its grant a slot may serve further calls of this process
+            /// (default [`DEFAULT_REUSE`](crate::DEFAULT_REUSE), at most a quarter of the
+            /// lease, so a call a slot serves ends long before its lease): a call that ends
+            /// leaves its slot in the limiter's pool for [`IDLE_GRACE`](crate::IDLE_GRACE),
+            /// and a call of the same cost that starts meanwhile takes it with no Redis round
+            /// trip. Zero: every call asks Redis. Calls with a daily credit budget always do.
+            #[must_use]
+            pub fn with_reuse(self, reuse: Duration) -> Self {
+                self.pool.set_reuse(reuse);
                 self
             }
 
@@ -396,14 +322,23 @@ macro_rules! limiter_common {
 ///
 /// An acquire is one script: drop expired leases and old credit hours, refuse a call past the
 /// daily budget, count the units and heavy calls held, and when the call fits add its lease and
-/// count its credits. A release is one script: remove the lease, give back the refunded credits,
-/// keep the credits-left report. So a call costs two round trips; the access token stays cached
-/// in the session. A worker that dies holding a lease frees its slot when the lease ends, so the
-/// lease (default [`DEFAULT_SLOT_LEASE`]) must outlast the request timeout.
+/// count its credits. A release is one script: remove the lease, give back the refunded credits
+/// (or count those of calls the slot served since its grant), keep the credits-left report. So
+/// a call costs at most two round trips, and the release is sent by the limiter's worker thread
+/// after the call has its answer; the access token stays cached in the session.
+///
+/// Slots are pooled for the next call (see [`with_reuse`](Self::with_reuse)): a process
+/// making calls one after another keeps one slot for up to a second and asks Redis once for
+/// it, not once per call; the slot is counted in Redis all along, so the org limit holds.
+/// [`flush`](Self::flush) gives back the pooled slots and waits for the releases; dropping the
+/// limiter does too, so a process that ends normally frees its slots at once.
+///
+/// A worker that dies holding a lease frees its slot when the lease ends, so the lease
+/// (default [`DEFAULT_SLOT_LEASE`]) must outlast the request timeout plus the reuse window.
 pub struct RedisOrgLimiter {
     shared: Shared,
     connection: Mutex<Option<redis::Connection>>,
-    worker: Worker,
+    pool: SlotPool,
 }
 
 /// The org-wide limiter on Redis with async IO, for the async client (see
@@ -411,10 +346,8 @@ pub struct RedisOrgLimiter {
 pub struct AsyncRedisOrgLimiter {
     shared: Shared,
     connection: Mutex<Option<MultiplexedConnection>>,
-    /// The releases' own context and connection, made by the first release.
-    releases: OnceLock<Arc<(Releases, Mutex<Option<MultiplexedConnection>>)>>,
-    /// The release tasks not known to be done.
-    pending: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// Its releases are sent by the same kind of worker thread as the blocking limiter's.
+    pool: SlotPool,
 }
 
 limiter_common!(RedisOrgLimiter, AsyncRedisOrgLimiter);
@@ -427,7 +360,7 @@ impl RedisOrgLimiter {
         Ok(RedisOrgLimiter {
             shared: Shared::new(url, key, limits)?,
             connection: Mutex::new(None),
-            worker: Worker::default(),
+            pool: SlotPool::new(DEFAULT_SLOT_LEASE),
         })
     }
 }
@@ -435,6 +368,9 @@ impl RedisOrgLimiter {
 impl OrgLimiter for RedisOrgLimiter {
     fn acquire(&self, ask: &OrgAsk) -> Result<OrgGrant, StoreError> {
         let s = &self.shared;
+        if let Some(grant) = s.pooled(&self.pool, ask) {
+            return Ok(grant);
+        }
         let id = s.new_id();
         let value = s
             .server()
@@ -442,54 +378,24 @@ impl OrgLimiter for RedisOrgLimiter {
         s.granted(ask, id, value)
     }
 
-    /// Queues the release for the limiter's release worker and returns at once (see
+    /// Leaves the slot to the pool or the release worker and returns at once (see
     /// [`flush`](RedisOrgLimiter::flush)).
     fn release(&self, lease: OrgLease, release: &OrgRelease) -> Result<(), StoreError> {
-        let held = self.shared.held(&lease)?;
-        // No worker (its thread could not start): the release is sent in line.
-        if let Err(mpsc::SendError(Job::Release(held, release))) = self
-            .worker
-            .queue(&self.shared)
-            .send(Job::Release(held, *release))
-        {
-            self.shared
-                .releases()
-                .send(&self.connection, &held, &release);
-        }
-        Ok(())
+        self.shared.give_back(&self.pool, &lease, release)
     }
 }
 
 impl RedisOrgLimiter {
-    /// Waits until every release made so far has reached the server (or failed). Releases are
-    /// sent by a worker thread after the call that held the slot has returned, so a slot is
-    /// held a little longer than its call (never shorter) and a refund or credits-left report
-    /// reaches the other workers a moment later; dropping the limiter flushes too.
+    /// Gives back the pooled slots and waits until every release made so far has reached
+    /// Redis (or failed): slots are given back by a worker thread after their calls, so a
+    /// refund or credits-left report reaches the other workers a moment later.
     pub fn flush(&self) {
-        let Some(queue) = self.worker.queue.get() else {
-            return;
-        };
         let (tx, rx) = mpsc::channel();
-        if queue.send(Job::Flush(tx)).is_ok() {
+        if self.pool.flush(Box::new(move || {
+            let _ = tx.send(());
+        })) {
             // Bounded: each queued release waits at most the command timeout.
             let _ = rx.recv();
-        }
-    }
-}
-
-impl Drop for RedisOrgLimiter {
-    /// Sends the queued releases before the limiter goes, so a process that ends normally
-    /// frees its slots at once rather than by expiry.
-    fn drop(&mut self) {
-        drop(self.worker.queue.take());
-        let thread = self
-            .worker
-            .thread
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(thread) = thread {
-            let _ = thread.join();
         }
     }
 }
@@ -500,8 +406,7 @@ impl AsyncRedisOrgLimiter {
         Ok(AsyncRedisOrgLimiter {
             shared: Shared::new(url, key, limits)?,
             connection: Mutex::new(None),
-            releases: OnceLock::new(),
-            pending: Mutex::default(),
+            pool: SlotPool::new(DEFAULT_SLOT_LEASE),
         })
     }
 }
@@ -510,6 +415,9 @@ impl AsyncOrgLimiter for AsyncRedisOrgLimiter {
     fn acquire<'a>(&'a self, ask: &'a OrgAsk) -> OrgFuture<'a, OrgGrant> {
         Box::pin(async move {
             let s = &self.shared;
+            if let Some(grant) = s.pooled(&self.pool, ask) {
+                return Ok(grant);
+            }
             let id = s.new_id();
             let value = s
                 .server()
@@ -519,43 +427,22 @@ impl AsyncOrgLimiter for AsyncRedisOrgLimiter {
         })
     }
 
-    /// Sends the release from a task of its own on the current runtime and returns at once
-    /// (see [`flush`](AsyncRedisOrgLimiter::flush)); outside a runtime, in line.
+    /// As [`OrgLimiter::release`] of [`RedisOrgLimiter`]: the slot goes to the pool or the
+    /// release worker, and the future is ready at once.
     fn release<'a>(&'a self, lease: OrgLease, release: &'a OrgRelease) -> OrgFuture<'a, ()> {
-        Box::pin(async move {
-            let held = self.shared.held(&lease)?;
-            let release = *release;
-            let releases = self
-                .releases
-                .get_or_init(|| Arc::new((self.shared.releases(), Mutex::new(None))))
-                .clone();
-            match tokio::runtime::Handle::try_current() {
-                Ok(runtime) => {
-                    let task = runtime.spawn(async move {
-                        let (releases, connection) = &*releases;
-                        releases.send_async(connection, &held, &release).await;
-                    });
-                    let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-                    pending.retain(|t| !t.is_finished());
-                    pending.push(task);
-                }
-                Err(_) => {
-                    let (releases, connection) = &*releases;
-                    releases.send_async(connection, &held, &release).await;
-                }
-            }
-            Ok(())
-        })
+        let given = self.shared.give_back(&self.pool, &lease, release);
+        Box::pin(std::future::ready(given))
     }
 }
 
 impl AsyncRedisOrgLimiter {
-    /// Waits until every release made so far has reached the server (or failed): as
-    /// [`RedisOrgLimiter::flush`], releases are sent after the call that held the slot.
+    /// As [`RedisOrgLimiter::flush`].
     pub async fn flush(&self) {
-        let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
-        for task in pending {
-            let _ = task.await;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if self.pool.flush(Box::new(move || {
+            let _ = tx.send(());
+        })) {
+            let _ = rx.await;
         }
     }
 }
