@@ -165,14 +165,16 @@ macro_rules! client_facade {
             ///
             /// [`ConcurrencyLimits::for_edition`]: zohocrm_core::ConcurrencyLimits::for_edition
             pub $($async)? fn org_limits(&self) -> Result<$crate::ConcurrencyLimits, Error> {
-                // The raw answer: only `license_details.paid_type` is read, whatever else the
-                // org object holds, and the registry need not be built in.
-                let org = $crate::raw::Raw::new($crate::http::Method::GET, "/crm/v8/org");
-                let answer = self.send(&org) $($await)*?;
-                Ok(answer
-                    .body
-                    .as_ref()
-                    .map_or_else(Default::default, $crate::ConcurrencyLimits::from_org_answer))
+                // The spec's operation (`org.get_organization`), so its scope is checked before
+                // sending like any other call's.
+                let org = self.send(&$crate::generated::org::GetOrganization::new()) $($await)*?;
+                let paid_type = org
+                    .org
+                    .as_deref()
+                    .and_then(<[_]>::first)
+                    .and_then(|org| org.license_details.as_ref())
+                    .and_then(|licence| licence.paid_type.as_deref());
+                Ok(paid_type.map_or_else(Default::default, $crate::ConcurrencyLimits::for_edition))
             }
 
             /// The organisation's user licence counts

@@ -206,3 +206,24 @@ fn an_async_token_store_is_refused_by_the_blocking_client() {
         other => panic!("{other:?}"),
     }
 }
+
+/// `org_limits` is the spec's `org.get_organization`: the edition's limits from the mock's
+/// Enterprise org, and like any operation refused before sending without `ZohoCRM.org.all`.
+#[test]
+fn org_limits_reads_the_edition_and_needs_the_org_scope() {
+    let mock = BlockingMock::start().unwrap();
+    assert_eq!(
+        client_for(&mock).org_limits().unwrap(),
+        zohocrm_core::ConcurrencyLimits::for_edition("enterprise")
+    );
+    let before = mock.stats().api_requests;
+    let narrow = crate::builder_for(&mock)
+        .granted_scopes("ZohoCRM.modules.ALL")
+        .build()
+        .unwrap();
+    match narrow.org_limits() {
+        Err(Error::Scope(e)) => assert_eq!(e.missing, ["ZohoCRM.org.ALL"]),
+        other => panic!("expected a scope refusal, got {other:?}"),
+    }
+    assert_eq!(mock.stats().api_requests, before, "nothing sent");
+}
