@@ -271,6 +271,16 @@ macro_rules! limiter_common {
                 self
             }
 
+            /// Sets how long a slot that comes back waits in the pool for the next call
+            /// before it is given back to Redis (default [`IDLE_GRACE`](crate::IDLE_GRACE)):
+            /// longer for a worker that does some work between its calls, at the price of
+            /// slots idle that long for the rest of the fleet.
+            #[must_use]
+            pub fn with_idle_grace(self, grace: Duration) -> Self {
+                self.pool.set_grace(grace);
+                self
+            }
+
             /// Sets the timeout of connecting and of each command (default
             /// [`DEFAULT_TIMEOUT`](crate::DEFAULT_TIMEOUT)).
             #[must_use]

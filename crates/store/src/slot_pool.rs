@@ -104,9 +104,9 @@ struct Idle {
 }
 
 impl Idle {
-    /// When the worker must give it back, for a reuse `window`.
-    fn due(&self, window: Duration) -> Instant {
-        (self.since + IDLE_GRACE).min(self.held.granted + window)
+    /// When the worker must give it back, for a reuse window and an idle grace.
+    fn due(&self, (window, grace): (Duration, Duration)) -> Instant {
+        (self.since + grace).min(self.held.granted + window)
     }
 
     /// Its release: nothing to refund, the last credits-left report.
@@ -136,12 +136,19 @@ struct Pool {
     /// The lease of a slot in Redis: a slot serves calls only in the first quarter of it, so
     /// a call it serves ends well before the lease does.
     lease: Duration,
+    /// How long an idle slot waits for the next call ([`IDLE_GRACE`] by default).
+    grace: Duration,
 }
 
 impl Pool {
     /// How long after its grant a slot may serve calls.
     fn window(&self) -> Duration {
         self.reuse.min(self.lease / 4)
+    }
+
+    /// The reuse window and the idle grace: what makes a pooled slot due.
+    fn timing(&self) -> (Duration, Duration) {
+        (self.window(), self.grace)
     }
 }
 
@@ -160,6 +167,7 @@ impl SlotPool {
                 parked: false,
                 reuse: DEFAULT_REUSE,
                 lease,
+                grace: IDLE_GRACE,
             })),
             queue: OnceLock::new(),
             thread: Mutex::new(None),
@@ -172,6 +180,10 @@ impl SlotPool {
 
     pub(crate) fn set_lease(&self, lease: Duration) {
         self.pool().lease = lease;
+    }
+
+    pub(crate) fn set_grace(&self, grace: Duration) {
+        self.pool().grace = grace;
     }
 
     fn pool(&self) -> MutexGuard<'_, Pool> {
@@ -290,8 +302,8 @@ impl Worker {
         loop {
             let (next, parked) = {
                 let mut pool = lock(&self.pool);
-                let window = pool.window();
-                let next = pool.idle.iter().map(|p| p.due(window)).min();
+                let timing = pool.timing();
+                let next = pool.idle.iter().map(|p| p.due(timing)).min();
                 pool.parked = next.is_none() && busy_at.elapsed() >= LINGER;
                 (next, pool.parked)
             };
@@ -317,8 +329,8 @@ impl Worker {
                 }
             }
             let now = Instant::now();
-            let window = lock(&self.pool).window();
-            self.give_back(|p| p.due(window) <= now);
+            let timing = lock(&self.pool).timing();
+            self.give_back(|p| p.due(timing) <= now);
             if got || !lock(&self.pool).idle.is_empty() {
                 busy_at = now;
             }
@@ -384,6 +396,8 @@ mod tests {
     #[test]
     fn a_slot_serves_the_next_call_of_its_cost_and_counts_its_credits() {
         let pool = SlotPool::new(Duration::from_secs(120));
+        // However late this thread runs, the worker does not give the slot back meanwhile.
+        pool.set_grace(Duration::from_secs(600));
         let now = Instant::now();
         pool.put(held(Cost::NORMAL, now), OrgRelease::default(), now, nowhere);
         assert!(

@@ -204,15 +204,18 @@ fn a_call_costs_at_most_two_redis_round_trips() {
     let base = mock.base_url();
     let cfg = MockConfig::default();
     const CALLS: u64 = 50;
+    // Without reuse; then with a reuse window and idle grace longer than the whole run (a
+    // loaded machine may leave more than the default 5 ms between two calls).
     for (org, reuse) in [
         ("org-rt", Duration::ZERO),
-        ("org-pooled", zohocrm_store::DEFAULT_REUSE),
+        ("org-pooled", Duration::from_secs(600)),
     ] {
         let key = StoreKey::new(&cfg.client_id, org, &cfg.refresh_token);
         let limiter = Arc::new(
             RedisOrgLimiter::open(&redis.url(), key.clone(), ConcurrencyLimits::new(5, 2))
                 .unwrap()
-                .with_reuse(reuse),
+                .with_reuse(reuse)
+                .with_idle_grace(reuse),
         );
         let session = Session::new(
             Context::custom(&base, &base, &base).unwrap(),
@@ -243,8 +246,9 @@ fn a_call_costs_at_most_two_redis_round_trips() {
         if reuse.is_zero() {
             assert_eq!(trips, 2 * CALLS);
         } else {
-            // One slot per reuse window: a few at most however slow the machine.
-            assert!((2..=CALLS).contains(&trips), "{trips}");
+            // One grant for the run (the window is a quarter of the 120 s lease: 30 s), given
+            // back by the flush.
+            assert_eq!(trips, 2);
         }
         assert!(client.session().last_org_error().is_none());
         assert_eq!(client.credits().spent, 2 + CALLS, "this process's count");
