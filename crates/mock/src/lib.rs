@@ -27,6 +27,7 @@
 //!   with its `feature` and `X-CRM-ORG` headers), **composite requests** and **notification
 //!   channels** (`/crm/v8/actions/watch`); their choices are documented in `bulk.rs`,
 //!   `composite.rs` and `watch.rs`;
+//! - the **file store** (`/crm/v8/files`: multipart upload of up to 10 files, download by id);
 //! - **fixture replay**: any other request equal to a recorded fixture gets the recorded answer
 //!   (a success, unless an error fixture's recorded request matches exactly; see `replay.rs`);
 //! - **faults** on demand: Zoho error envelopes, dropped connections, slow or truncated answers,
@@ -115,6 +116,7 @@ use std::time::Duration;
 mod bulk;
 mod composite;
 mod example;
+mod files;
 mod http1;
 mod meta;
 mod multipart;

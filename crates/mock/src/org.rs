@@ -123,6 +123,8 @@ pub(crate) struct Org {
     pub bulk: crate::bulk::BulkState,
     /// Notification channels.
     pub watch: crate::watch::Channels,
+    /// Files uploaded to the file store (`/files`).
+    pub files: crate::files::FileStore,
     /// The caller (the user the tokens belong to).
     pub current_user: String,
     pub licence_limit: usize,
@@ -251,6 +253,7 @@ impl Org {
             deleted: Vec::new(),
             bulk: crate::bulk::BulkState::new(config),
             watch: Default::default(),
+            files: Default::default(),
             current_user,
             licence_limit: 10,
             org_id: config.org_id.clone(),
@@ -329,6 +332,7 @@ impl Org {
                     None => Routed::Unserved(invalid_module()),
                 }
             }
+            ["files"] => self.route_files(req),
             ["coql"] if req.method == "POST" => Routed::Handled(self.coql(req)),
             ["coql"] => Routed::Rejected(crate::util::invalid_method()),
             [module, ..] if records::spec(module).is_some() => self.route_records(req, tail),

@@ -16,6 +16,8 @@ mod actions;
 mod demo;
 mod list;
 mod related;
+
+pub(crate) use related::disposition;
 mod search;
 mod write;
 

@@ -51,7 +51,7 @@ fn points_at(v: Option<&Value>, id: &str) -> bool {
 }
 
 /// `Content-Disposition` for a download: the plain name, plus RFC 5987 when it is not ASCII.
-fn disposition(name: &str) -> String {
+pub(crate) fn disposition(name: &str) -> String {
     let plain: String = name
         .chars()
         .map(|c| {

@@ -227,3 +227,30 @@ fn org_limits_reads_the_edition_and_needs_the_org_scope() {
     }
     assert_eq!(mock.stats().api_requests, before, "nothing sent");
 }
+
+/// The mock's file store: files uploaded in one call come back by their ids, with their names;
+/// an unknown id is Zoho's INVALID_DATA.
+#[test]
+fn files_uploaded_to_the_file_store_download_back() {
+    use zohocrm_core::generated::files::{GetFile, UploadFiles};
+    use zohocrm_core::FilePart;
+    let mock = BlockingMock::start().unwrap();
+    let client = client_for(&mock);
+    let upload = UploadFiles::new(FilePart::new("a.txt", "first"))
+        .file(FilePart::new("b.csv", "x,y\n1,2\n"));
+    let ids = UploadFiles::file_ids(&client.send(&upload).unwrap()).unwrap();
+    assert_eq!(ids.len(), 2);
+    assert_ne!(ids[0], ids[1]);
+    for (id, (name, bytes)) in ids
+        .iter()
+        .zip([("a.txt", "first"), ("b.csv", "x,y\n1,2\n")])
+    {
+        let file = client.send(&GetFile::new().id(id)).unwrap();
+        assert_eq!(file.file_name.as_deref(), Some(name));
+        assert_eq!(file.bytes, bytes.as_bytes());
+    }
+    match client.send(&GetFile::new().id("no-such-file")) {
+        Err(Error::Api { error, .. }) => assert_eq!(error.code.as_str(), "INVALID_DATA"),
+        other => panic!("expected INVALID_DATA, got {other:?}"),
+    }
+}
