@@ -18,7 +18,9 @@
 //! - [`RedisOrgLimiter`] / [`AsyncRedisOrgLimiter`] (feature `redis`): the org's concurrency
 //!   limits (by edition, [`ConcurrencyLimits::for_edition`](zohocrm_core::ConcurrencyLimits::for_edition))
 //!   and heavy-call sub-limit shared by the fleet as leased slots, and the fleet's credit count
-//!   with an optional daily budget; two round trips per call. Set on the client builder with
+//!   with an optional daily budget; at most two round trips per call, none for a call that
+//!   reuses the slot of the process's previous call (see
+//!   [`RedisOrgLimiter::with_reuse`]). Set on the client builder with
 //!   `org_limiter` / `async_org_limiter` (see [`zohocrm_core::org_limit`]).
 //!
 //! Each store serves one [`StoreKey`]: client id, org and user, plus an owner fingerprint of
