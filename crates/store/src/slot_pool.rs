@@ -269,7 +269,12 @@ impl SlotPool {
                 .spawn(move || worker.run(&rx))
             {
                 Ok(t) => *lock(&self.thread) = Some(t),
-                Err(e) => tracing::warn!(error = %e, "no org release thread: slots end by expiry"),
+                Err(e) => {
+                    // Nobody would give pooled slots back: every call asks Redis, and slots
+                    // are given back in line (see `put`).
+                    tracing::warn!(error = %e, "no org release thread: releases sent in line");
+                    self.pool().reuse = Duration::ZERO;
+                }
             }
             tx
         })
