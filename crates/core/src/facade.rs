@@ -13,6 +13,22 @@
 //! The expansion refers to the transport crate's `download_file` (a download written to a
 //! local file) and the core's driver-side [`files`](crate::files); it does no IO itself.
 
+/// Re-exports at a transport crate's root what both transport crates offer besides their
+/// client and transport, so everyday code needs no `zohocrm_core` import.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! transport_exports {
+    () => {
+        pub use $crate::bulk::{BulkWrite, BulkWriteReport};
+        pub use $crate::config::TransportConfig;
+        pub use $crate::config::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DOWNLOAD_BYTES};
+        pub use $crate::proxy::{NoProxy, Proxy, ProxyConfig, ProxyRules};
+        pub use $crate::TokenStore;
+        pub use $crate::{Credentials, DataCenter, Endpoint, Environment, Error};
+        pub use $crate::{FileTokenStore, MemoryTokenStore, Paginated, RetryPolicy, Session};
+    };
+}
+
 /// Expands the client façade into a transport crate (see the [module docs](crate::facade)).
 #[doc(hidden)]
 #[macro_export]

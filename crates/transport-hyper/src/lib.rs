@@ -89,12 +89,7 @@ mod transport;
 
 pub use client::{BulkPage, BulkRead, Changes, Client, ClientBuilder, Pager, Records};
 pub use transport::{HyperBody, HyperTransport};
-pub use zohocrm_core::bulk::{BulkWrite, BulkWriteReport};
-pub use zohocrm_core::config::TransportConfig;
-pub use zohocrm_core::config::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DOWNLOAD_BYTES};
-pub use zohocrm_core::proxy::{NoProxy, Proxy, ProxyConfig, ProxyRules};
-pub use zohocrm_core::{AsyncTokenStore, TokenStore};
-pub use zohocrm_core::{Credentials, DataCenter, Endpoint, Environment, Error};
-pub use zohocrm_core::{FileTokenStore, MemoryTokenStore, Paginated, RetryPolicy, Session};
+pub use zohocrm_core::AsyncTokenStore;
+zohocrm_core::transport_exports!();
 
 pub use zohocrm_core;
