@@ -8,8 +8,6 @@ use serde_json::json;
 use crate::org::{Org, Routed};
 use crate::util::{api_error, invalid_method, required_param, success_obj, Request, Response};
 
-/// Zoho's limit per uploaded file.
-const MAX_FILE: usize = 20 * 1024 * 1024;
 /// Files per upload call (Zoho's limit).
 const MAX_FILES: usize = 10;
 
@@ -40,10 +38,7 @@ impl Org {
 
 impl FileStore {
     fn upload(&mut self, req: &Request) -> Response {
-        let parts: Vec<_> = req
-            .header("content-type")
-            .and_then(|ct| crate::multipart::parts(ct, &req.body))
-            .unwrap_or_default()
+        let parts: Vec<_> = crate::multipart::of_request(req)
             .into_iter()
             .filter(|p| p.name == "file")
             .collect();
@@ -58,13 +53,11 @@ impl FileStore {
                 json!({"limit": MAX_FILES}),
             );
         }
-        if parts.iter().any(|p| p.body.len() > MAX_FILE) {
-            return api_error(
-                400,
-                "FILE_SIZE_MORE_THAN_ALLOWED_SIZE",
-                "file size is more than the allowed size",
-                json!({"limit": MAX_FILE}),
-            );
+        if parts
+            .iter()
+            .any(|p| p.body.len() > crate::multipart::MAX_FILE)
+        {
+            return crate::multipart::file_too_large();
         }
         let mut data = Vec::new();
         for part in parts {
@@ -95,17 +88,7 @@ impl FileStore {
             return required_param("id");
         };
         match self.files.get(id) {
-            Some(f) => Response {
-                status: 200,
-                headers: vec![
-                    ("content-type".into(), f.content_type.clone()),
-                    (
-                        "content-disposition".into(),
-                        crate::records::disposition(&f.name),
-                    ),
-                ],
-                body: f.bytes.clone(),
-            },
+            Some(f) => Response::file(&f.name, &f.content_type, f.bytes.clone()),
             None => api_error(
                 400,
                 "INVALID_DATA",

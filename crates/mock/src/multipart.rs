@@ -10,6 +10,26 @@ pub(crate) struct Part {
     pub body: Vec<u8>,
 }
 
+/// Files may be this large (attachments and the file store).
+pub(crate) const MAX_FILE: usize = 20 * 1024 * 1024;
+
+/// The parts of a multipart request body (none when it is not one).
+pub(crate) fn of_request(req: &crate::util::Request) -> Vec<Part> {
+    req.header("content-type")
+        .and_then(|ct| parts(ct, &req.body))
+        .unwrap_or_default()
+}
+
+/// Zoho's answer to a file above [`MAX_FILE`].
+pub(crate) fn file_too_large() -> crate::util::Response {
+    crate::util::api_error(
+        400,
+        "FILE_SIZE_MORE_THAN_ALLOWED_SIZE",
+        "file size is more than the allowed size",
+        serde_json::json!({ "limit": MAX_FILE }),
+    )
+}
+
 fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     if needle.is_empty() || hay.len() < needle.len() {
         return None;

@@ -94,6 +94,18 @@ impl Response {
         }
     }
 
+    /// A file download: its type and `Content-Disposition` with its name.
+    pub fn file(name: &str, content_type: &str, bytes: Vec<u8>) -> Self {
+        Response {
+            status: 200,
+            headers: vec![
+                ("content-type".into(), content_type.into()),
+                ("content-disposition".into(), disposition(name)),
+            ],
+            body: bytes,
+        }
+    }
+
     pub fn no_content() -> Self {
         Response {
             status: 204,
@@ -101,6 +113,31 @@ impl Response {
             body: Vec::new(),
         }
     }
+}
+
+/// `Content-Disposition` for a download: the plain name, plus RFC 5987 when it is not ASCII.
+pub(crate) fn disposition(name: &str) -> String {
+    let plain: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && c != '"' && c != '\\' && !c.is_ascii_control() {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{plain}\"; filename*=UTF-8''{encoded}")
 }
 
 /// Zoho's status object for an error: `{"code","details","message","status":"error"}`.
@@ -548,6 +585,18 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dispositions() {
+        assert_eq!(
+            disposition("quote final.pdf"),
+            "attachment; filename=\"quote final.pdf\"; filename*=UTF-8''quote%20final.pdf"
+        );
+        assert_eq!(
+            disposition("été.txt"),
+            "attachment; filename=\"_t_.txt\"; filename*=UTF-8''%C3%A9t%C3%A9.txt"
+        );
+    }
 
     #[test]
     fn dates() {

@@ -16,8 +16,6 @@ mod actions;
 mod demo;
 mod list;
 mod related;
-
-pub(crate) use related::disposition;
 mod search;
 mod write;
 

@@ -14,8 +14,6 @@ use crate::util::{
     MSG_INVALID_ID,
 };
 
-/// Attachments may be this large.
-const MAX_FILE: usize = 20 * 1024 * 1024;
 /// Records per tag call.
 const MAX_TAG_RECORDS: usize = 500;
 
@@ -48,31 +46,6 @@ fn invalid_related_id(id: &str) -> Value {
 
 fn points_at(v: Option<&Value>, id: &str) -> bool {
     v.and_then(|v| v.get("id")).and_then(Value::as_str) == Some(id)
-}
-
-/// `Content-Disposition` for a download: the plain name, plus RFC 5987 when it is not ASCII.
-pub(crate) fn disposition(name: &str) -> String {
-    let plain: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii() && c != '"' && c != '\\' && !c.is_ascii_control() {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    format!("attachment; filename=\"{plain}\"; filename*=UTF-8''{encoded}")
 }
 
 impl Org {
@@ -379,14 +352,9 @@ impl Org {
     /// `GET /{module}/{id}/Attachments/{attachment_id}`: the bytes.
     fn download(&self, id: &str, att: &str) -> Response {
         match self.records.attachments.get(&Key::of(att)) {
-            Some(a) if a.parent == id && a.link_url.is_none() => Response {
-                status: 200,
-                headers: vec![
-                    ("content-type".into(), a.content_type.clone()),
-                    ("content-disposition".into(), disposition(&a.file_name)),
-                ],
-                body: a.bytes.clone(),
-            },
+            Some(a) if a.parent == id && a.link_url.is_none() => {
+                Response::file(&a.file_name, &a.content_type, a.bytes.clone())
+            }
             _ => Response::no_content(),
         }
     }
@@ -397,20 +365,14 @@ impl Org {
             let name = req.param("title").unwrap_or(url).to_owned();
             (name, String::new(), Vec::new(), Some(url.to_owned()))
         } else {
-            let parts = req
-                .header("content-type")
-                .and_then(|ct| crate::multipart::parts(ct, &req.body))
-                .unwrap_or_default();
-            let Some(file) = parts.into_iter().find(|p| p.name == "file") else {
+            let Some(file) = crate::multipart::of_request(req)
+                .into_iter()
+                .find(|p| p.name == "file")
+            else {
                 return required_param("file");
             };
-            if file.body.len() > MAX_FILE {
-                return api_error(
-                    400,
-                    "FILE_SIZE_MORE_THAN_ALLOWED_SIZE",
-                    "file size is more than the allowed size",
-                    json!({"limit": MAX_FILE}),
-                );
+            if file.body.len() > crate::multipart::MAX_FILE {
+                return crate::multipart::file_too_large();
             }
             (
                 file.file_name.unwrap_or_else(|| "file".into()),
@@ -574,22 +536,5 @@ impl Org {
             }
         }
         resp
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dispositions() {
-        assert_eq!(
-            disposition("quote final.pdf"),
-            "attachment; filename=\"quote final.pdf\"; filename*=UTF-8''quote%20final.pdf"
-        );
-        assert_eq!(
-            disposition("été.txt"),
-            "attachment; filename=\"_t_.txt\"; filename*=UTF-8''%C3%A9t%C3%A9.txt"
-        );
     }
 }
