@@ -179,6 +179,18 @@ pub fn fast_retry() -> RetryPolicy {
         .with_delays(Duration::from_millis(20), Duration::from_millis(100))
 }
 
+/// A client builder of either transport for the mock at `base`: its hosts and credentials, and
+/// [`fast_retry`] (the transport tests' one way to reach the mock).
+pub fn mock_client_builder<C: zohocrm_core::config::BuildClient>(
+    base: &str,
+) -> zohocrm_core::config::ClientBuilder<C> {
+    let cfg = zohocrm_mock::MockConfig::default();
+    zohocrm_core::config::ClientBuilder::<C>::default()
+        .hosts(base, base, base)
+        .refresh_token(cfg.client_id, cfg.client_secret, cfg.refresh_token)
+        .retry_policy(fast_retry())
+}
+
 /// Starts a mock with the default configuration.
 pub fn start_mock() -> BlockingMock {
     BlockingMock::start().expect("the mock server starts on 127.0.0.1")

@@ -72,15 +72,9 @@ mod conformance {
     zohocrm_conformance::conformance_tests!(crate::harness());
 }
 
-/// A client builder for `mock`: its hosts and credentials, and fast retries (the tests' one
-/// way to reach the mock).
+/// A client builder for `mock` ([`zohocrm_conformance::mock_client_builder`]).
 pub fn builder_for(mock: &zohocrm_mock::MockZoho) -> zohocrm_hyper::ClientBuilder {
-    let base = mock.base_url();
-    let cfg = zohocrm_mock::MockConfig::default();
-    zohocrm_hyper::Client::builder()
-        .hosts(&base, &base, &base)
-        .refresh_token(cfg.client_id, cfg.client_secret, cfg.refresh_token)
-        .retry_policy(zohocrm_conformance::fast_retry())
+    zohocrm_conformance::mock_client_builder(&mock.base_url())
 }
 
 /// A client for `mock` (see [`builder_for`]).
