@@ -94,7 +94,6 @@ struct Shared {
     key: StoreKey,
     keys: [String; 4],
     limits: ConcurrencyLimits,
-    lease: Duration,
     timeout: Duration,
     health: Arc<Health>,
     acquire: Script,
@@ -102,6 +101,9 @@ struct Shared {
     /// The prefix of this limiter's lease ids (process id and a start time), then a counter.
     id_prefix: String,
     next_id: AtomicU64,
+    /// Slots that came back, kept for the next call, and the worker that gives them back to
+    /// Redis (the pool knows the lease too). The async limiter's releases go the same way.
+    pool: SlotPool,
 }
 
 impl Shared {
@@ -128,11 +130,11 @@ impl Shared {
             ],
             key,
             limits,
-            lease: DEFAULT_SLOT_LEASE,
             timeout: DEFAULT_TIMEOUT,
             health: Arc::new(Health::of(location, Subject::OrgLimiter)),
             acquire: Script::new(ACQUIRE),
             release: Script::new(RELEASE),
+            pool: SlotPool::new(DEFAULT_SLOT_LEASE),
             id_prefix: format!("{}.{started:x}", std::process::id()),
             next_id: AtomicU64::new(0),
         })
@@ -165,7 +167,7 @@ impl Shared {
             .arg(if ask.cost.heavy { 1 } else { 0 })
             .arg(self.limits.max_concurrent)
             .arg(self.limits.max_heavy)
-            .arg(Self::ms(self.lease))
+            .arg(Self::ms(self.pool.lease()))
             .arg(ask.credits)
             .arg(ask.budget.map(|b| b.to_string()).unwrap_or_default())
             .arg(CREDITS_TTL_SECS * 1000);
@@ -185,8 +187,8 @@ impl Shared {
     }
 
     /// A grant of the pool, or none.
-    fn pooled(&self, pool: &SlotPool, ask: &OrgAsk) -> Option<OrgGrant> {
-        let held = pool.take(ask, Instant::now())?;
+    fn pooled(&self, ask: &OrgAsk) -> Option<OrgGrant> {
+        let held = self.pool.take(ask, Instant::now())?;
         // The fleet's count is read at the next grant from Redis; this process counts its own.
         Some(OrgGrant::Granted {
             lease: OrgLease::new(held),
@@ -196,14 +198,10 @@ impl Shared {
     }
 
     /// Gives `lease` back through `pool`.
-    fn give_back(
-        &self,
-        pool: &SlotPool,
-        lease: &OrgLease,
-        release: &OrgRelease,
-    ) -> Result<(), StoreError> {
+    fn give_back(&self, lease: &OrgLease, release: &OrgRelease) -> Result<(), StoreError> {
         let held = self.held(lease)?;
-        pool.put(held, *release, Instant::now(), || self.releases());
+        self.pool
+            .put(held, *release, Instant::now(), || self.releases());
         Ok(())
     }
 
@@ -253,9 +251,8 @@ macro_rules! limiter_common {
             /// a worker that dies stay taken. It must exceed the request timeout, or a slow call
             /// outlives its slot and the org may see one call more than its limit.
             #[must_use]
-            pub fn with_lease(mut self, lease: Duration) -> Self {
-                self.shared.lease = lease.max(Duration::from_millis(1));
-                self.pool.set_lease(self.shared.lease);
+            pub fn with_lease(self, lease: Duration) -> Self {
+                self.shared.pool.set_lease(lease.max(Duration::from_millis(1)));
                 self
             }
 
@@ -267,7 +264,7 @@ macro_rules! limiter_common {
             /// trip. Zero: every call asks Redis. Calls with a daily credit budget always do.
             #[must_use]
             pub fn with_reuse(self, reuse: Duration) -> Self {
-                self.pool.set_reuse(reuse);
+                self.shared.pool.set_reuse(reuse);
                 self
             }
 
@@ -277,7 +274,7 @@ macro_rules! limiter_common {
             /// slots idle that long for the rest of the fleet.
             #[must_use]
             pub fn with_idle_grace(self, grace: Duration) -> Self {
-                self.pool.set_grace(grace);
+                self.shared.pool.set_grace(grace);
                 self
             }
 
@@ -348,7 +345,6 @@ macro_rules! limiter_common {
 pub struct RedisOrgLimiter {
     shared: Shared,
     connection: Mutex<Option<redis::Connection>>,
-    pool: SlotPool,
 }
 
 /// The org-wide limiter on Redis with async IO, for the async client (see
@@ -356,8 +352,6 @@ pub struct RedisOrgLimiter {
 pub struct AsyncRedisOrgLimiter {
     shared: Shared,
     connection: Mutex<Option<MultiplexedConnection>>,
-    /// Its releases are sent by the same kind of worker thread as the blocking limiter's.
-    pool: SlotPool,
 }
 
 limiter_common!(RedisOrgLimiter, AsyncRedisOrgLimiter);
@@ -370,7 +364,6 @@ impl RedisOrgLimiter {
         Ok(RedisOrgLimiter {
             shared: Shared::new(url, key, limits)?,
             connection: Mutex::new(None),
-            pool: SlotPool::new(DEFAULT_SLOT_LEASE),
         })
     }
 }
@@ -378,7 +371,7 @@ impl RedisOrgLimiter {
 impl OrgLimiter for RedisOrgLimiter {
     fn acquire(&self, ask: &OrgAsk) -> Result<OrgGrant, StoreError> {
         let s = &self.shared;
-        if let Some(grant) = s.pooled(&self.pool, ask) {
+        if let Some(grant) = s.pooled(ask) {
             return Ok(grant);
         }
         let id = s.new_id();
@@ -391,7 +384,7 @@ impl OrgLimiter for RedisOrgLimiter {
     /// Leaves the slot to the pool or the release worker and returns at once (see
     /// [`flush`](RedisOrgLimiter::flush)).
     fn release(&self, lease: OrgLease, release: &OrgRelease) -> Result<(), StoreError> {
-        self.shared.give_back(&self.pool, &lease, release)
+        self.shared.give_back(&lease, release)
     }
 }
 
@@ -401,7 +394,7 @@ impl RedisOrgLimiter {
     /// refund or credits-left report reaches the other workers a moment later.
     pub fn flush(&self) {
         let (tx, rx) = mpsc::channel();
-        if self.pool.flush(Box::new(move || {
+        if self.shared.pool.flush(Box::new(move || {
             let _ = tx.send(());
         })) {
             // Bounded: each queued release waits at most the command timeout.
@@ -416,7 +409,6 @@ impl AsyncRedisOrgLimiter {
         Ok(AsyncRedisOrgLimiter {
             shared: Shared::new(url, key, limits)?,
             connection: Mutex::new(None),
-            pool: SlotPool::new(DEFAULT_SLOT_LEASE),
         })
     }
 }
@@ -425,7 +417,7 @@ impl AsyncOrgLimiter for AsyncRedisOrgLimiter {
     fn acquire<'a>(&'a self, ask: &'a OrgAsk) -> OrgFuture<'a, OrgGrant> {
         Box::pin(async move {
             let s = &self.shared;
-            if let Some(grant) = s.pooled(&self.pool, ask) {
+            if let Some(grant) = s.pooled(ask) {
                 return Ok(grant);
             }
             let id = s.new_id();
@@ -440,7 +432,7 @@ impl AsyncOrgLimiter for AsyncRedisOrgLimiter {
     /// As [`OrgLimiter::release`] of [`RedisOrgLimiter`]: the slot goes to the pool or the
     /// release worker, and the future is ready at once.
     fn release<'a>(&'a self, lease: OrgLease, release: &'a OrgRelease) -> OrgFuture<'a, ()> {
-        let given = self.shared.give_back(&self.pool, &lease, release);
+        let given = self.shared.give_back(&lease, release);
         Box::pin(std::future::ready(given))
     }
 }
@@ -449,7 +441,7 @@ impl AsyncRedisOrgLimiter {
     /// As [`RedisOrgLimiter::flush`].
     pub async fn flush(&self) {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        if self.pool.flush(Box::new(move || {
+        if self.shared.pool.flush(Box::new(move || {
             let _ = tx.send(());
         })) {
             let _ = rx.await;

@@ -178,6 +178,10 @@ impl SlotPool {
         self.pool().reuse = reuse;
     }
 
+    pub(crate) fn lease(&self) -> Duration {
+        self.pool().lease
+    }
+
     pub(crate) fn set_lease(&self, lease: Duration) {
         self.pool().lease = lease;
     }
